@@ -1,0 +1,62 @@
+"""The ``assistant`` command line: parses options, calls into the package, prints.
+
+Heavy libraries (vosk, faster-whisper, sounddevice, numpy) are imported inside commands only, so
+``assistant --help`` stays fast. Every :class:`AssistantError` becomes one line and exit 1 in ``main``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from assistant import __version__
+from assistant.errors import AssistantError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="assistant")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="ASSISTANT_HOME",
+    help="Directory for all data, cache and models (env: ASSISTANT_HOME).",
+)
+def cli(home: str | None) -> None:
+    """Offline, voice-guided practice assistant."""
+    if home:
+        os.environ["ASSISTANT_HOME"] = os.path.abspath(os.path.expanduser(home))
+
+
+def _register() -> None:
+    from assistant import cli_audio, cli_models, cli_speech
+
+    for module in (cli_speech, cli_models, cli_audio):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the single place where errors turn into one line and an exit status."""
+    try:
+        cli.main(args=argv, prog_name="assistant", standalone_mode=False)
+    except AssistantError as exc:
+        click.echo(exc.line(), err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,140 @@
+"""Where the assistant keeps things, and the user's settings.
+
+Everything the assistant writes lives under one directory, ``home()``:
+``ASSISTANT_HOME`` (or ``--home``, which sets it) wins, else the platform's user data dir.
+
+    home/
+      settings.toml   voice, rate, volume, devices, engine ...
+      journal.db      the journal (later issues)
+      models/         speech models installed by `assistant models download|install`
+      cache/tts/      synthesized prompt audio, keyed by (text, voice, rate, volume)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from assistant.errors import fail
+
+APP_NAME = "practice-assistant"
+
+
+def home() -> Path:
+    override = os.environ.get("ASSISTANT_HOME")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def ensure_home() -> Path:
+    """Create the home dir (0700: it holds private words) and return it."""
+    path = home()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        probe = path / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise fail("home_unwritable", path=path, reason=exc.strerror or exc) from exc
+    return path
+
+
+def models_dir() -> Path:
+    return home() / "models"
+
+
+def cache_dir() -> Path:
+    return home() / "cache"
+
+
+def settings_path() -> Path:
+    return home() / "settings.toml"
+
+
+def package_data_dir(name: str) -> Path:
+    """``prompts`` or ``models``: inside the wheel, or at the repo root for a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise fail("package_data_missing", name=name)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """User settings; every field can be set with `assistant settings set KEY VALUE`."""
+
+    voice: str = ""  # pyttsx3/espeak voice id; "" = the engine's default
+    rate: int = 150  # words per minute; calm and slow by default
+    volume: float = 0.9  # 0.0 .. 1.0
+    input_device: str = ""  # name substring or index; "" = system default
+    output_device: str = ""
+    engine: str = "auto"  # auto | vosk | whisper
+    language: str = "en"
+    end_silence_s: float = 1.8  # trailing silence that ends an answer
+    max_answer_s: float = 120.0  # hard cap per answer
+
+    @classmethod
+    def load(cls) -> "Settings":
+        path = settings_path()
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise fail("settings_unreadable", path=path, reason=exc) from exc
+        settings = cls()
+        for key, value in data.items():
+            settings = settings.with_value(key, value)
+        return settings
+
+    def with_value(self, key: str, value: object) -> "Settings":
+        """Return a copy with ``key`` set, converting strings to the field's type."""
+        types = {f.name: f.type for f in fields(self)}
+        if key not in types:
+            raise fail("settings_unknown_key", key=key, keys=", ".join(types))
+        kind = {"str": str, "int": int, "float": float}[types[key]]
+        try:
+            converted = kind(value)
+        except (TypeError, ValueError) as exc:
+            raise fail("settings_bad_value", key=key, value=value, kind=types[key]) from exc
+        _check_range(key, converted)
+        return replace(self, **{key: converted})
+
+    def save(self) -> Path:
+        ensure_home()
+        lines = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines.append(f"{f.name} = {value}")
+        path = settings_path()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return path
+
+
+_RANGES = {
+    "rate": (60, 400),
+    "volume": (0.0, 1.0),
+    "end_silence_s": (0.3, 10.0),
+    "max_answer_s": (5.0, 1800.0),
+}
+_CHOICES = {"engine": ("auto", "vosk", "whisper")}
+
+
+def _check_range(key: str, value: object) -> None:
+    if key in _RANGES:
+        low, high = _RANGES[key]
+        if not low <= value <= high:  # type: ignore[operator]
+            raise fail("settings_out_of_range", key=key, value=value, low=low, high=high)
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise fail("settings_bad_choice", key=key, value=value, choices=", ".join(_CHOICES[key]))

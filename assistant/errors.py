@@ -1,0 +1,36 @@
+"""One error type for everything the user can cause or fix.
+
+The CLI turns an :class:`AssistantError` into one line on stderr and exit status 1
+(see ``cli.main``); library code raises, never prints or exits.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """A failure with a stable code, a one-line message and an optional fix-it hint."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+    def line(self) -> str:
+        text = f"error[{self.code}]: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return " ".join(text.split())
+
+
+def fail(code: str, **values: object) -> AssistantError:
+    """Build the error for ``code`` with words from ``prompts/messages.toml`` ``[errors.<code>]``."""
+    from assistant.text import lookup
+
+    try:
+        entry = lookup(f"errors.{code}")
+    except KeyError:  # a missing message must not hide the real failure
+        return AssistantError(code, f"{code}: {values}")
+    message = entry["message"].format(**values)
+    hint = entry.get("hint", "").format(**values)
+    return AssistantError(code, message, hint)

@@ -1,0 +1,42 @@
+"""The engine contract.
+
+An :class:`Engine` holds a loaded model (expensive, shared, thread-safe to *hold*). Each utterance
+stream gets its own :class:`Recognizer` from ``engine.recognizer()`` — one per thread, never shared.
+
+    rec = engine.recognizer(grammar=["yes", "no"])   # grammar is a hint; engines may ignore it
+    for chunk in chunks:                               # 16 kHz mono int16 bytes
+        for result in rec.accept(chunk): ...           # partials (deduplicated) and finals
+    for result in rec.finish(): ...                    # flush: the last final, if any
+
+Finals are never empty; a partial is emitted only when its text changed.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Protocol, Sequence
+
+from assistant.events import EngineInfo, Transcript
+
+SAMPLE_RATE = 16000
+
+
+class Recognizer(Protocol):
+    def accept(self, pcm16: bytes) -> list[Transcript]: ...
+
+    def finish(self) -> list[Transcript]: ...
+
+
+class Engine(Protocol):
+    info: EngineInfo
+
+    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True) -> Recognizer: ...
+
+
+def transcribe_chunks(engine: Engine, chunks: Iterable[bytes], grammar: Sequence[str] | None = None) -> list[Transcript]:
+    """Feed every chunk, flush, and return the finals in order."""
+    rec = engine.recognizer(grammar=grammar, partials=False)
+    finals: list[Transcript] = []
+    for chunk in chunks:
+        finals.extend(r for r in rec.accept(chunk) if r.final)
+    finals.extend(r for r in rec.finish() if r.final)
+    return finals

@@ -1,0 +1,56 @@
+"""Shared fixtures: a private home per test, and speech made at run time with espeak-ng."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def assistant_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own ASSISTANT_HOME so nothing touches the real user's data."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    monkeypatch.delenv("ASSISTANT_VOSK_MODEL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture(scope="session")
+def speak(speech_dir):
+    """speak(text, voice="en-us", speed=150, pad=0.8) -> Path of a 16 kHz mono 16-bit WAV.
+
+    Made with espeak-ng at run time (no audio is committed); padded with silence on both sides,
+    as a real answer clip would be. Cached per session by arguments.
+    """
+    if not shutil.which("espeak-ng"):
+        pytest.fail("espeak-ng is not installed; scripts/test installs it")
+
+    def _speak(text: str, voice: str = "en-us", speed: int = 150, pad: float = 0.8, rate: int = 16000) -> Path:
+        from assistant.audio import load_for_recognition, silence, write_wav
+
+        key = hashlib.sha1(f"{text}|{voice}|{speed}|{pad}|{rate}".encode()).hexdigest()[:16]
+        out = speech_dir / f"{key}.wav"
+        if out.exists():
+            return out
+        raw = speech_dir / f"{key}.raw.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
+        pcm = load_for_recognition(raw, rate)
+        write_wav(out, silence(pad, rate) + pcm + silence(pad, rate), _fmt(rate))
+        return out
+
+    return _speak
+
+
+def _fmt(rate: int):
+    from assistant.audio import AudioFormat
+
+    return AudioFormat(rate, 2, 1)
