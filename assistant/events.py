@@ -62,3 +62,38 @@ class EngineInfo:
     language: str = ""
     reason: str = ""  # why this engine was chosen (auto mode)
     extra: dict = field(default_factory=dict)
+
+
+# --- Guided sessions -------------------------------------------------------------------------------
+# session.py (pure state machine) emits these; pipeline.py routes them: Say → tts, Listen → recognizer,
+# SessionEvent → store. Values in SessionEvent.value are JSON-serialisable (int, str, bool, list[str], None).
+
+EVENT_TYPES = ("started", "answer", "skipped", "flagged", "paused", "resumed", "stopped", "finished", "setting")
+
+
+@dataclass(frozen=True)
+class Listen:
+    """The session waits for an answer of ``kind`` (text, rating, yesno, choice, duration, emotions, command).
+
+    ``grammar``: the closed vocabulary for constrained recognition (Vosk), or None for free speech.
+    """
+
+    field: str
+    kind: str
+    grammar: tuple[str, ...] | None = None
+    step_id: str = ""
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    type: str  # one of EVENT_TYPES
+    session_id: str
+    script: str
+    step_id: str = ""
+    field: str = ""
+    kind: str = ""  # the answer kind for "answer" events
+    value: object = None  # parsed value (rating int, bool, str, list[str], minutes int ...)
+    text: str = ""  # what the person said, verbatim
+    transcript: Transcript | None = None  # engine, model, words, confidence of the final answer
+    at: float = 0.0  # unix time
+    detail: dict = field(default_factory=dict)  # e.g. {"reason": "crisis"} for flagged
