@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from dataclasses import field as _field
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class EngineInfo:
     path: str = ""
     language: str = ""
     reason: str = ""  # why this engine was chosen (auto mode)
-    extra: dict = field(default_factory=dict)
+    extra: dict = _field(default_factory=dict)
 
 
 # --- Guided sessions -------------------------------------------------------------------------------
@@ -96,4 +97,4 @@ class SessionEvent:
     text: str = ""  # what the person said, verbatim
     transcript: Transcript | None = None  # engine, model, words, confidence of the final answer
     at: float = 0.0  # unix time
-    detail: dict = field(default_factory=dict)  # e.g. {"reason": "crisis"} for flagged
+    detail: dict = _field(default_factory=dict)  # e.g. {"reason": "crisis"} for flagged

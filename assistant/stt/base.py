@@ -3,7 +3,8 @@
 An :class:`Engine` holds a loaded model (expensive, shared, thread-safe to *hold*). Each utterance
 stream gets its own :class:`Recognizer` from ``engine.recognizer()`` — one per thread, never shared.
 
-    rec = engine.recognizer(grammar=["yes", "no"])   # grammar is a hint; engines may ignore it
+    rec = engine.recognizer(grammar=["yes", "no"])   # closed vocabulary: Vosk constrains, whisper hints
+                                                       # batch=True: a recording, not live audio
     for chunk in chunks:                               # 16 kHz mono int16 bytes
         for result in rec.accept(chunk): ...           # partials (deduplicated) and finals
     for result in rec.finish(): ...                    # flush: the last final, if any
@@ -29,12 +30,13 @@ class Recognizer(Protocol):
 class Engine(Protocol):
     info: EngineInfo
 
-    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True) -> Recognizer: ...
+    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True,
+                   batch: bool = False) -> Recognizer: ...
 
 
 def transcribe_chunks(engine: Engine, chunks: Iterable[bytes], grammar: Sequence[str] | None = None) -> list[Transcript]:
-    """Feed every chunk, flush, and return the finals in order."""
-    rec = engine.recognizer(grammar=grammar, partials=False)
+    """Feed every chunk of a recording (batch mode), flush, and return the finals in order."""
+    rec = engine.recognizer(grammar=grammar, partials=False, batch=True)
     finals: list[Transcript] = []
     for chunk in chunks:
         finals.extend(r for r in rec.accept(chunk) if r.final)
