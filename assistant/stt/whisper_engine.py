@@ -5,8 +5,9 @@ utterance is decoded when it ends. To keep end-of-speech → final short, decodi
 after a short pause and is kept only if no more speech arrives before the utterance is closed.
 
 Short closed answers are the hard case for whisper on clean speech: a lone "five" comes out as "I am".
-So every utterance is padded with 0.8 s of silence, and when a grammar is given (closed answers) its
-words are passed as ``hotwords`` and immediate repeats ("five five") are collapsed. Homophones
+So every utterance is padded with 0.8 s of silence, and when a grammar is given (closed answers) and the
+plain decode holds no answer word, the utterance is decoded again with the grammar words as
+``hotwords`` (see ``decode``). Homophones
 (free/three, to/two, ...) are mapped by the answer parser, not here: the transcript stays verbatim.
 """
 
@@ -24,6 +25,7 @@ from assistant.stt.base import SAMPLE_RATE
 from assistant.stt.vad import FRAME_BYTES, FRAME_S, EnergyVad
 
 PAD_S = 0.8
+PAD_HINTED_S = 0.3  # with hotwords, long silence invites whisper to list more words
 PREROLL_S = 0.3
 UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
@@ -66,20 +68,34 @@ class WhisperEngine:
 
     def decode(self, pcm16: bytes, offset_s: float, grammar: Sequence[str] | None = None,
                words: bool = True) -> Transcript | None:
-        """Decode one utterance (16 kHz int16) that starts ``offset_s`` into the stream."""
+        """Decode one utterance (16 kHz int16) that starts ``offset_s`` into the stream.
+
+        With a grammar (a closed answer) the plain decode is kept when it already holds an answer
+        word (digits and common homophones count); otherwise the utterance is decoded again with the
+        grammar as hotwords, which rescues lone numbers but can repeat or list words, so repeats are
+        collapsed and that second pass is only a fallback.
+        """
+        vocabulary = [w for w in (grammar or ()) if not w.startswith("[")]
+        plain = self._decode(pcm16, offset_s, None, words)
+        if not vocabulary or (plain and _mentions(plain.text, vocabulary)):
+            return plain
+        hinted = self._decode(pcm16, offset_s, vocabulary, words)
+        return hinted if hinted and _mentions(hinted.text, vocabulary) else plain
+
+    def _decode(self, pcm16: bytes, offset_s: float, vocabulary: list[str] | None, words: bool) -> Transcript | None:
         import numpy as np
 
-        pad = np.zeros(int(PAD_S * SAMPLE_RATE), np.float32)
+        pad_s = PAD_HINTED_S if vocabulary else PAD_S
+        pad = np.zeros(int(pad_s * SAMPLE_RATE), np.float32)
         audio = np.concatenate([pad, np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0, pad])
         options = dict(language="en", beam_size=1, word_timestamps=words, condition_on_previous_text=False,
                        vad_filter=False)
-        vocabulary = [w for w in (grammar or ()) if not w.startswith("[")]
         if vocabulary:
-            options.update(hotwords=" ".join(dict.fromkeys(vocabulary)), max_new_tokens=24)
+            options.update(hotwords=" ".join(dict.fromkeys(vocabulary)), max_new_tokens=16)
         with self._decode_lock:
             segments, _info = self.model.transcribe(audio, **options)
             segments = list(segments)
-        shift = offset_s - PAD_S
+        shift = offset_s - pad_s
         found: list[Word] = []
         for seg in segments:
             for w in seg.words or ():
@@ -88,11 +104,41 @@ class WhisperEngine:
                     found.append(Word(token, round(max(0.0, w.start + shift), 3), round(max(0.0, w.end + shift), 3),
                                       round(float(w.probability), 3)))
         text = " ".join(s.text.strip() for s in segments).strip()
-        if vocabulary:
-            text, found = _collapse_repeats(text), _collapse_repeat_words(found)
+        if vocabulary:  # hotwords make whisper repeat or recite them: cut the echo
+            keep = _echo_cut(text.split(), vocabulary)
+            text = " ".join(_collapse_repeats(" ".join(text.split()[:keep])).split())
+            found = _collapse_repeat_words(found[:keep])
         if not re.search(r"\w", text):
             return None
         return Transcript(text, True, tuple(found), "whisper", self.info.model, "en")
+
+
+def _mentions(text: str, vocabulary: Sequence[str]) -> bool:
+    """Does ``text`` contain a grammar word, a digit, or a homophone the answer parser maps?"""
+    from assistant.text import lookup
+
+    homophones = lookup("listening.homophones")
+    wanted = {w.lower() for phrase in vocabulary for w in phrase.split()}
+    for token in re.findall(r"[a-z0-9']+", text.lower()):
+        if token in wanted or token.isdigit() or homophones.get(token) in wanted:
+            return True
+    return False
+
+
+def _echo_cut(tokens: list[str], vocabulary: Sequence[str]) -> int:
+    """How many leading tokens to keep: stop where whisper starts reciting the hotword list in order
+    ("nine two three four five" → "nine"; "two three four five" → "two")."""
+    order = [w.lower() for phrase in vocabulary for w in phrase.split()]
+    position = {w: i for i, w in reversed(list(enumerate(order)))}
+    bare = [_bare(t) for t in tokens]
+    for start in range(len(bare)):
+        run = 1
+        while (start + run < len(bare) and bare[start + run - 1] in position
+               and position.get(bare[start + run]) == position[bare[start + run - 1]] + 1):
+            run += 1
+        if run >= 3:
+            return max(start, 1)
+    return len(tokens)
 
 
 def _collapse_repeats(text: str) -> str:
