@@ -13,6 +13,7 @@ plain decode holds no answer word, the utterance is decoded again with the gramm
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +27,7 @@ from assistant.stt.vad import FRAME_BYTES, FRAME_S, EnergyVad
 
 PAD_S = 0.8
 PAD_HINTED_S = 0.3  # with hotwords, long silence invites whisper to list more words
+HINTED_WORDS_PER_VOICED_S = 2.0  # the hotword pass may not return more words than the voice could hold
 PREROLL_S = 0.3
 UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
@@ -67,7 +69,7 @@ class WhisperEngine:
         return WhisperRecognizer(self, grammar, partials and not batch, batch)
 
     def decode(self, pcm16: bytes, offset_s: float, grammar: Sequence[str] | None = None,
-               words: bool = True) -> Transcript | None:
+               words: bool = True, voiced_s: float | None = None) -> Transcript | None:
         """Decode one utterance (16 kHz int16) that starts ``offset_s`` into the stream.
 
         With a grammar (a closed answer) the plain decode is kept when it already holds an answer
@@ -79,10 +81,14 @@ class WhisperEngine:
         plain = self._decode(pcm16, offset_s, None, words)
         if not vocabulary or (plain and _mentions(plain.text, vocabulary)):
             return plain
-        hinted = self._decode(pcm16, offset_s, vocabulary, words)
+        if voiced_s is None:
+            voiced_s = sum(EnergyVad().frames(pcm16)) * FRAME_S
+        most = max(1, math.ceil(voiced_s * HINTED_WORDS_PER_VOICED_S))
+        hinted = self._decode(pcm16, offset_s, vocabulary, words, most)
         return hinted if hinted and _mentions(hinted.text, vocabulary) else plain
 
-    def _decode(self, pcm16: bytes, offset_s: float, vocabulary: list[str] | None, words: bool) -> Transcript | None:
+    def _decode(self, pcm16: bytes, offset_s: float, vocabulary: list[str] | None, words: bool,
+                most: int = 0) -> Transcript | None:
         import numpy as np
 
         pad_s = PAD_HINTED_S if vocabulary else PAD_S
@@ -105,7 +111,7 @@ class WhisperEngine:
                                       round(float(w.probability), 3)))
         text = " ".join(s.text.strip() for s in segments).strip()
         if vocabulary:  # hotwords make whisper repeat or recite them: cut the echo
-            keep = _echo_cut(text.split(), vocabulary)
+            keep = min(_echo_cut(text.split(), vocabulary), most or 10**6)
             text = " ".join(_collapse_repeats(" ".join(text.split()[:keep])).split())
             found = _collapse_repeat_words(found[:keep])
         if not re.search(r"\w", text):
@@ -207,7 +213,8 @@ class WhisperRecognizer:
             if (not self._batch and self._silence_s >= SPECULATE_AFTER_S and self._spec is None
                     and self._voiced_s >= MIN_SPEECH_S):
                 snapshot = bytes(self._utterance)
-                self._spec = (len(snapshot), self._pool.submit(self._engine.decode, snapshot, self._utt_start, self._grammar))
+                self._spec = (len(snapshot), self._pool.submit(self._engine.decode, snapshot, self._utt_start,
+                                                               self._grammar, True, self._voiced_s))
         length_s = len(self._utterance) / (2 * SAMPLE_RATE)
         if self._batch:
             closing = (self._silence_s >= UTTERANCE_SILENCE_S and length_s >= BATCH_TARGET_S) or (
@@ -237,7 +244,8 @@ class WhisperRecognizer:
         if self._voiced_s < MIN_SPEECH_S:
             return []
         # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
-        result = spec[1].result() if spec else self._engine.decode(utterance, self._utt_start, self._grammar)
+        result = spec[1].result() if spec else self._engine.decode(utterance, self._utt_start, self._grammar,
+                                                                   voiced_s=self._voiced_s)
         return [result] if result else []
 
     def finish(self) -> list[Transcript]:
