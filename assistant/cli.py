@@ -30,9 +30,9 @@ def cli(home: str | None) -> None:
 
 
 def _register() -> None:
-    from assistant import cli_audio, cli_models, cli_speech
+    from assistant import cli_audio, cli_entries, cli_models, cli_speech
 
-    for module in (cli_speech, cli_models, cli_audio):
+    for module in (cli_speech, cli_models, cli_audio, cli_entries):
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -43,7 +43,7 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the single place where errors turn into one line and an exit status."""
     try:
-        cli.main(args=argv, prog_name="assistant", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="assistant", standalone_mode=False)
     except AssistantError as exc:
         click.echo(exc.line(), err=True)
         sys.exit(1)
@@ -60,3 +60,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    if isinstance(status, int) and status:  # ctx.exit(n) returns n when not in standalone mode
+        sys.exit(status)

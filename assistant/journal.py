@@ -1,0 +1,94 @@
+"""Journal rows as plain frozen dataclasses: what ``store.Store`` returns and exports serialise.
+
+``to_dict``/``from_dict`` are exact inverses (tests/test_store.py round-trips them through JSON).
+Timestamps are UTC ISO 8601 strings as stored; ``value`` is the parsed answer value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from assistant.events import Word
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: str
+    script: str
+    title: str | None
+    started_at: str
+    ended_at: str | None
+    status: str
+    position: int
+    engine: str | None = None
+    model: str | None = None
+    flagged_reason: str | None = None
+    ladder_step_id: str | None = None
+    answer_count: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SessionRow":
+        return cls(**{f: data[f] for f in cls.__dataclass_fields__ if f in data})
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    session_id: str
+    field: str
+    kind: str | None
+    value: object
+    text: str | None
+    step_id: str | None = None
+    label: str | None = None
+    engine: str | None = None
+    model: str | None = None
+    confidence: float | None = None
+    words: tuple[Word, ...] = ()
+    start_s: float | None = None
+    end_s: float | None = None
+    round: int = 1
+    detail: dict | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["words"] = [asdict(w) for w in self.words]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AnswerRow":
+        values = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        values["words"] = tuple(Word(**w) for w in data.get("words") or ())
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A session with its current answers (in the order first given) and the fields skipped."""
+
+    session: SessionRow
+    answers: tuple[AnswerRow, ...]
+    skipped: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = self.session.to_dict()
+        data["answers"] = [a.to_dict() for a in self.answers]
+        data["skipped"] = list(self.skipped)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Entry":
+        answers = tuple(AnswerRow.from_dict(a) for a in data.get("answers", ()))
+        return cls(SessionRow.from_dict(data), answers, tuple(data.get("skipped", ())))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    session: SessionRow
+    answer: AnswerRow
+    snippet: str
+    rank: float = 0.0

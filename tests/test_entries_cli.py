@@ -1,0 +1,328 @@
+"""`assistant entries ...` through click's CliRunner (output and database rows) and, for the one-line
+error contract, through the real entry point in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from datetime import datetime
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli_entries import COMMANDS
+from assistant.errors import AssistantError
+from assistant.events import SessionEvent, Transcript, Word
+from assistant.journal import Entry
+from assistant.store import Store
+
+FIRST = "a1b2c3d4-0000-4000-8000-000000000001"
+SECOND = "a1b2ffff-0000-4000-8000-000000000002"
+FLAGGED = "f1a90000-0000-4000-8000-000000000003"
+T0 = datetime(2026, 3, 14, 15, 0).astimezone().timestamp()
+
+ANSWERS = [
+    ("anxiety_before", "rating", 7, "seven"),
+    ("what_happened", "text", "I asked for directions to the library", "I asked for directions to the library"),
+    ("anxiety_peak", "rating", 9, "nine"),
+    ("emotions", "emotions", ["nervous", "proud"], "nervous and proud"),
+    ("anxiety_after", "rating", 3, "three"),
+]
+
+
+def seed(session_id: str, at: float, script: str = "ask-directions", answers=ANSWERS, ending: str | None = "finished",
+         detail: dict | None = None) -> None:
+    def ev(type: str, offset: float, **kw) -> SessionEvent:
+        return SessionEvent(type=type, session_id=session_id, script=script, at=at + offset, **kw)
+
+    with Store.open() as store:
+        store.record(ev("started", 0, detail={"title": "Ask a stranger for directions"}))
+        for i, (field, kind, value, said) in enumerate(answers, start=1):
+            words = tuple(Word(w, i + 0.1 * n, i + 0.1 * n + 0.08, 0.8) for n, w in enumerate(said.split()))
+            store.record(ev("answer", i, field=field, kind=kind, value=value, text=said,
+                            transcript=Transcript(said, True, words, "vosk", "small-en", "en"),
+                            detail={"position": i}))
+        if ending:
+            store.record(ev(ending, 100, detail=detail or {}))
+
+
+@pytest.fixture
+def journal():
+    seed(FIRST, T0)
+    seed(SECOND, T0 + 86400, answers=ANSWERS[:2], ending=None)
+    seed(FLAGGED, T0 + 2 * 86400, script="call-a-friend", answers=ANSWERS[:1], ending="flagged",
+         detail={"reason": "crisis"})
+
+
+def run(*args: str, input: str | None = None):
+    """Invoke through a root group, as assistant.cli registers COMMANDS."""
+    root = click.Group("assistant")
+    for command in COMMANDS:
+        root.add_command(command)
+    return CliRunner().invoke(root, list(args), input=input)
+
+
+def run_main(*args: str, home) -> subprocess.CompletedProcess:
+    """The real entry point (assistant.cli.main), with this module registered if the lead has not yet."""
+    program = (
+        "import sys\n"
+        "from assistant import cli, cli_entries\n"
+        "if 'entries' not in cli.cli.commands:\n"
+        "    cli.cli.add_command(cli_entries.entries)\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    env = {**os.environ, "ASSISTANT_HOME": str(home)}
+    return subprocess.run([sys.executable, "-c", program, *args], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+
+
+def session_ids() -> set[str]:
+    with Store.open() as store:
+        return {s.id for s in store.list_sessions()}
+
+
+def local(at: float) -> str:
+    return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+
+
+# --- help ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command, first_line", [
+    ([], "Read, search, export and delete journal entries."),
+    (["list"], "List journal entries, newest first."),
+    (["show"], "Show one entry with all its answers (ID may be a unique prefix)."),
+    (["search"], "Search the words of all answers (any text is safe to type)."),
+    (["export"], "Export entries as Markdown, CSV or JSON (to stdout unless -o FILE)."),
+    (["delete"], "Delete one entry: the session, its answers and its log, for good."),
+])
+def test_help_is_the_docstring(command, first_line):
+    result = run("entries", *command, "--help")
+    assert result.exit_code == 0
+    assert first_line in result.output
+
+
+# --- list ------------------------------------------------------------------------------------------------
+
+
+def test_list_empty_journal():
+    result = run("entries", "list")
+    assert (result.exit_code, result.output) == (0, "No journal entries yet.\n")
+
+
+def test_list_shows_newest_first_with_summary(journal):
+    result = run("entries", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == [FLAGGED[:8], SECOND[:8], FIRST[:8]]
+    assert lines[2] == f"{FIRST[:8]}  {local(T0)}  ask-directions  finished  5 answers  anxiety 7→9→3"
+    assert "in progress  2 answers" in lines[1]
+    assert "call-a-friend  flagged  1 answer" in lines[0]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--script", "call-a-friend"], [FLAGGED]),
+    (["--script", "nothing-like-it"], []),
+    (["--since", datetime.fromtimestamp(T0 + 86400).strftime("%Y-%m-%d")], [FLAGGED, SECOND]),
+    (["--until", datetime.fromtimestamp(T0).strftime("%Y-%m-%d")], [FIRST]),
+    ([], [FLAGGED, SECOND, FIRST]),
+])
+def test_list_json_filters(journal, args, expected):
+    result = run("entries", "list", "--json", *args)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["id"] for r in rows] == expected
+
+
+def test_list_bad_date_is_an_error(journal):
+    result = run("entries", "list", "--since", "last tuesday")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, AssistantError) and result.exception.code == "entries_bad_date"
+
+
+# --- show ------------------------------------------------------------------------------------------------
+
+
+def test_show_by_prefix(journal):
+    result = run("entries", "show", FIRST[:6])
+    assert result.exit_code == 0, result.output
+    for expected in [f"Entry {FIRST}", "Script: Ask a stranger for directions (ask-directions)", "Status: finished",
+                     "Anxiety before: 7/10", "What happened: I asked for directions to the library",
+                     "Emotions: nervous, proud", "Summary: anxiety: 7/10 before → 9/10 at the peak → 3/10 after",
+                     f"Started: {local(T0)}", "Recognised by: vosk small-en"]:
+        assert expected in result.output, expected
+
+
+def test_show_flagged_and_in_progress(journal):
+    assert "Flagged: crisis" in run("entries", "show", FLAGGED).output
+    assert "Next step: 2" in run("entries", "show", SECOND).output
+
+
+def test_show_json_round_trips(journal):
+    result = run("entries", "show", FIRST, "--json")
+    with Store.open() as store:
+        assert Entry.from_dict(json.loads(result.output)) == store.get_entry(FIRST)
+
+
+@pytest.mark.parametrize("wanted, code", [("a1b2", "entry_ambiguous"), ("nope", "entry_not_found"),
+                                          ("", "entry_not_found")])
+def test_show_bad_id(journal, wanted, code):
+    result = run("entries", "show", wanted)
+    assert result.exit_code == 1
+    assert result.exception.code == code
+
+
+# --- search ----------------------------------------------------------------------------------------------
+
+
+def test_search_shows_matches_with_marks(journal):
+    result = run("entries", "search", "library")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2  # FIRST and SECOND both answered what_happened
+    assert {line.split()[0] for line in lines} == {FIRST[:8], SECOND[:8]}
+    assert all("What happened: I asked for directions to the [library]" in line for line in lines)
+
+
+@pytest.mark.parametrize("query", ['"', "OR NOT", "NEAR(", "*", "^", "a:b", "(((", "-x", "🙂", "ünïcödé"])
+def test_search_any_text(journal, query):
+    result = run("entries", "search", "--", query)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"No answers match '{query}'.\n"
+
+
+def test_search_json(journal):
+    result = run("entries", "search", "--json", "proud")
+    assert [h["session"]["id"] for h in json.loads(result.output)] == [FIRST]
+
+
+# --- export ----------------------------------------------------------------------------------------------
+
+
+def test_export_markdown_to_stdout(journal):
+    result = run("entries", "export", "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# Practice journal\n")
+    assert result.output.count("\n## ") == 3
+    assert "**Flagged:** crisis" in result.output and "7/10" in result.output
+
+
+def test_export_csv_and_json_parse_back(journal):
+    rows = list(csv.DictReader(io.StringIO(run("entries", "export", "--format", "csv").output)))
+    assert len(rows) == 5 + 2 + 1
+    assert {r["session_id"] for r in rows} == {FIRST, SECOND, FLAGGED}
+    parsed = json.loads(run("entries", "export", "--format", "json").output)
+    assert [e["id"] for e in parsed] == [FIRST, SECOND, FLAGGED]  # oldest first, as a journal reads
+
+
+def test_export_to_private_file(journal, tmp_path):
+    target = tmp_path / "out" / "journal.json"
+    target.parent.mkdir()
+    result = run("entries", "export", "--format", "json", "--since", datetime.fromtimestamp(T0 + 86400)
+                 .strftime("%Y-%m-%d"), "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert [e["id"] for e in json.loads(target.read_text())] == [SECOND, FLAGGED]
+
+
+# --- delete ----------------------------------------------------------------------------------------------
+
+
+def test_delete_with_yes(journal):
+    result = run("entries", "delete", FIRST[:8], "--yes")
+    assert (result.exit_code, result.output) == (0, f"deleted entry {FIRST}\n")
+    assert session_ids() == {SECOND, FLAGGED}
+    with Store.open() as store:
+        assert store.db.execute("SELECT count(*) FROM answers WHERE session_id = ?", [FIRST]).fetchone()[0] == 0
+        assert store.search("library")[0].session.id == SECOND
+
+
+@pytest.mark.parametrize("answer, deleted, code", [
+    (None, False, "delete_unconfirmed"),  # no stdin at all
+    ("\n", False, "delete_declined"),  # Enter takes the default: no
+    ("n\n", False, "delete_declined"),
+    ("y\n", True, None),
+])
+def test_delete_asks_first(journal, answer, deleted, code):
+    result = run("entries", "delete", FIRST, input=answer)
+    assert "Delete entry a1b2c3d4" in result.output
+    assert (FIRST not in session_ids()) == deleted
+    if deleted:
+        assert result.exit_code == 0
+    else:
+        assert result.exit_code == 1 and result.exception.code == code
+
+
+# --- the real entry point: one line, exit 1, never a traceback -----------------------------------------
+
+
+@pytest.mark.parametrize("args, code", [
+    (["entries", "show", "no-such-id"], "entry_not_found"),
+    (["entries", "delete", "no-such-id", "--yes"], "entry_not_found"),
+    (["entries", "delete", FIRST], "delete_unconfirmed"),
+    (["entries", "export", "--format", "pdf"], "export_bad_format"),
+    (["entries", "export", "--since", "someday"], "entries_bad_date"),
+    (["entries", "list", "--until", "2026-02-30"], "entries_bad_date"),
+    (["entries", "search", ""], "search_empty"),
+])
+def test_errors_are_one_line(journal, assistant_home, args, code):
+    result = run_main(*args, home=assistant_home)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error[{code}]: ")
+    if code != "delete_unconfirmed":  # the question itself is the other line there
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert FIRST in session_ids()
+
+
+def test_damaged_journal_is_one_line(assistant_home):
+    assistant_home.mkdir(mode=0o700)
+    (assistant_home / "journal.db").write_bytes(b"not a database " * 300)
+    result = run_main("entries", "list", home=assistant_home)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error[journal_unreadable]: ") and len(result.stderr.splitlines()) == 1
+
+
+SCRIPT_TOML = '''
+name = "ask-directions"
+title = "Asking the way"
+
+[[steps]]
+id = "before"
+type = "ask"
+text = "How anxious do you feel right now, from 0 to 10?"
+field = "anxiety_before"
+kind = "rating"
+
+[[steps]]
+id = "happened"
+type = "ask"
+text = "You said {anxiety_before}. What happened?"
+field = "what_happened"
+kind = "text"
+'''
+
+
+def test_labels_come_from_the_script_while_it_exists(assistant_home):
+    seed(FIRST, T0, detail=None)
+    with Store.open() as store:  # a repeated round of one question
+        store.record(SessionEvent("answer", FIRST, "ask-directions", field="anxiety_after", kind="rating", value=2,
+                                  text="two", at=T0 + 50, detail={"round": 2}))
+    (assistant_home / "scripts").mkdir()
+    (assistant_home / "scripts" / "ask-directions.toml").write_text(SCRIPT_TOML)
+    shown = run("entries", "show", FIRST).output
+    md = run("entries", "export").output
+    for text in (shown, md):
+        assert "How anxious do you feel right now, from 0 to 10?" in text
+        assert "What happened" in text and "You said" not in text  # placeholders: the field name instead
+        assert "Anxiety after (round 2)" in text
+    assert "Script: Ask a stranger for directions (ask-directions)" in shown  # the title stored at the time
+    (assistant_home / "scripts" / "ask-directions.toml").write_text("not = [valid")
+    assert "Anxiety before: 7/10" in run("entries", "show", FIRST).output
