@@ -1,0 +1,436 @@
+"""Guided-session scripts: TOML files parsed into frozen dataclasses, validated with file/step errors.
+
+Shipped scripts live in ``package_data_dir("prompts")/"scripts"``; a user's own in
+``home()/"scripts"/*.toml`` (same name overrides the shipped one). The format is documented in
+``prompts/README.md``. ``when`` conditions use a tiny expression language parsed here, never eval'd:
+
+    anxiety_peak >= 8 or anxiety_after >= 8
+    wants_break == yes and (mood != "calm")
+
+Operands are earlier fields, numbers, quoted strings, ``yes``/``no``; operators ``== != < <= > >=``,
+``and``/``or``, parentheses; a bare field is true when it was answered with a truthy value.
+A comparison with an unanswered (or skipped) field is false; ``==`` against a list (emotions) means
+"contains".
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import fail
+
+STEP_TYPES = ("say", "ask", "pause", "breathe", "readback")
+KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
+RESERVED_FIELDS = ("round", "yes", "no", "and", "or")
+_COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
+_STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
+              "breathe": _COMMON_KEYS | {"pattern"},
+              "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional"}}
+_TOP_KEYS = {"name", "title", "description", "steps"}
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@lru_cache(maxsize=None)
+def data(name: str) -> dict[str, Any]:
+    """A data file from the package's ``prompts/`` folder (``session.toml``, ``coach.toml`` ...)."""
+    from assistant.config import package_data_dir
+
+    with open(package_data_dir("prompts") / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _problem(name: str, /, **values: Any) -> str:
+    from assistant.text import lookup
+
+    return lookup(f"script_problems.{name}").format(**values)
+
+
+# --- when expressions ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|(\"[^\"]*\"|'[^']*')|(==|!=|<=|>=|<|>)|([()])|([A-Za-z_][A-Za-z0-9_]*))")
+_OPS = {
+    "==": lambda a, b: b in a if isinstance(a, list) else a == b,
+    "!=": lambda a, b: b not in a if isinstance(a, list) else a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+class ExpressionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed ``when`` / ``repeat.while`` expression. ``tree`` is nested tuples:
+    ("or"|"and", left, right), ("cmp", op, left, right), ("field", name), ("lit", value)."""
+
+    source: str
+    tree: tuple
+
+    @classmethod
+    def parse(cls, source: str) -> "Condition":
+        tokens = _tokenize(source)
+        tree, rest = _parse_or(tokens)
+        if rest:
+            raise ExpressionError(_problem("expr_unexpected", token=rest[0][1]))
+        return cls(source, tree)
+
+    def fields(self, node: tuple | None = None) -> set[str]:
+        node = self.tree if node is None else node
+        if node[0] == "field":
+            return {node[1]}
+        children = node[1:] if node[0] in ("and", "or") else node[2:] if node[0] == "cmp" else ()
+        return set().union(*(self.fields(child) for child in children))
+
+    def evaluate(self, answers: dict[str, Any]) -> bool:
+        return bool(_evaluate(self.tree, answers))
+
+
+def _tokenize(source: str) -> list[tuple[str, Any]]:
+    tokens, pos, text = [], 0, source.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise ExpressionError(_problem("expr_garbage", text=text[pos:].strip()))
+        number, quoted, op, paren, word = match.groups()
+        if number is not None:
+            tokens.append(("lit", float(number) if "." in number else int(number)))
+        elif quoted is not None:
+            tokens.append(("lit", quoted[1:-1]))
+        elif op or paren or word in ("and", "or"):
+            tokens.append(("op", op or paren or word))
+        else:
+            tokens.append(("lit", word in ("yes", "true")) if word in ("yes", "no", "true", "false") else ("field", word))
+        pos = match.end()
+    return tokens
+
+
+def _parse_or(tokens: list, op: str = "or") -> tuple[tuple, list]:
+    """``or`` binds loosest, then ``and``, then comparisons and parentheses."""
+    inner = (lambda t: _parse_or(t, "and")) if op == "or" else _parse_comparison
+    left, tokens = inner(tokens)
+    while tokens and tokens[0] == ("op", op):
+        right, tokens = inner(tokens[1:])
+        left = (op, left, right)
+    return left, tokens
+
+
+def _parse_comparison(tokens: list) -> tuple[tuple, list]:
+    if not tokens:
+        raise ExpressionError(_problem("expr_end"))
+    if tokens[0] == ("op", "("):
+        inner, rest = _parse_or(tokens[1:])
+        if not rest or rest[0] != ("op", ")"):
+            raise ExpressionError(_problem("expr_end") if not rest else _problem("expr_unexpected", token=rest[0][1]))
+        return inner, rest[1:]
+    left = _operand(tokens[0])
+    if len(tokens) > 1 and tokens[1][0] == "op" and tokens[1][1] in _OPS:
+        if len(tokens) < 3:
+            raise ExpressionError(_problem("expr_end"))
+        return ("cmp", tokens[1][1], left, _operand(tokens[2])), tokens[3:]
+    if left[0] != "field":
+        raise ExpressionError(_problem("expr_unexpected", token=tokens[0][1]))
+    return left, tokens[1:]
+
+
+def _operand(token: tuple[str, Any]) -> tuple:
+    if token[0] == "op":
+        raise ExpressionError(_problem("expr_unexpected", token=token[1]))
+    return token
+
+
+def _evaluate(node: tuple, answers: dict[str, Any]) -> Any:
+    kind = node[0]
+    if kind in ("or", "and"):
+        left = _evaluate(node[1], answers)
+        return (left or _evaluate(node[2], answers)) if kind == "or" else (left and _evaluate(node[2], answers))
+    if kind in ("lit", "field"):
+        return node[1] if kind == "lit" else answers.get(node[1])
+    left, right = _evaluate(node[2], answers), _evaluate(node[3], answers)
+    if left is None or right is None:  # unanswered: every comparison is false
+        return False
+    try:
+        return _OPS[node[1]](left, right)
+    except TypeError:  # e.g. "calm" < 3: not an error at run time, just false
+        return False
+
+
+# --- scripts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Go back to step ``start`` after this step, up to ``rounds`` rounds in all, while ``condition``."""
+
+    start: str
+    rounds: int
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    type: str
+    index: int
+    text: str = ""
+    field: str = ""
+    kind: str = ""
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    confirm: bool | str | None = None  # None: the session's setting; True/False; or a custom question
+    optional: bool = False
+    seconds: float = 0.0
+    pattern: str = ""
+    when: Condition | None = None
+    repeat: Repeat | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every key that is set (plus ``optional`` for questions), in a JSON-ready form."""
+        out: dict[str, Any] = {"index": self.index, "id": self.id, "type": self.type}
+        keys = ("field", "kind", "text", "help", "choices", "seconds", "pattern")
+        out |= {k: getattr(self, k) for k in keys if getattr(self, k) not in ("", (), None, 0.0, False)}
+        out |= {"choices": list(self.choices)} if self.choices else {}
+        out |= {"optional": self.optional} if self.type == "ask" else {}
+        out |= {"confirm": self.confirm} if self.confirm is not None else {}
+        out |= {"when": self.when.source} if self.when else {}
+        if self.repeat:
+            out["repeat"] = {"from": self.repeat.start, "rounds": self.repeat.rounds}
+            out["repeat"] |= {"while": self.repeat.condition.source} if self.repeat.condition else {}
+        return out
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    title: str
+    description: str
+    steps: tuple[Step, ...]
+    path: str = ""
+    source: str = "shipped"  # shipped | user
+
+    def index_of(self, step_id: str) -> int:
+        for step in self.steps:
+            if step.id == step_id:
+                return step.index
+        raise KeyError(step_id)
+
+    @property
+    def fields(self) -> list[str]:
+        return [s.field for s in self.steps if s.type == "ask"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "source": self.source,
+            "path": self.path,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{field}`` names in ``text``; raises ValueError for anything but plain names."""
+    names = []
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if not _IDENT.match(name) or spec or conversion:
+            raise ValueError(_problem("placeholder_format", text="{" + name + "}"))
+        names.append(name)
+    return names
+
+
+def _script_files() -> dict[str, tuple[Path, str]]:
+    from assistant.config import home, package_data_dir
+
+    found: dict[str, tuple[Path, str]] = {}
+    for folder, source in ((package_data_dir("prompts") / "scripts", "shipped"), (home() / "scripts", "user")):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.toml")):
+                found[path.stem] = (path, source)  # user files come second and win
+    return found
+
+
+def list_scripts() -> list[Script]:
+    """Every script, shipped and user, by name; a malformed one raises ``script_invalid``."""
+    return [load_file(path, source) for _, (path, source) in sorted(_script_files().items())]
+
+
+def load_script(name: str) -> Script:
+    files = _script_files()
+    if name not in files:
+        raise fail("script_unknown", name=name, names=", ".join(sorted(files)) or "-")
+    return load_file(*files[name])
+
+
+def load_file(path: Path, source: str = "user") -> Script:
+    """Parse and validate one script file; every problem names the file and the step."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise _invalid(path, None, _problem("bad_toml", error=exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _invalid(path, None, _problem("unreadable", error=exc)) from exc
+    return parse_script(raw, path, source)
+
+
+def _invalid(path: Path | str, step: tuple[int, str] | None, reason: str):
+    label = _problem("whole_script") if step is None else _problem("step_label", index=step[0], id=step[1] or "?")
+    return fail("script_invalid", file=str(path), step=label, reason=reason)
+
+
+def parse_script(raw: dict[str, Any], path: Path | str, source: str = "user") -> Script:
+    stem = Path(path).stem
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise _invalid(path, None, _problem("unknown_key", key=key, known=", ".join(sorted(_TOP_KEYS))))
+    name = raw.get("name", stem)
+    if name != stem:
+        raise _invalid(path, None, _problem("name_mismatch", name=name, stem=stem))
+    for key in ("title", "description"):
+        if not isinstance(raw.get(key, ""), str):
+            raise _invalid(path, None, _problem("wrong_type", key=key, expected="text"))
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise _invalid(path, None, _problem("no_steps"))
+    steps: list[Step] = []
+    ids: set[str] = set()
+    asked: set[str] = set()
+    for index, entry in enumerate(steps_raw, start=1):
+        label = (index, entry.get("id", "") if isinstance(entry, dict) else "")
+        try:
+            step = _parse_step(entry, index - 1, ids, asked)
+        except ValueError as exc:
+            raise _invalid(path, label, str(exc)) from None
+        ids.add(step.id)
+        steps.append(step)
+    return Script(name, raw.get("title", name), raw.get("description", ""), tuple(steps), str(path), source)
+
+
+def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str]) -> Step:
+    if not isinstance(entry, dict):
+        raise ValueError(_problem("wrong_type", key="steps", expected="a list of tables"))
+    for key in ("id", "type"):
+        if key not in entry:
+            raise ValueError(_problem("missing", key=key))
+    step_id, step_type = entry["id"], entry["type"]
+    if not isinstance(step_id, str) or not _IDENT.match(step_id):
+        raise ValueError(_problem("bad_identifier", value=step_id, key="id"))
+    if step_id in ids:
+        raise ValueError(_problem("duplicate_id", value=step_id))
+    if step_type not in STEP_TYPES:
+        raise ValueError(_problem("unknown_type", value=step_type, choices=", ".join(STEP_TYPES)))
+    for key in entry:
+        if key not in _STEP_KEYS[step_type]:
+            if any(key in keys for keys in _STEP_KEYS.values()):
+                raise ValueError(_problem("not_for_type", key=key, type=step_type))
+            raise ValueError(_problem("unknown_key", key=key, known=", ".join(sorted(_STEP_KEYS[step_type]))))
+    text = _typed(entry, "text", str, "text", "")
+    if step_type in ("say", "ask", "readback") and not text.strip():
+        raise ValueError(_problem("missing_text", type=step_type))
+    when = _condition(entry.get("when"), asked, "when")
+    values: dict[str, Any] = {}
+    if step_type == "ask":
+        values = _parse_ask(entry, asked)
+    elif step_type == "pause":
+        seconds = entry.get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+            raise ValueError(_problem("bad_seconds"))
+        values["seconds"] = float(seconds)
+    elif step_type == "breathe":
+        pattern = entry.get("pattern")
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ValueError(_problem("missing_pattern"))
+        values["pattern"] = pattern
+    try:
+        names = placeholders(text)
+    except ValueError as exc:
+        raise ValueError(_problem("bad_placeholder", problem=exc)) from None
+    for name in names:
+        if name not in asked and name != "round":
+            raise ValueError(_problem("unknown_field", field=name))
+    if step_type == "ask":
+        asked.add(values["field"])  # a repeat.while may test this step's own answer
+    repeat = _repeat(entry.get("repeat"), ids | {step_id}, asked)
+    return Step(step_id, step_type, index, text, when=when, repeat=repeat, **values)
+
+
+def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
+    if "field" not in entry:
+        raise ValueError(_problem("missing", key="field"))
+    name = entry["field"]
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise ValueError(_problem("bad_identifier", value=name, key="field"))
+    if name in RESERVED_FIELDS:
+        raise ValueError(_problem("reserved_field", value=name))
+    if name in asked:
+        raise ValueError(_problem("duplicate_field", value=name))
+    kind = entry.get("kind", "text")
+    if kind not in KINDS:
+        raise ValueError(_problem("unknown_kind", value=kind, choices=", ".join(KINDS)))
+    choices = entry.get("choices")
+    if kind == "choice":
+        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c for c in choices):
+            raise ValueError(_problem("no_choices"))
+    elif choices is not None:
+        raise ValueError(_problem("choices_not_choice"))
+    confirm = entry.get("confirm")
+    if confirm is not None and not isinstance(confirm, (bool, str)):
+        raise ValueError(_problem("wrong_type", key="confirm", expected="true, false or a question"))
+    optional = entry.get("optional", False)
+    if not isinstance(optional, bool):
+        raise ValueError(_problem("wrong_type", key="optional", expected="true or false"))
+    return {
+        "field": name,
+        "kind": kind,
+        "help": _typed(entry, "help", str, "text", ""),
+        "choices": tuple(choices or ()),
+        "confirm": confirm,
+        "optional": optional,
+    }
+
+
+def _typed(entry: dict[str, Any], key: str, kind: type, expected: str, default: Any) -> Any:
+    value = entry.get(key, default)
+    if not isinstance(value, kind):
+        raise ValueError(_problem("wrong_type", key=key, expected=expected))
+    return value
+
+
+def _condition(source: Any, known: set[str], key: str) -> Condition | None:
+    if source is None:
+        return None
+    if not isinstance(source, str):
+        raise ValueError(_problem("wrong_type", key=key, expected="an expression in quotes"))
+    try:
+        condition = Condition.parse(source)
+    except ExpressionError as exc:
+        raise ValueError(_problem("bad_when", expr=source, problem=exc)) from None
+    for name in sorted(condition.fields()):
+        if name not in known:
+            raise ValueError(_problem("bad_when", expr=source, problem=_problem("unknown_field", field=name)))
+    return condition
+
+
+def _repeat(raw: Any, ids: set[str], asked: set[str]) -> Repeat | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError(_problem("wrong_type", key="repeat", expected="a table: { from, rounds, while }"))
+    start = raw.get("from")
+    if start not in ids:
+        raise ValueError(_problem("repeat_from", value=start))
+    rounds = raw.get("rounds")
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= 20:
+        raise ValueError(_problem("bad_rounds"))
+    return Repeat(start, rounds, _condition(raw.get("while"), asked, "repeat.while"))
