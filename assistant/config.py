@@ -78,6 +78,7 @@ class Settings:
     language: str = "en"
     end_silence_s: float = 1.8  # trailing silence that ends an answer
     max_answer_s: float = 120.0  # hard cap per answer
+    crisis_resources: str = ""  # spoken on crisis language; "" = the default in prompts/session.toml (988 + local)
 
     @classmethod
     def load(cls) -> "Settings":

@@ -397,7 +397,7 @@ def spoken(kind: str, value: Any) -> str:
         return _spoken_minutes(value, words_for)
     if kind == "date" and isinstance(value, str):
         return _spoken_date(value, words_for)
-    return str(value)
+    return str(value).strip().rstrip(".!?;, ")  # read back inside a sentence: its own full stop would double
 
 
 def _spoken_minutes(minutes: float, spoken: dict[str, str]) -> str:

@@ -235,8 +235,10 @@ class Store:
         return rows[0] if rows else None
 
     def unfinished(self, script: str | None = None) -> SessionRow | None:
-        """The latest session still in progress (optionally of ``script``), for resume."""
-        where, args = "WHERE s.status = 'in_progress'", []
+        """The latest session that can be continued (optionally of ``script``), for ``assistant resume``:
+        in progress (cut off by a crash) or stopped (the person said stop, or input ran out).
+        Finished and flagged sessions are never resumed."""
+        where, args = "WHERE s.status IN ('in_progress', 'stopped')", []
         if script is not None:
             where += " AND s.script = ?"
             args.append(script)

@@ -215,13 +215,13 @@ def test_unfinished_returns_the_latest_session_in_progress(store):
     assert store.unfinished(script=SCRIPT).id == SID
 
 
-@pytest.mark.parametrize("ending, status", [("finished", "finished"), ("stopped", "stopped")])
-def test_ending_events_close_the_session(store, ending, status):
+@pytest.mark.parametrize("ending, status, resumable", [("finished", "finished", False), ("stopped", "stopped", True)])
+def test_ending_events_close_the_session(store, ending, status, resumable):
     store.record(ev("started"))
     store.record(ev(ending, 5))
     row = store.session(SID)
     assert (row.status, row.ended_at is not None) == (status, True)
-    assert store.unfinished() is None
+    assert (store.unfinished() is not None) == resumable  # "stop" saves; resume carries on
 
 
 def test_flagged_stays_flagged_and_is_never_resumed(store):

@@ -1,0 +1,140 @@
+"""Guided practice commands: one sub-command per shipped script, ``practice NAME``, ``resume``,
+``prompts list|show``. The work happens in ``assistant.practice``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from assistant.cli_speech import engine_options
+from assistant.text import t
+
+SHIPPED = {  # command name → script name
+    "debrief": "debrief",
+    "checkin": "checkin",
+    "compassion": "compassion",
+    "rehearse": "rehearse",
+    "repair": "repair",
+    "grounding": "grounding",
+}
+
+
+def practice_options(func):
+    func = click.option("--confirm", type=click.Choice(["always", "ratings", "never"]), default="ratings",
+                        show_default=True, help="Which answers are read back for confirmation.")(func)
+    func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
+                        help="Recorded answers, one WAV per question asked (repeat the option, or list after --).")(func)
+    func = click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")(func)
+    func = click.option("--text", is_flag=True, help="Type the answers instead of speaking them.")(func)
+    return engine_options(func)
+
+
+def _mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=()):
+    from assistant.practice import Mode
+
+    return Mode(text=text, no_audio=no_audio, audio_in=tuple(audio_in) + tuple(extra_files), confirm=confirm,
+                engine=engine, model=model, language=language)
+
+
+def run_script(script: str, mode, resume_id: str | None = None):
+    from assistant.practice import Practice, report
+
+    with Practice(mode) as practice:
+        result = practice.run(script, resume_id)
+    report(result)
+    return result
+
+
+def _make(command_name: str, script: str) -> click.Command:
+    @click.command(command_name, help=t(f"commands.{command_name}"))
+    @practice_options
+    @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+    def command(text, no_audio, audio_in, confirm, engine, model, language, files):
+        run_script(script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+
+    return command
+
+
+@click.command("practice")
+@click.argument("name")
+@practice_options
+@click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+def practice(name, text, no_audio, audio_in, confirm, engine, model, language, files):
+    """Run any guided script, including your own (see: assistant prompts list)."""
+    run_script(name, _mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+
+
+@click.command("resume")
+@click.option("--script", "script_name", default=None, help="Only continue a session of this script.")
+@practice_options
+@click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+def resume(script_name, text, no_audio, audio_in, confirm, engine, model, language, files):
+    """Continue the last unfinished session where it stopped."""
+    from assistant.errors import fail
+    from assistant.export import local_time
+    from assistant.store import Store
+
+    with Store.open() as store:
+        row = store.unfinished(script_name)
+    if row is None:
+        raise fail("nothing_to_resume")
+    click.echo(t("practice.resuming", script=row.script, when=local_time(row.started_at)), err=True)
+    run_script(row.script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files), row.id)
+
+
+@click.group("prompts")
+def prompts_group():
+    """List and inspect the guided scripts."""
+
+
+@prompts_group.command("list")
+def prompts_list():
+    """List the guided scripts (shipped and your own)."""
+    from assistant.prompts import list_scripts
+
+    for script in list_scripts():
+        click.echo(t("prompts_cli.line", name=script.name, title=script.title, description=script.description))
+
+
+@prompts_group.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Every step with its field and kind, in order, as JSON.")
+def prompts_show(name, as_json):
+    """Show a script's steps."""
+    from assistant.prompts import load_script
+
+    script = load_script(name)
+    data = script.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(t("prompts_cli.title", title=script.title, name=script.name))
+    for i, step in enumerate(data["steps"], 1):
+        label = f"{step['type']}" + (f" {step['field']} ({step['kind']})" if step.get("field") else "")
+        click.echo(t("prompts_cli.step", n=i, label=label, text=step.get("text", "")))
+
+
+@click.command("demo")
+@click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")
+@engine_options
+@click.pass_context
+def demo(ctx, no_audio, engine, model, language):
+    """Watch a complete debrief answered by synthetic voices, then see the stored entry."""
+    from assistant.cli_entries import show_entry
+    from assistant.demo import SpokenAnswers, data, kinds_of
+    from assistant.practice import Practice, load_in_background, report
+    from assistant.prompts import load_script
+
+    mode = _mode(False, no_audio, (), "ratings", engine, model, language)
+    click.echo(data()["intro"], err=True)
+    source = SpokenAnswers(load_in_background(mode), kinds_of(load_script("debrief")),
+                           on_say=lambda voice, text: click.echo(data()["says"].format(voice=voice, text=text)))
+    with Practice(mode, source=source) as practice:
+        result = practice.run("debrief")
+    report(result)
+    click.echo(data()["done"])
+    ctx.invoke(show_entry, entry_id=result.session_id, as_json=False)
+
+
+COMMANDS = [demo, *(_make(name, script) for name, script in SHIPPED.items()), practice, resume, prompts_group]
