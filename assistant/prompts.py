@@ -32,7 +32,7 @@ _COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
               "breathe": _COMMON_KEYS | {"pattern"},
               "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional"}}
-_TOP_KEYS = {"name", "title", "description", "steps"}
+_TOP_KEYS = {"name", "title", "description", "steps", "closing"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -216,6 +216,7 @@ class Script:
     steps: tuple[Step, ...]
     path: str = ""
     source: str = "shipped"  # shipped | user
+    closing: bool = True  # say the generic closing line at the end (a script with its own ending may not)
 
     def index_of(self, step_id: str) -> int:
         for step in self.steps:
@@ -300,6 +301,8 @@ def parse_script(raw: dict[str, Any], path: Path | str, source: str = "user") ->
     for key in ("title", "description"):
         if not isinstance(raw.get(key, ""), str):
             raise _invalid(path, None, _problem("wrong_type", key=key, expected="text"))
+    if not isinstance(raw.get("closing", True), bool):
+        raise _invalid(path, None, _problem("wrong_type", key="closing", expected="true or false"))
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise _invalid(path, None, _problem("no_steps"))
@@ -314,7 +317,8 @@ def parse_script(raw: dict[str, Any], path: Path | str, source: str = "user") ->
             raise _invalid(path, label, str(exc)) from None
         ids.add(step.id)
         steps.append(step)
-    return Script(name, raw.get("title", name), raw.get("description", ""), tuple(steps), str(path), source)
+    return Script(name, raw.get("title", name), raw.get("description", ""), tuple(steps), str(path), source,
+                  raw.get("closing", True))
 
 
 def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str]) -> Step:

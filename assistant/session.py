@@ -221,7 +221,8 @@ class Session:
                 out.append(Breathe(step.pattern, step.id))
             self._next(step)
         self._mode = "done"
-        self._say(out, words("finished"))
+        if self.script.closing:
+            self._say(out, words("finished"))
         out.append(self._event("finished"))
 
     def _next(self, step: Step) -> None:
