@@ -30,9 +30,9 @@ def cli(home: str | None) -> None:
 
 
 def _register() -> None:
-    from assistant import cli_audio, cli_entries, cli_models, cli_practice, cli_speech
+    from assistant import cli_audio, cli_entries, cli_models, cli_plan, cli_practice, cli_speech
 
-    for module in (cli_practice, cli_entries, cli_speech, cli_models, cli_audio):
+    for module in (cli_practice, cli_plan, cli_entries, cli_speech, cli_models, cli_audio):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -118,3 +118,62 @@ def m002_answers_fts(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Bring ``db`` up to the current schema; safe to call on every open."""
     migrations.apply(db)
+
+
+# --- Growth plan (issue 5): exposure ladders, weekly targets, rhythm ---------------------------------
+#
+# ``goals``         id (int pk), name, created_at, archived_at. Names are matched case-blind in code.
+# ``ladder_steps``  id (int pk, the number people type), goal_id → goals.id, text, fear (predicted 0–10),
+#                   position (1..n within the goal, least → most feared unless moved), planned_on (local
+#                   date YYYY-MM-DD or NULL), created_at, updated_at, archived_at.
+#                   ``sessions.ladder_step_id`` holds str(ladder_steps.id) for a linked debrief.
+# ``plan_targets``  measure (pk: disclosures | new_topics | minutes), target (int per week), updated_at.
+# ``rhythms``       id (int pk), uid (stable iCalendar UID), title, byday ("FR" or "MO,TH"), at_time
+#                   ("HH:MM" local, NULL = all day), interval (weeks), start_date (local date), created_at.
+
+
+@migrations()
+def m003_growth_plan(db: Database) -> None:
+    db["goals"].create(
+        {"id": int, "name": str, "created_at": str, "archived_at": str},
+        pk="id",
+        not_null={"name", "created_at"},
+    )
+    db["ladder_steps"].create(
+        {
+            "id": int,
+            "goal_id": int,
+            "text": str,
+            "fear": int,
+            "position": int,
+            "planned_on": str,
+            "created_at": str,
+            "updated_at": str,
+            "archived_at": str,
+        },
+        pk="id",
+        not_null={"goal_id", "text", "fear", "position", "created_at"},
+        foreign_keys=[("goal_id", "goals", "id")],
+    )
+    db["ladder_steps"].create_index(["goal_id", "position"])
+    db["sessions"].create_index(["ladder_step_id"])
+    db["plan_targets"].create(
+        {"measure": str, "target": int, "updated_at": str},
+        pk="measure",
+        not_null={"target"},
+    )
+    db["rhythms"].create(
+        {
+            "id": int,
+            "uid": str,
+            "title": str,
+            "byday": str,
+            "at_time": str,
+            "interval": int,
+            "start_date": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"uid", "title", "byday", "interval", "start_date", "created_at"},
+        defaults={"interval": 1},
+    )

@@ -25,7 +25,7 @@ EXPECTED_COLUMNS = {
     },
     "_sqlite_migrations": {"id": int, "migration_set": str, "name": str, "applied_at": str},
 }
-MIGRATION_NAMES = ["m001_journal_tables", "m002_answers_fts"]
+MIGRATION_NAMES = ["m001_journal_tables", "m002_answers_fts", "m003_growth_plan"]
 
 
 @pytest.fixture

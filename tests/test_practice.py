@@ -71,7 +71,8 @@ def test_scripts_listed_and_shown_as_json():
 
     steps = json.loads(proc.stdout)["steps"]
     asks = [(s["field"], s["kind"]) for s in steps if s["type"] == "ask"]
-    assert asks[:5] == [("what_happened", "text"), ("disclosure_level", "rating"), ("anxiety_before", "rating"),
+    assert asks[:7] == [("what_happened", "text"), ("disclosure_level", "rating"), ("new_topic", "yesno"),
+                        ("conversation_minutes", "duration"), ("anxiety_before", "rating"),
                         ("anxiety_peak", "rating"), ("anxiety_after", "rating")]
     assert ("emotions", "emotions") in asks and ("anxiety_duration", "duration") in asks
 
@@ -92,7 +93,8 @@ def test_scripts_in_audio_file_mode_through_whisper(whisper_engine, name):
 
 DEBRIEF_SPOKEN = [
     ("I told my friend Sam about my panic attacks at work", None),
-    ("six", None), ("yes", None), ("seven", None), ("yes", None), ("four", None), ("yes", None),
+    ("six", None), ("yes", None), ("yes", None), ("about fifteen minutes", None),
+    ("seven", None), ("yes", None), ("four", None), ("yes", None),
     ("two", None), ("yes", None), ("about twenty minutes", None), ("nervous and relieved", None),
     ("my chest was tight and my hands were cold", None), ("starting the conversation", None),
     ("asking for more time", None), ("Sam asked kind questions", None), ("that people want to know me", None),
@@ -116,6 +118,7 @@ def test_audio_in_debrief_stores_what_was_spoken(speak):
     assert (answers["disclosure_level"], answers["anxiety_before"], answers["anxiety_peak"],
             answers["anxiety_after"]) == (6, 7, 4, 2)
     assert answers["anxiety_duration"] == 20
+    assert (answers["new_topic"], answers["conversation_minutes"]) == (True, 15)
     assert set(answers["emotions"]) == {"nervous", "relieved"}
     for field, words in [("what_happened", {"sam", "work"}), ("body_sensations", {"chest", "hands"}),
                          ("learned", {"people", "know"}), ("next_step", {"coffee", "week"})]:
@@ -125,14 +128,14 @@ def test_audio_in_debrief_stores_what_was_spoken(speak):
 
 
 def test_files_running_out_stops_and_resume_finishes(speak):
-    first = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[:5]]  # up to anxiety_before confirmed
+    first = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[:7]]  # up to anxiety_before confirmed
     proc = cli("debrief", "--no-audio", "--audio-in", first[0], *first[1:])
     assert proc.returncode == 0, proc.stderr
     assert "assistant resume" in proc.stderr
     with Store.open() as store:
         (row,) = store.list_sessions()
         assert row.status == "stopped" and store.answers_for(row.id)["anxiety_before"] == 7
-    rest = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[5:]]
+    rest = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[7:]]
     proc = cli("resume", "--no-audio", "--audio-in", rest[0], *rest[1:])
     assert proc.returncode == 0, proc.stderr
     with Store.open() as store:

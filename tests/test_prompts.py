@@ -23,7 +23,8 @@ def test_shipped_scripts_are_listed_and_load():
 
 def test_debrief_fields_in_order():
     script = load_script("debrief")
-    assert script.fields[:5] == ["what_happened", "disclosure_level", "anxiety_before", "anxiety_peak", "anxiety_after"]
+    assert script.fields[:7] == ["what_happened", "disclosure_level", "new_topic", "conversation_minutes",
+                                 "anxiety_before", "anxiety_peak", "anxiety_after"]
     kinds = {s.field: s.kind for s in script.steps if s.type == "ask"}
     assert kinds["anxiety_peak"] == "rating"
     assert kinds["anxiety_duration"] == "duration"

@@ -47,6 +47,7 @@ def answers(outputs):
 DEBRIEF_CALM = [
     "I told my friend I was lonely",
     "six", "yes",
+    "no", "about fifteen minutes",
     "about a four", "yes",
     "five or six", "yes",
     "three", "yes",
@@ -69,6 +70,8 @@ def test_whole_debrief():
     assert got == [
         ("what_happened", "I told my friend I was lonely"),
         ("disclosure_level", 6),
+        ("new_topic", False),
+        ("conversation_minutes", 15),
         ("anxiety_before", 4),
         ("anxiety_peak", 6),
         ("anxiety_after", 3),
@@ -84,7 +87,7 @@ def test_whole_debrief():
     first = events(out, "answer")[1]
     assert (first.session_id, first.script, first.step_id, first.kind, first.text, first.at) == (
         "s1", "debrief", "disclosure", "rating", "six", CLOCK())
-    assert events(out, "answer")[6].detail["families"] == ["fear", "joy"]
+    assert events(out, "answer")[8].detail["families"] == ["fear", "joy"]
     assert "Your next step: text my brother." in said(out)
     assert "Before, you were at 4. At the peak, 6. Now, 3. Notice how the feeling moved." in said(out)
     assert not any(isinstance(o, Breathe) for o in out)
@@ -92,7 +95,7 @@ def test_whole_debrief():
 
 def test_branch_taken_when_peak_is_high():
     session = make()
-    out = run(session, DEBRIEF_CALM[:5] + ["nine", "yes", "four", "yes", "yes please"])
+    out = run(session, DEBRIEF_CALM[:7] + ["nine", "yes", "four", "yes", "yes please"])
     assert answers(out)["wants_break"] is True
     breathe = [o for o in out if isinstance(o, Breathe)]
     assert breathe == [Breathe("calm", "breathing")]
@@ -100,18 +103,18 @@ def test_branch_taken_when_peak_is_high():
 
 
 def test_branch_offered_but_declined():
-    out = run(make(), DEBRIEF_CALM[:5] + ["9", "yes", "4", "yes", "no thanks"])
+    out = run(make(), DEBRIEF_CALM[:7] + ["9", "yes", "4", "yes", "no thanks"])
     assert answers(out)["wants_break"] is False
     assert not any(isinstance(o, Breathe) for o in out)
 
 
 def test_branch_on_anxiety_after():
-    out = run(make(), DEBRIEF_CALM[:5] + ["5", "yes", "8", "yes"])
+    out = run(make(), DEBRIEF_CALM[:7] + ["5", "yes", "8", "yes"])
     assert listens(out)[-1].field == "wants_break"
 
 
 def test_branch_not_taken_when_peak_is_low():
-    out = run(make(), DEBRIEF_CALM[:5] + ["four", "yes", "two", "yes"])
+    out = run(make(), DEBRIEF_CALM[:7] + ["four", "yes", "two", "yes"])
     assert "wants_break" not in [l.field for l in listens(out)]
     assert listens(out)[-1].field == "anxiety_duration"
 
@@ -162,7 +165,7 @@ def test_go_back_replaces_an_answer():
     out = session.hear("five")
     assert answers(out) == {"disclosure_level": 5}
     assert session.answers["disclosure_level"] == 5
-    assert listens(out)[-1].field == "anxiety_before"
+    assert listens(out)[-1].field == "new_topic"
 
 
 def test_go_back_twice_and_at_the_first_question():
@@ -205,7 +208,7 @@ def test_stop_keeps_what_was_given():
     out = run(session, ["I called my dad", "seven", "stop"])
     assert [e.type for e in events(out)] == ["started", "answer", "answer", "stopped"]
     assert events(out)[-1].detail == {"position": session.position}
-    assert session.script.steps[session.position].field == "anxiety_before"
+    assert session.script.steps[session.position].field == "new_topic"
     assert session.done and session.hear("hello") == [] and session.silence() == []
 
 
