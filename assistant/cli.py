@@ -35,6 +35,7 @@ def _register() -> None:
     for module in (cli_practice, cli_plan, cli_entries, cli_speech, cli_models, cli_audio):
         for command in module.COMMANDS:
             cli.add_command(command)
+    cli_plan.ladder.add_command(cli_practice.ladder_build)
 
 
 _register()

@@ -37,23 +37,81 @@ def _mode(text, no_audio, audio_in, confirm, engine, model, language, extra_file
                 engine=engine, model=model, language=language)
 
 
-def run_script(script: str, mode, resume_id: str | None = None):
+def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
     from assistant.practice import Practice, report
 
     with Practice(mode) as practice:
-        result = practice.run(script, resume_id)
+        result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
     report(result)
     return result
+
+
+def _check_step(step_id: str | None) -> None:
+    """A bad --step fails before anything is said (one line)."""
+    if step_id is None:
+        return
+    from assistant.ladder import get_step
+    from assistant.store import Store
+
+    with Store.open() as store:
+        get_step(store, step_id)
 
 
 def _make(command_name: str, script: str) -> click.Command:
     @click.command(command_name, help=t(f"commands.{command_name}"))
     @practice_options
     @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
-    def command(text, no_audio, audio_in, confirm, engine, model, language, files):
-        run_script(script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+    def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None):
+        _check_step(step)
+        run_script(script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files), step_id=step)
 
+    if script == "debrief":
+        command = click.option("--step", metavar="ID", default=None,
+                               help="The ladder step this was an attempt at (otherwise you are asked).")(command)
     return command
+
+
+def build_ladder(mode) -> None:
+    """Run the ladder-build script, then turn its answers into ladder steps."""
+    from assistant.ladder import add_step
+    from assistant.store import Store
+
+    answers: dict[int, dict] = {}
+    goal: list[str] = []
+
+    def collect(event):
+        if event.type != "answer":
+            return
+        if event.field == "goal":
+            goal[:] = [tidy(event.value)]
+        elif event.field in ("step_text", "step_fear"):
+            answers.setdefault(event.detail.get("round", 1), {})[event.field] = event.value
+
+    def tidy(text) -> str:  # spoken answers come back as sentences: "Closer friendships."
+        return str(text).strip().rstrip(".!?")
+
+    run_script("ladder-build", mode, on_event=collect)
+    if not goal:
+        return
+    added = 0
+    with Store.open() as store:
+        for _round, step in sorted(answers.items()):
+            if "step_text" not in step:
+                continue
+            if "step_fear" not in step:
+                click.echo(t("practice.ladder_step_without_fear", text=step["step_text"]), err=True)
+                continue
+            add_step(store, tidy(step["step_text"]), int(step["step_fear"]), goal[0])
+            added += 1
+    click.echo(t("practice.ladder_built", count=added, goal=goal[0]))
+
+
+@click.command("build")
+@practice_options
+@click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+def ladder_build(text, no_audio, audio_in, confirm, engine, model, language, files):
+    """Build a ladder by voice: a goal, then steps and how scary each would be."""
+    build_ladder(_mode(text, no_audio, audio_in, confirm, engine, model, language, files))
 
 
 @click.command("practice")

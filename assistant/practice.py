@@ -137,7 +137,7 @@ class Practice:
 
         run_from_session(pattern, self)
 
-    def run(self, script_name: str, resume_id: str | None = None, on_event=None):
+    def run(self, script_name: str, resume_id: str | None = None, on_event=None, step_id: str | None = None):
         from assistant.pipeline import Runner
         from assistant.prompts import load_script
         from assistant.session import Session
@@ -151,14 +151,56 @@ class Practice:
             if resume_id:
                 row = store.session(resume_id)
                 answers, position, session_id = store.answers_for(row.id), row.position, row.id
+            if script_name == "debrief" and not resume_id:
+                step_id = step_id or self.ask_ladder_step(store)
             session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None)
-            runner = Runner(session, self.source, self.voice, store, on_event=on_event, wait=self.wait,
+
+            def hook(event):
+                if event.type == "started" and step_id:
+                    from assistant.ladder import link_session
+
+                    link_session(store, event.session_id, step_id)
+                if on_event:
+                    on_event(event)
+
+            runner = Runner(session, self.source, self.voice, store, on_event=hook, wait=self.wait,
                             breathe=self.breathe)
             result = runner.run()
         if first_run:
             marker.touch()
         return result
+
+    def ask_ladder_step(self, store) -> str | None:
+        """Before a debrief: which ladder step was this? (None when there is no ladder, or "none")."""
+        from assistant import ladder, parse
+        from assistant.events import Listen
+        from assistant.pipeline import EndOfInput
+
+        steps = ladder.steps(store.db)
+        if not steps:
+            return None
+        shown = steps[:6]  # a spoken list longer than this is hard to follow
+        choices = tuple(s.text for s in shown) + (t("practice.no_step"),)
+        listing = " ".join(t("practice.step_choice", n=i, text=s.text) for i, s in enumerate(shown, 1))
+        listen = Listen("ladder_step", "choice", parse.grammar("choice", choices))
+        for attempt in range(3):
+            self.voice.say(t("practice.which_step" if attempt == 0 else "practice.which_step_again",
+                             steps=listing, none=choices[-1]))
+            try:
+                heard = self.source.answer(listen)
+            except EndOfInput:
+                return None
+            if heard is None:
+                continue
+            picked = parse.parse_choice(heard.text, choices)
+            if picked.ok:
+                if picked.value == choices[-1]:
+                    return None
+                step = shown[choices.index(picked.value)]
+                self.voice.say(t("practice.step_linked", text=step.text))
+                return str(step.id)
+        return None
 
     def close(self) -> None:
         if self.mic is not None:

@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import AssistantError
 from assistant.prompts import Condition, ExpressionError, list_scripts, load_file, load_script
 
-SHIPPED = ["breathe", "checkin", "compassion", "debrief", "grounding", "rehearse", "repair"]
+SHIPPED = ["breathe", "checkin", "compassion", "debrief", "grounding", "ladder-build", "rehearse", "repair"]
 
 
 def test_shipped_scripts_are_listed_and_load():

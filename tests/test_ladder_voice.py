@@ -1,0 +1,75 @@
+"""The voice side of the growth plan: a ladder built by spoken answers, and debriefs linked to steps."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from assistant import ladder
+from assistant.store import Store
+
+
+def cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ))
+
+
+def test_ladder_built_from_spoken_answers(speak):
+    said = ["closer friendships", "send a friend a photo", "three", "yes", "yes",
+            "ask a friend to have coffee", "six", "yes", "no"]
+    files = [str(speak(text)) for text in said]
+    proc = cli("ladder", "build", "--no-audio", "--audio-in", *files)
+    assert proc.returncode == 0, proc.stderr
+    assert "Added 2 steps" in proc.stdout
+    with Store.open() as store:
+        steps = ladder.steps(store)
+    assert [s.fear for s in steps] == [3, 6]
+    assert "closer" in steps[0].goal.lower() and not steps[0].goal.endswith(".")
+    assert "photo" in steps[0].text.lower() and "coffee" in steps[1].text.lower()
+
+
+def test_typed_ladder_build_orders_by_fear_and_skips_unrated_steps():
+    typed = "\n".join(["talk more openly", "ask for help", "seven", "yes", "yes",
+                       "share a worry", "skip", "yes", "say hello first", "two", "yes", "no"]) + "\n"
+    proc = cli("ladder", "build", "--text", "--no-audio", stdin=typed)
+    assert proc.returncode == 0, proc.stderr
+    assert "share a worry" in proc.stderr  # left out, and said so
+    with Store.open() as store:
+        assert [(s.text, s.fear) for s in ladder.steps(store)] == [("say hello first", 2), ("ask for help", 7)]
+
+
+def _debrief_answers(first: str) -> str:
+    return "\n".join([first, "I sent Ana a photo", "three", "yes", "yes", "five minutes", "four", "yes",
+                      "five", "yes", "two", "yes"]) + "\n"
+
+
+def test_debrief_asks_which_step_and_links_it():
+    with Store.open() as store:
+        step = ladder.add_step(store, "send a friend a photo", 3, "closer friendships")
+        ladder.add_step(store, "ask a friend to coffee", 6, "closer friendships")
+    proc = cli("debrief", "--text", "--no-audio", stdin=_debrief_answers("the first one"))
+    assert "was this one of your ladder steps" in proc.stdout
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+        assert store.db.execute("select ladder_step_id from sessions where id = ?", [row.id]).fetchone()[0] == str(step.id)
+        assert store.answers_for(row.id)["anxiety_peak"] == 5
+    shown = cli("ladder", "show", str(step.id))
+    assert "3/10 → " in shown.stdout or "predicted 3/10" in shown.stdout
+    assert "4/10 / 5/10 / 2/10" in shown.stdout  # predicted vs actual before / peak / after
+
+
+def test_debrief_with_step_option_does_not_ask():
+    with Store.open() as store:
+        step = ladder.add_step(store, "call my brother", 5, "family")
+    proc = cli("debrief", "--text", "--no-audio", "--step", str(step.id), stdin=_debrief_answers("x")[2:])
+    assert "was this one of your ladder steps" not in proc.stdout
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+        assert store.db.execute("select ladder_step_id from sessions").fetchone()[0] == str(step.id)
+
+
+def test_unknown_step_is_one_line_before_anything_is_said():
+    proc = cli("debrief", "--text", "--no-audio", "--step", "99", stdin="")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stdout == ""
+    assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1
