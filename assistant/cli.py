@@ -15,7 +15,7 @@ from assistant import __version__
 from assistant.errors import AssistantError
 
 
-@click.group()
+@click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="assistant")
 @click.option(
     "--home",
@@ -23,10 +23,15 @@ from assistant.errors import AssistantError
     envvar="ASSISTANT_HOME",
     help="Directory for all data, cache and models (env: ASSISTANT_HOME).",
 )
-def cli(home: str | None) -> None:
-    """Offline, voice-guided practice assistant."""
+@click.pass_context
+def cli(ctx: click.Context, home: str | None) -> None:
+    """Offline, voice-guided practice assistant. With no command: the spoken menu."""
     if home:
         os.environ["ASSISTANT_HOME"] = os.path.abspath(os.path.expanduser(home))
+    if ctx.invoked_subcommand is None:
+        from assistant.cli_practice import menu
+
+        ctx.invoke(menu)
 
 
 def _register() -> None:

@@ -195,4 +195,60 @@ def demo(ctx, no_audio, engine, model, language):
     ctx.invoke(show_entry, entry_id=result.session_id, as_json=False)
 
 
-COMMANDS = [demo, *(_make(name, script) for name, script in SHIPPED.items()), practice, resume, prompts_group]
+MENU = ("debrief", "checkin", "breathe", "compassion", "rehearse", "repair", "grounding", "review")
+
+
+@click.command("menu")
+@practice_options
+@click.pass_context
+def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
+    """The spoken menu (what plain `assistant` starts): choose an exercise by voice."""
+    from assistant.errors import AssistantError
+    from assistant.events import Listen
+    from assistant.parse import grammar, parse_choice
+    from assistant.pipeline import EndOfInput
+    from assistant.practice import Practice
+
+    mode = _mode(text, no_audio, audio_in, confirm, engine, model, language)
+    spoken = tuple(t(f"menu.{key}") for key in MENU)
+    choice = None
+    with Practice(mode) as practice:
+        listen = Listen("menu", "choice", grammar("choice", spoken))
+        for attempt in range(3):
+            practice.voice.say(t("menu.prompt" if attempt == 0 else "menu.again"))
+            try:
+                heard = practice.source.answer(listen)
+            except EndOfInput:
+                break
+            picked = parse_choice(heard.text, spoken) if heard else None
+            if picked is not None and picked.ok:
+                choice = MENU[spoken.index(picked.value)]
+                break
+        if choice is None:
+            practice.voice.say(t("menu.bye"))
+            return
+        if mode.audio_in:  # the remaining recordings answer the chosen exercise
+            mode = _mode(text, no_audio, mode.audio_in[practice.source.used:], confirm, engine, model, language)
+        else:
+            mode = _mode(text or practice.mic is None, no_audio, (), confirm, engine, model, language)
+    if choice == "review":
+        _review(ctx)
+    elif choice == "breathe":
+        ctx.invoke(_breathe_command(), text=mode.text, no_audio=no_audio)
+    else:
+        run_script(choice, mode)
+
+
+def _review(ctx) -> None:
+    from assistant.cli_entries import list_entries
+
+    ctx.invoke(list_entries, since="7d", until=None, script=None, as_json=False)
+
+
+def _breathe_command():
+    from assistant.cli_breathe import breathe
+
+    return breathe
+
+
+COMMANDS = [menu, demo, *(_make(name, script) for name, script in SHIPPED.items()), practice, resume, prompts_group]

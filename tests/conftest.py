@@ -84,3 +84,6 @@ def vosk_ko_engine(vosk_ko_path):
     from assistant.stt.vosk_engine import VoskEngine
 
     return VoskEngine(vosk_ko_path, "vosk-model-small-ko-0.22", "ko")
+
+
+from audio_fixtures import *  # noqa: E402,F401,F403  (the private PulseAudio server: `pulse`)
