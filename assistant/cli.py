@@ -35,11 +35,13 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 
 def _register() -> None:
-    from assistant import cli_audio, cli_entries, cli_models, cli_plan, cli_practice, cli_speech
+    from assistant import (cli_audio, cli_breathe, cli_entries, cli_models, cli_plan, cli_practice, cli_safety,
+                           cli_speech)
 
-    for module in (cli_practice, cli_plan, cli_entries, cli_speech, cli_models, cli_audio):
+    for module in (cli_practice, cli_breathe, cli_plan, cli_entries, cli_speech, cli_models, cli_audio, cli_safety):
         for command in module.COMMANDS:
             cli.add_command(command)
+    cli_safety.install_passphrase_prompt()
     cli_plan.ladder.add_command(cli_practice.ladder_build)
 
 

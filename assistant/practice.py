@@ -99,6 +99,7 @@ class Practice:
             check_audio_files(mode.audio_in)
         self.gate = None
         self.mic = None
+        self._store, self._session_id, self._script = None, "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate())
         self.source = source if source is not None else self._source()
 
@@ -132,10 +133,18 @@ class Practice:
         if not self.mode.audio_in:
             time.sleep(seconds)
 
-    def breathe(self, pattern: str) -> None:
-        from assistant.breathing_run import run_from_session
+    breathing = None  # BreathingOptions from `assistant breathe`; None: the script's pattern, defaults
 
-        run_from_session(pattern, self)
+    def breathe(self, pattern: str) -> None:
+        """A script hands off to a breathing exercise; its figures are stored as answers of the session."""
+        from assistant.breathing_run import run_exercise
+
+        result = run_exercise(self, pattern, self.breathing)
+        if self._store is not None and self._session_id:
+            from assistant.breathing_run import result_events
+
+            for event in result_events(result, self._session_id, self._script):
+                self._store.record(event)
 
     def run(self, script_name: str, resume_id: str | None = None, on_event=None, step_id: str | None = None):
         from assistant.pipeline import Runner
@@ -148,11 +157,13 @@ class Practice:
         first_run = not marker.exists()
         with Store.open() as store:
             answers, position, session_id = None, 0, uuid.uuid4().hex
+            self._store, self._script = store, script_name
             if resume_id:
                 row = store.session(resume_id)
                 answers, position, session_id = store.answers_for(row.id), row.position, row.id
             if script_name == "debrief" and not resume_id:
                 step_id = step_id or self.ask_ladder_step(store)
+            self._session_id = session_id
             session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None)
 
@@ -167,6 +178,7 @@ class Practice:
             runner = Runner(session, self.source, self.voice, store, on_event=hook, wait=self.wait,
                             breathe=self.breathe)
             result = runner.run()
+            self._store = None
         if first_run:
             marker.touch()
         return result

@@ -98,7 +98,7 @@ def test_branch_taken_when_peak_is_high():
     out = run(session, DEBRIEF_CALM[:7] + ["nine", "yes", "four", "yes", "yes please"])
     assert answers(out)["wants_break"] is True
     breathe = [o for o in out if isinstance(o, Breathe)]
-    assert breathe == [Breathe("calm", "breathing")]
+    assert breathe == [Breathe("sigh", "breathing")]
     assert listens(out)[-1].field == "anxiety_duration"  # then the script carries on
 
 
