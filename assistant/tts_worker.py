@@ -74,8 +74,18 @@ class Worker:
         self.engine.setProperty("voice", voice)
         self.engine.setProperty("rate", int(request.get("rate") or 150))
         self.engine.setProperty("volume", float(request.get("volume") if request.get("volume") is not None else 1.0))
+        # Apply the properties in a loop of their own: queued together with save_to_file, a long first
+        # utterance ends runAndWait early and its audio lands in the NEXT request's file (pyttsx3 2.99).
+        self.engine.runAndWait()
         self.engine.save_to_file(text, out)
         self.engine.runAndWait()
+        for _ in range(3):
+            # pyttsx3 2.99's espeak loop sometimes ends before the utterance is written; the audio is
+            # still pending and another (empty) loop writes it to this same file. Left alone, it
+            # would land in the next request's file instead.
+            if os.path.exists(out) and os.path.getsize(out) > 44:
+                break
+            self.engine.runAndWait()
         if not os.path.exists(out) or os.path.getsize(out) <= 44:
             return {"ok": False, "code": "empty_output", "error": "the engine wrote no audio"}
         return {"ok": True, "out": out}

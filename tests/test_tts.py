@@ -223,3 +223,27 @@ def test_strict_voice_raises():
                   strict=True, echo=lambda *a, **k: None)
     with pytest.raises(AssistantError):
         voice.say("Loud.")
+
+
+def test_long_first_line_is_written_to_its_own_file(tmp_path):
+    """pyttsx3 2.99: a long first utterance queued with property changes used to end runAndWait early."""
+    from assistant.tts import Synthesizer
+
+    long_line = " ".join(["Before we start, this assistant supports your practice and is not therapy."] * 3)
+    with Synthesizer(cache_dir=tmp_path / "cache") as synth:
+        first = synth.synthesize(long_line)
+        second = synth.synthesize("Short.")
+    assert first.seconds > 8 and second.seconds < 2
+
+
+def test_many_lines_in_a_row_each_get_their_own_audio(tmp_path):
+    """The debrief's lines one after another through one worker: none missing, none swapped."""
+    from assistant.prompts import load_script
+    from assistant.tts import Synthesizer
+
+    lines = [s.text for s in load_script("debrief").steps if s.text.strip()]
+    with Synthesizer(cache_dir=tmp_path / "cache") as synth:
+        seconds = [synth.synthesize(line).seconds for line in lines]
+    # each clip's length follows its text's length (a swapped or doubled clip breaks this)
+    per_char = [s / len(line) for s, line in zip(seconds, lines)]
+    assert all(0.03 < x < 0.12 for x in per_char), list(zip(lines, seconds))
