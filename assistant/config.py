@@ -36,7 +36,7 @@ def ensure_home() -> Path:
     path = home()
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        probe = path / ".write-test"
+        probe = path / f".write-test-{os.getpid()}"  # per process: two starting at once must not race
         probe.touch()
         probe.unlink()
     except OSError as exc:
@@ -79,6 +79,7 @@ class Settings:
     end_silence_s: float = 1.8  # trailing silence that ends an answer
     max_answer_s: float = 120.0  # hard cap per answer
     crisis_resources: str = ""  # spoken on crisis language; "" = the default in prompts/session.toml (988 + local)
+    keep_audio: bool = False  # keep recorded answers as WAV under home/audio (0600); off: audio is never written
 
     @classmethod
     def load(cls) -> "Settings":
@@ -99,10 +100,12 @@ class Settings:
         types = {f.name: f.type for f in fields(self)}
         if key not in types:
             raise fail("settings_unknown_key", key=key, keys=", ".join(types))
-        kind = {"str": str, "int": int, "float": float}[types[key]]
+        kind = {"str": str, "int": int, "float": float, "bool": _to_bool}[types[key]]
+        if isinstance(value, str):
+            value = _readable(value)
         try:
             converted = kind(value)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise fail("settings_bad_value", key=key, value=value, kind=types[key]) from exc
         _check_range(key, converted)
         return replace(self, **{key: converted})
@@ -114,6 +117,8 @@ class Settings:
             value = getattr(self, f.name)
             if isinstance(value, str):
                 value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
             lines.append(f"{f.name} = {value}")
         path = settings_path()
         tmp = path.with_suffix(".tmp")
@@ -121,6 +126,28 @@ class Settings:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
         return path
+
+
+def _readable(text: str) -> str:
+    """Bytes that were not UTF-8 (from argv) become U+FFFD, so the settings file stays valid UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
+            "utf-8", "replace").decode("utf-8")
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _to_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ValueError(value)
 
 
 _RANGES = {

@@ -286,8 +286,10 @@ class Speaker:
         except (sd.PortAudioError, ValueError):
             stream_rate = int(info.default_rate)
         try:
+            # latency="low": the default ("high") buffers so much that "finished playing" arrives
+            # over a second after the sound ends, and the half-duplex gate would clip the answer.
             self._stream = sd.RawOutputStream(
-                device=info.index, samplerate=stream_rate, channels=1, dtype="int16",
+                device=info.index, samplerate=stream_rate, channels=1, dtype="int16", latency="low",
                 callback=self._callback, finished_callback=self._finished,
             )
         except (sd.PortAudioError, ValueError) as exc:

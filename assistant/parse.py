@@ -161,6 +161,9 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
     scores = []
     for choice in choices:
         content = [t for t in words(choice) if t not in stop] or words(choice)
+        if not content:  # a choice with no words in it (":") can only be picked by number
+            scores.append((0.0, 0))
+            continue
         hit = sum(1 for c in content if any(_alike(c, s) for s in said))
         scores.append((hit / len(content), hit))
     best = max(scores)
@@ -222,6 +225,13 @@ def parse_duration(text: str) -> Parsed:
 def parse_date(text: str, today: dt.date | None = None) -> Parsed:
     """An ISO date for a follow-up: "tomorrow", "in three days", "friday", "on the 5th" ..."""
     today = today or dt.date.today()
+    try:
+        return _parse_date(text, today)
+    except (OverflowError, ValueError):  # "in 417420 weeks": past the year 9999
+        return Parsed(None, "out_of_range")
+
+
+def _parse_date(text: str, today: dt.date) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["dates"]
     relative = {tuple(words(k)): v for k, v in table["relative"].items()}

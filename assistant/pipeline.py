@@ -94,14 +94,62 @@ class FileAnswers:
 
 
 class MicAnswers:
-    """Spoken answers through the microphone; the mic is gated while the assistant speaks."""
+    """Spoken answers through the microphone; the mic is gated while the assistant speaks.
 
-    def __init__(self, engine, microphone, endpoint=None, on_partial=None) -> None:
+    Recorded audio is kept only when the person turned on ``keep_audio`` (``keep_audio=None`` reads
+    the setting): each answer as ``home/audio/<UTC time>-<field>.wav``, 0600 in a 0700 folder.
+    Otherwise the audio lives in memory for the length of one answer and is never written.
+    """
+
+    def __init__(self, engine, microphone, endpoint=None, on_partial=None, keep_audio: bool | None = None) -> None:
         self.engine, self.mic, self.endpoint, self.on_partial = engine, microphone, endpoint, on_partial
+        if keep_audio is None:
+            from assistant.config import Settings
+
+            keep_audio = Settings.load().keep_audio
+        self.keep_audio = keep_audio
+        self.kept: list[str] = []  # paths written this run
 
     def answer(self, listen: Listen) -> Heard | None:
         self.mic.flush()  # nothing heard before the question ended belongs to the answer
-        return _recognise(self.engine, (c.audio for c in self.mic.chunks()), listen, self.endpoint, self.on_partial)
+        heard_audio: list[bytes] = []
+        chunks = (c.audio for c in self.mic.chunks())
+        if self.keep_audio:
+            chunks = _recorded(chunks, heard_audio)
+        heard = _recognise(self.engine, chunks, listen, self.endpoint, self.on_partial)
+        if self.keep_audio and heard_audio:
+            self.kept.append(str(keep_answer_audio(b"".join(heard_audio), listen.field or "answer")))
+        return heard
+
+
+def _recorded(chunks: Iterable[bytes], into: list[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        into.append(chunk)
+        yield chunk
+
+
+def keep_answer_audio(pcm16: bytes, field: str):
+    """Write one answer's audio (16 kHz mono) privately under ``home/audio``; returns the path."""
+    import os
+    import re
+    from datetime import datetime, timezone
+
+    from assistant.audio import wav_bytes
+    from assistant.config import ensure_home
+    from assistant.errors import fail
+
+    folder = ensure_home() / "audio"
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"{stamp}-{re.sub(r'[^a-z0-9_]', '_', field.lower())[:40]}.wav"
+    try:
+        folder.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(wav_bytes(pcm16))
+    except OSError as exc:
+        raise fail("audio_keep_unwritable", path=path, reason=exc.strerror or exc) from exc
+    return path
 
 
 @dataclass

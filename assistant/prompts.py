@@ -28,6 +28,7 @@ from assistant.errors import fail
 STEP_TYPES = ("say", "ask", "pause", "breathe", "readback")
 KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
 RESERVED_FIELDS = ("round", "yes", "no", "and", "or")
+MAX_PAUSE_S = 3600  # nan, inf and "two days" are mistakes, not pauses
 _COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
               "breathe": _COMMON_KEYS | {"pattern"},
@@ -348,7 +349,7 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str]) -> Step:
         values = _parse_ask(entry, asked)
     elif step_type == "pause":
         seconds = entry.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_PAUSE_S:
             raise ValueError(_problem("bad_seconds"))
         values["seconds"] = float(seconds)
     elif step_type == "breathe":

@@ -23,13 +23,14 @@ import re
 import sqlite3
 import stat
 import threading
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from assistant.errors import fail
+from assistant.errors import AssistantError, fail
 from assistant.events import EVENT_TYPES, SessionEvent, Word
 from assistant.journal import AnswerRow, Entry, SearchHit, SessionRow
 
@@ -71,6 +72,73 @@ def fts_query(text: str) -> str:
     return " ".join(parts)
 
 
+# --- The connection ---------------------------------------------------------------------------------
+
+
+class JournalDatabase(Database):
+    """sqlite-utils' Database whose transactions take the write lock at BEGIN (``BEGIN IMMEDIATE``).
+
+    A deferred transaction that reads and then writes (ladder edits do) cannot wait for another
+    writer in WAL mode: SQLite answers "database is locked" at once, because its snapshot went
+    stale. Taking the lock up front lets the busy timeout queue writers from many processes.
+
+    Every text parameter passes through :func:`readable`, so words that arrived as bytes that are
+    not UTF-8 are stored (with U+FFFD for those bytes) rather than crashing the write.
+    """
+
+    def execute(self, sql: str, parameters=None):
+        return super().execute(sql, _clean_params(parameters) if parameters else parameters)
+
+    @contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+def readable(text: str) -> str:
+    """Text that can be stored: bytes that were not UTF-8 (argv or stdin decoded with surrogateescape)
+    become U+FFFD instead of failing the write with UnicodeEncodeError."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
+            "utf-8", "replace").decode("utf-8")
+
+
+def _clean_params(parameters):
+    if isinstance(parameters, dict):
+        return {k: readable(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    return [readable(v) if isinstance(v, str) else v for v in parameters]
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations under one write lock, so that processes opening a new journal at the
+    same moment do not both create its tables; the others wait, then find nothing pending."""
+    from assistant.migrations import migrate, migrations
+
+    if not migrations.pending(db):
+        return
+    with db.atomic():
+        migrate(db)
+
+
 # --- The store -----------------------------------------------------------------------------------
 
 
@@ -80,11 +148,18 @@ class Store:
         self.path = path
         self._stamp = utc_iso
         self._lock = threading.RLock()
+        self.encrypted = False
 
     @classmethod
     def open(cls, path: str | os.PathLike | None = None) -> "Store":
-        """Open (creating and migrating if needed) the journal at ``path`` or ``home()/journal.db``."""
+        """Open (creating and migrating if needed) the journal at ``path`` or ``home()/journal.db``.
+
+        A damaged file is refused before anything is written to it; an encrypted one needs the
+        passphrase (``encryption.passphrase``). See ``journal_file``.
+        """
+        from assistant import journal_file
         from assistant.config import ensure_home
+        from assistant.encryption import is_db_error
 
         if path is None:
             db_path = ensure_home() / "journal.db"
@@ -94,26 +169,38 @@ class Store:
                 db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
                 raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
+        conn = None
         try:
-            _create_private(db_path)
+            if not db_path.exists():
+                _create_private(db_path)
             # The pipeline may record from its audio thread; writes are serialised by ``_lock``.
-            conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-            db = Database(conn, execute_plugins=False)
+            conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000)
+            _create_private(db_path)  # tightens the mode of a file made elsewhere
+            db = JournalDatabase(conn, execute_plugins=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.enable_wal()
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
-            from assistant.migrations import migrate
-
-            migrate(db)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise fail("journal_busy", path=db_path) from exc
-            raise fail("journal_unreadable", path=db_path, reason=exc) from exc
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise fail("journal_unreadable", path=db_path, reason=getattr(exc, "strerror", None) or exc) from exc
+            _migrate(db)
+        except Exception as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, AssistantError):
+                raise
+            if is_db_error(exc):
+                text = str(exc)
+                if "locked" in text or "busy" in text:
+                    raise fail("journal_busy", path=db_path) from exc
+                if "malformed" in text or "not a database" in text:
+                    raise fail("journal_damaged", path=db_path, reason=exc) from exc
+                raise fail("journal_unreadable", path=db_path, reason=exc) from exc
+            if isinstance(exc, OSError):
+                raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
+            raise
         _tighten_sidecars(db_path)
-        return cls(db, db_path)
+        store = cls(db, db_path)
+        store.encrypted = encrypted
+        return store
 
     def close(self) -> None:
         self.db.close()
@@ -139,8 +226,10 @@ class Store:
                 if event.type == "answer":
                     self._upsert_answer(event, at, detail)
                 self._update_session(event, at, detail)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+        except Exception as exc:
+            from assistant.encryption import is_db_error
+
+            if is_db_error(exc) and ("locked" in str(exc) or "busy" in str(exc)):
                 raise fail("journal_busy", path=self.path) from exc
             raise
         if self.path is not None and event.type == "started":

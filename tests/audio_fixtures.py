@@ -188,3 +188,44 @@ def pulse() -> Iterator[PulseAudio]:
         if pulse is not None:
             PulseAudio.reinit_portaudio(pulse)
         shutil.rmtree(root, ignore_errors=True)
+
+
+class SpeakerMonitor:
+    """Listens to the virtual speaker the whole time, like a person in the room would.
+
+    ``wait_until_said_and_quiet(since)``: block until sound was heard after ``since`` and the speaker
+    has then been quiet for ``quiet_s`` — "the question has finished".
+    """
+
+    def __init__(self, pulse: PulseAudio) -> None:
+        self._proc = subprocess.Popen(
+            ["parec", "-d", "spk.monitor", "--rate=16000", "--channels=1", "--format=s16le", "--raw",
+             "--latency-msec=20"],
+            env={**os.environ, **pulse.env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.blocks: list[tuple[float, bytes]] = []
+        self._reader = threading.Thread(target=_read_blocks, args=(self._proc, self.blocks), daemon=True)
+        self._reader.start()
+
+    def _loud_times(self, since: float) -> list[float]:
+        from assistant.audio import rms_dbfs
+
+        return [stamp for stamp, block in list(self.blocks) if stamp >= since and rms_dbfs(block) > -45]
+
+    def wait_until_said_and_quiet(self, since: float, quiet_s: float = 0.7, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            loud = self._loud_times(since)
+            if loud and time.monotonic() - loud[-1] >= quiet_s:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self._proc.send_signal(signal.SIGINT)
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+
+
+__all__ += ["SpeakerMonitor"]

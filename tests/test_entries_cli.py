@@ -287,7 +287,7 @@ def test_damaged_journal_is_one_line(assistant_home):
     (assistant_home / "journal.db").write_bytes(b"not a database " * 300)
     result = run_main("entries", "list", home=assistant_home)
     assert result.returncode == 1
-    assert result.stderr.startswith("error[journal_unreadable]: ") and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error[journal_damaged]: ") and len(result.stderr.splitlines()) == 1
 
 
 SCRIPT_TOML = '''

@@ -486,4 +486,4 @@ def test_damaged_journal_is_a_clear_error(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(AssistantError) as err:
         Store.open(path)
-    assert err.value.code == "journal_unreadable"
+    assert err.value.code == "journal_damaged"

@@ -1,0 +1,85 @@
+"""The whole debrief hands-free: a simulated person listens on the virtual speaker, waits for each
+question to finish, and speaks the answer into the virtual microphone. Zero keystrokes."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+from audio_fixtures import SpeakerMonitor
+
+from assistant.prompts import load_script
+from assistant.store import Store
+
+ANSWERS = {
+    "what_happened": "I told my friend Sam about my panic attacks at work",
+    "disclosure_level": "six",
+    "new_topic": "yes",
+    "conversation_minutes": "about fifteen minutes",
+    "anxiety_before": "seven",
+    "anxiety_peak": "four",
+    "anxiety_after": "two",
+    "anxiety_duration": "about twenty minutes",
+    "emotions": "nervous and relieved",
+    "body_sensations": "my chest was tight",
+    "felt_easy": "starting the conversation",
+    "stayed_hard": "asking for more time",
+    "helped_most": "Sam asked kind questions",
+    "learned": "that people want to know me",
+    "next_step": "invite Sam for coffee next week",
+}
+
+
+def test_debrief_completes_hands_free(pulse, speak):
+    questions = {step.text: step.field for step in load_script("debrief").steps if step.type == "ask"}
+    clips = {field: speak(text) for field, text in ANSWERS.items()}
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    subprocess.run([sys.executable, "-m", "assistant", "settings", "set", "end_silence_s", "1.2"], check=True, env=env)
+    monitor = SpeakerMonitor(pulse)
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--confirm", "never"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    lines: "queue.Queue[tuple[float, str]]" = queue.Queue()
+    threading.Thread(target=lambda: [lines.put((time.monotonic(), l.rstrip())) for l in proc.stdout],
+                     daemon=True).start()
+    answered = []
+    deadline = time.monotonic() + 400
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                at, line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            caption = line.removeprefix("assistant: ")
+            field = questions.get(caption)
+            if field is None:
+                continue
+            if not monitor.wait_until_said_and_quiet(at):
+                proc.kill()
+                raise AssertionError(f"never heard the question: {caption}; {len(monitor.blocks)} blocks; "
+                                     f"{proc.stderr.read()}")
+            time.sleep(0.2)
+            pulse.play_into_mic(clips[field])
+            answered.append(field)
+        proc.wait(timeout=max(1, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        monitor.close()
+    stderr = proc.stderr.read()
+    assert proc.returncode == 0, stderr
+    assert "No microphone" not in stderr
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+        answers = store.answers_for(row.id)
+        engines = {a.engine for a in store.answers(row.id)}
+    assert row.status == "finished", (answered, answers)
+    assert (answers["disclosure_level"], answers["anxiety_before"], answers["anxiety_peak"],
+            answers["anxiety_after"]) == (6, 7, 4, 2)
+    assert answers["conversation_minutes"] == 15 and answers["new_topic"] is True
+    assert "coffee" in answers["next_step"].lower() and "sam" in answers["what_happened"].lower()
+    assert engines == {"whisper"}

@@ -1,0 +1,295 @@
+"""Backup, restore, damaged journals and encryption at rest, through the real CLI entry point."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from cli_run import run
+
+from assistant.events import SessionEvent
+from assistant.store import Store
+
+SECRET_WORDS = "my panic attacks at work"
+PASS = "correct horse battery staple"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def write_entries(count: int = 3, text: str = SECRET_WORDS) -> None:
+    with Store.open() as store:
+        for n in range(count):
+            sid = f"session-{n}"
+            store.record(SessionEvent("started", sid, "checkin", detail={"title": "Check-in", "position": 0}))
+            store.record(SessionEvent("answer", sid, "checkin", step_id="what", field="what_happened", kind="text",
+                                      value=f"{text} {n}", text=f"{text} {n}"))
+            store.record(SessionEvent("finished", sid, "checkin", detail={"position": 1}))
+
+
+def counts(path: Path | None = None) -> tuple[int, int]:
+    with Store.open(path) as store:
+        return (store.db.execute("SELECT count(*) FROM sessions").fetchone()[0],
+                store.db.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+
+# --- backup ----------------------------------------------------------------------------------------
+
+
+def test_backup_is_a_private_checked_copy(tmp_path):
+    write_entries()
+    target = tmp_path / "out" / "backup.db"
+    target.parent.mkdir()
+    done = run("backup", "-o", str(target))
+    assert done.code == 0, done.err
+    assert mode(target) == 0o600 and "3 sessions" in done.err
+    conn = sqlite3.connect(target)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM answers_fts WHERE answers_fts MATCH 'panic'").fetchone()[0] == 3
+    conn.close()
+    assert not list(target.parent.glob(".*part"))  # no temporary left behind
+
+
+def test_backup_without_output_goes_to_home_backups(assistant_home):
+    write_entries(1)
+    done = run("backup")
+    assert done.code == 0, done.err
+    (made,) = (assistant_home / "backups").glob("journal-*.db")
+    assert mode(made) == 0o600 and mode(assistant_home / "backups") == 0o700
+
+
+def test_backup_while_a_session_is_writing_is_consistent(tmp_path):
+    write_entries(2)
+    with Store.open() as store:  # an open session with an uncommitted write in flight
+        store.record(SessionEvent("started", "live", "debrief", detail={"position": 0}))
+        store.db.conn.execute("BEGIN")
+        store.db.conn.execute("INSERT INTO events (session_id, type, at) VALUES ('live', 'note', 'x')")
+        done = run("backup", "-o", str(tmp_path / "b.db"))
+        store.db.conn.execute("ROLLBACK")
+    assert done.code == 0, done.err
+    assert counts(tmp_path / "b.db")[0] == 3
+
+
+@pytest.mark.parametrize("where", ["dir", "journal", "missing_dir"])
+def test_backup_to_an_impossible_place_is_one_line(tmp_path, assistant_home, where):
+    write_entries(1)
+    target = {"dir": tmp_path, "journal": assistant_home / "journal.db",
+              "missing_dir": tmp_path / "no" / "such" / "b.db"}[where]
+    done = run("backup", "-o", str(target))
+    assert done.one_line_error(), done
+
+
+# --- restore ---------------------------------------------------------------------------------------
+
+
+def test_restore_replaces_the_journal_and_keeps_the_old_one(tmp_path, assistant_home):
+    write_entries(3)
+    assert run("backup", "-o", str(tmp_path / "three.db")).code == 0
+    write_entries(5, text="later words")  # sessions 0-4: the journal moves on
+    assert counts() == (5, 5)
+    done = run("restore", str(tmp_path / "three.db"))
+    assert done.code == 0, done.err
+    assert counts() == (3, 3)
+    (old,) = assistant_home.glob("journal-before-restore-*.db")
+    assert counts(old) == (5, 5) and mode(assistant_home / "journal.db") == 0o600
+    assert "kept as" in done.err
+
+
+def bad_backups(tmp_path: Path, good: Path) -> dict[str, Path]:
+    made = {}
+    rng = random.Random(1)
+    for name, data in {
+        "random_bytes": bytes(rng.getrandbits(8) for _ in range(8192)),
+        "empty": b"",
+        "truncated_half": good.read_bytes()[: len(good.read_bytes()) // 2],
+        "truncated_header": good.read_bytes()[:60],
+        "text": b"hello, this is not a journal\n" * 50,
+        "zeroed_page_2": good.read_bytes()[:4096] + b"\x00" * 4096 + good.read_bytes()[8192:],
+    }.items():
+        path = tmp_path / f"{name}.db"
+        path.write_bytes(data)
+        made[name] = path
+    other = tmp_path / "other_sqlite.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    made["other_sqlite"] = other
+    made["directory"] = tmp_path
+    made["missing"] = tmp_path / "nope.db"
+    return made
+
+
+def test_restore_refuses_anything_but_a_whole_journal_and_touches_nothing(tmp_path, assistant_home):
+    write_entries(2)
+    assert run("backup", "-o", str(tmp_path / "good.db")).code == 0
+    journal = assistant_home / "journal.db"
+    with Store.open() as store:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = journal.read_bytes()
+    for name, path in bad_backups(tmp_path, tmp_path / "good.db").items():
+        done = run("restore", str(path))
+        assert done.one_line_error(), (name, done)
+        assert journal.read_bytes() == before, name
+    assert not list(assistant_home.glob("journal-before-restore-*"))
+    assert counts() == (2, 2)
+
+
+# --- a damaged journal -----------------------------------------------------------------------------
+
+COMMANDS = [
+    ["entries", "list"], ["entries", "search", "panic"], ["entries", "export", "--format", "json"],
+    ["entries", "show", "abc"], ["checkin", "--text", "--no-audio"], ["resume", "--text", "--no-audio"],
+    ["ladder", "list"], ["ladder", "add", "Call Sam", "--fear", "3"], ["next"], ["plan"], ["today"],
+    ["progress"], ["rhythm", "list"], ["backup"], ["journal", "encrypt"],
+]
+
+
+def damage(journal: Path, how: str) -> None:
+    data = journal.read_bytes()
+    if how == "random_bytes":
+        rng = random.Random(len(data))
+        journal.write_bytes(bytes(rng.getrandbits(8) for _ in range(len(data))))
+    elif how == "truncated":
+        journal.write_bytes(data[: len(data) // 2])
+    elif how == "truncated_mid_page":
+        journal.write_bytes(data[:5000])
+    elif how == "header_only":
+        journal.write_bytes(data[:100])
+    elif how == "schema_zeroed":
+        journal.write_bytes(data[:100] + b"\x00" * (4096 - 100) + data[4096:])
+
+
+@pytest.mark.parametrize("how", ["random_bytes", "truncated", "truncated_mid_page", "header_only", "schema_zeroed"])
+def test_a_damaged_journal_is_one_line_everywhere_and_left_untouched(assistant_home, tmp_path, how):
+    write_entries(40, text="a longer answer so that the journal spans many pages " * 4)
+    with Store.open() as store:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    journal = assistant_home / "journal.db"
+    for side in ("-wal", "-shm"):
+        Path(str(journal) + side).unlink(missing_ok=True)
+    damage(journal, how)
+    before, before_mode = journal.read_bytes(), mode(journal)
+    for args in COMMANDS:
+        done = run(*args, stdin="")
+        assert done.one_line_error(), (how, args, done)
+        assert "journal_damaged" in done.err or "journal_unreadable" in done.err, (how, args, done.err)
+        assert journal.read_bytes() == before and mode(journal) == before_mode, (how, args)
+    # and a good backup brings it back
+    assert not list(tmp_path.glob("*.db"))
+
+
+def test_a_damaged_journal_can_be_replaced_by_restore(assistant_home, tmp_path):
+    write_entries(2)
+    assert run("backup", "-o", str(tmp_path / "good.db")).code == 0
+    journal = assistant_home / "journal.db"
+    for side in ("-wal", "-shm"):
+        Path(str(journal) + side).unlink(missing_ok=True)
+    journal.write_bytes(b"\x13" * 9000)
+    assert run("entries", "list").one_line_error()
+    done = run("restore", str(tmp_path / "good.db"))
+    assert done.code == 0, done.err
+    assert counts() == (2, 2)
+    (old,) = assistant_home.glob("journal-before-restore-*.db")
+    assert old.read_bytes() == b"\x13" * 9000  # the damaged file is kept as it was, for rescue
+
+
+# --- encryption ------------------------------------------------------------------------------------
+
+
+def raw_bytes(home: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in home.glob("journal.db*") if p.is_file())
+
+
+def test_encrypted_journal_is_unreadable_without_the_passphrase(assistant_home, monkeypatch):
+    write_entries(3)
+    assert SECRET_WORDS.encode() in raw_bytes(assistant_home)
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    done = run("journal", "encrypt")
+    assert done.code == 0, done.err
+    journal = assistant_home / "journal.db"
+    assert SECRET_WORDS.encode() not in raw_bytes(assistant_home) and b"panic" not in raw_bytes(assistant_home)
+    assert not journal.read_bytes().startswith(b"SQLite format 3")
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(journal).execute("SELECT * FROM answers").fetchall()
+    assert run("journal", "status").out.startswith("encrypted")
+
+    # Everything still works once unlocked, search included; new answers are encrypted too.
+    found = run("entries", "search", "panic")
+    assert found.code == 0 and found.out.count("[panic]") == 3, found
+    typed = run("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n")
+    assert typed.code == 0, typed.err
+    assert b"lonely" not in raw_bytes(assistant_home) and b"short message" not in raw_bytes(assistant_home)
+    exported = run("entries", "export", "--format", "csv")
+    assert exported.code == 0 and SECRET_WORDS in exported.out and "lonely" in exported.out
+
+    # Locked: no passphrase (and no terminal) or a wrong one → one line, nothing shown or exported.
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE")
+    for args in (["entries", "export", "--format", "json"], ["entries", "list"], ["entries", "search", "panic"],
+                 ["checkin", "--text", "--no-audio"], ["ladder", "list"], ["backup"], ["report", "-o", "r.html"]):
+        locked = run(*args)
+        assert locked.one_line_error() and "journal_locked" in locked.err and SECRET_WORDS not in locked.out, args
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", "not it")
+    wrong = run("entries", "export")
+    assert wrong.one_line_error() and "journal_wrong_passphrase" in wrong.err and wrong.out == ""
+
+
+def test_encrypted_backups_restore_and_decrypt(assistant_home, tmp_path, monkeypatch):
+    write_entries(2)
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    assert run("journal", "encrypt").code == 0
+    again = run("journal", "encrypt")
+    assert again.one_line_error() and "already_encrypted" in again.err
+    done = run("backup", "-o", str(tmp_path / "enc.db"))
+    assert done.code == 0 and "encrypted" in done.err
+    assert SECRET_WORDS.encode() not in (tmp_path / "enc.db").read_bytes() and mode(tmp_path / "enc.db") == 0o600
+    assert run("journal", "decrypt").code == 0
+    assert SECRET_WORDS.encode() in raw_bytes(assistant_home)
+    assert run("journal", "status").out.startswith("not encrypted")
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE")
+    assert run("entries", "list").code == 0
+    refused = run("restore", str(tmp_path / "enc.db"))  # an encrypted backup needs its passphrase
+    assert refused.one_line_error() and "journal_locked" in refused.err
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", "wrong one")
+    assert run("restore", str(tmp_path / "enc.db")).one_line_error()
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    assert run("restore", str(tmp_path / "enc.db")).code == 0
+    assert run("journal", "status").out.startswith("encrypted")
+    assert counts() == (2, 2)
+
+
+def test_encrypt_needs_a_new_passphrase_and_a_journal(assistant_home, monkeypatch):
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE", raising=False)
+    nothing = run("journal", "encrypt")
+    assert nothing.one_line_error() and "journal_none" in nothing.err
+    write_entries(1)
+    no_terminal = run("journal", "encrypt")
+    assert no_terminal.one_line_error() and "passphrase_needed" in no_terminal.err
+    assert run("journal", "decrypt").one_line_error()
+    assert SECRET_WORDS.encode() in raw_bytes(assistant_home)
+
+
+def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant import encryption
+    from assistant.cli import cli
+
+    write_entries(1)
+    monkeypatch.setattr(encryption, "_stdin_is_terminal", lambda: True)
+    runner = CliRunner()
+    made = runner.invoke(cli, ["journal", "encrypt"], input=f"{PASS}\n{PASS}\n")
+    assert made.exit_code == 0, made.output
+    assert PASS not in made.output  # hidden
+    encryption.forget_passphrase()
+    listed = runner.invoke(cli, ["entries", "list"], input=f"{PASS}\n")
+    assert listed.exit_code == 0 and "checkin" in listed.output and PASS not in listed.output
+    encryption.forget_passphrase()
+    mismatch = runner.invoke(cli, ["journal", "decrypt"], input="wrong\n")
+    assert mismatch.exit_code != 0
+    encryption.forget_passphrase()
