@@ -58,8 +58,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error, with where to look
+        command = exc.ctx.command_path if exc.ctx else "assistant"
+        click.echo(AssistantError("usage", exc.format_message(), f"see {command} --help").line(), err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(AssistantError("input", exc.format_message()).line(), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

