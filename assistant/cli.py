@@ -1,13 +1,15 @@
 """The ``assistant`` command line: parses options, calls into the package, prints.
 
-Heavy libraries (vosk, faster-whisper, sounddevice, numpy) are imported inside commands only, so
-``assistant --help`` stays fast. Every :class:`AssistantError` becomes one line and exit 1 in ``main``.
+Commands are listed in ``prompts/commands.toml`` and their modules imported only when one runs, and
+heavy libraries (vosk, faster-whisper, sounddevice, numpy) only inside commands, so ``assistant --help``
+stays fast. Every :class:`AssistantError` becomes one line and exit 1 in ``main``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 
 import click
 
@@ -15,7 +17,78 @@ from assistant import __version__
 from assistant.errors import AssistantError
 
 
-@click.group(invoke_without_command=True)
+def _table() -> dict[str, dict]:
+    """``prompts/commands.toml`` (found like ``config.package_data_dir``, without importing config)."""
+    import tomllib
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "_data", "prompts"), os.path.join(os.path.dirname(here), "prompts")):
+        path = os.path.join(folder, "commands.toml")
+        if os.path.exists(path):
+            with open(path, "rb") as fh:
+                return tomllib.load(fh)
+    raise FileNotFoundError("prompts/commands.toml")
+
+
+class LazyCommands(MutableMapping):
+    """The root group's commands, imported only when one is used (``assistant --help`` imports none)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        self._table: dict[str, dict] | None = None
+
+    @property
+    def table(self) -> dict[str, dict]:
+        if self._table is None:
+            self._table = _table()
+        return self._table
+
+    def _load(self, name: str) -> click.Command:
+        import importlib
+
+        module = importlib.import_module(self.table[name]["module"])
+        for command in module.COMMANDS:
+            self._loaded.setdefault(command.name, command)
+        if name == "ladder":  # built by voice, so it lives with the guided sessions
+            from assistant.cli_practice import ladder_build
+
+            self._loaded["ladder"].add_command(ladder_build)
+        return self._loaded[name]
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self._loaded:
+            return self._loaded[name]
+        if name not in self.table:
+            raise KeyError(name)
+        return self._load(name)
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._loaded.pop(name, None)
+
+    def __iter__(self):
+        return iter(sorted(set(self.table) | set(self._loaded)))
+
+    def __len__(self) -> int:
+        return len(set(self.table) | set(self._loaded))
+
+
+class LazyGroup(click.Group):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands()
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        table = self.commands.table
+        rows = [(name, table[name]["summary"]) for name in self.list_commands(ctx) if name in table]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="assistant")
 @click.option(
     "--home",
@@ -28,24 +101,19 @@ def cli(ctx: click.Context, home: str | None) -> None:
     """Offline, voice-guided practice assistant. With no command: the spoken menu."""
     if home:
         os.environ["ASSISTANT_HOME"] = os.path.abspath(os.path.expanduser(home))
+    from assistant import encryption  # light: lets an encrypted journal ask for its passphrase
+
+    encryption.set_prompt(_ask_passphrase)
     if ctx.invoked_subcommand is None:
         from assistant.cli_practice import menu
 
         ctx.invoke(menu)
 
 
-def _register() -> None:
-    from assistant import (cli_audio, cli_breathe, cli_entries, cli_models, cli_plan, cli_practice, cli_safety,
-                           cli_speech)
+def _ask_passphrase() -> str:
+    from assistant.text import t
 
-    for module in (cli_practice, cli_breathe, cli_plan, cli_entries, cli_speech, cli_models, cli_audio, cli_safety):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    cli_safety.install_passphrase_prompt()
-    cli_plan.ladder.add_command(cli_practice.ladder_build)
-
-
-_register()
+    return click.prompt(t("safety.passphrase_prompt"), hide_input=True, err=True, default="", show_default=False)
 
 
 def main(argv: list[str] | None = None) -> None:

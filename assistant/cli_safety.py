@@ -15,14 +15,6 @@ from assistant.errors import fail
 from assistant.text import t
 
 
-def install_passphrase_prompt() -> None:
-    """Let an encrypted journal ask for its passphrase, hidden, when a terminal is there."""
-    from assistant import encryption
-
-    encryption.set_prompt(lambda: click.prompt(t("safety.passphrase_prompt"), hide_input=True, err=True,
-                                               default="", show_default=False))
-
-
 def _journal_path() -> Path:
     from assistant.config import home
 

@@ -159,7 +159,11 @@ def render(format: str, entries: list[Entry]) -> str:
 
 
 def to_json(entries: list[Entry]) -> str:
-    return json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2) + "\n"
+    """A JSON list with one entry per line: readable and diffable, and fast (indent= would force
+    json's pure-Python encoder for the whole file)."""
+    if not entries:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in entries) + "\n]\n"
 
 
 def to_csv(entries: list[Entry]) -> str:

