@@ -16,7 +16,6 @@ assistant's own voice cannot trigger a command. In ``--text`` mode the same word
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time

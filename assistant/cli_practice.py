@@ -203,7 +203,6 @@ MENU = ("debrief", "checkin", "breathe", "compassion", "rehearse", "repair", "gr
 @click.pass_context
 def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
     """The spoken menu (what plain `assistant` starts): choose an exercise by voice."""
-    from assistant.errors import AssistantError
     from assistant.events import Listen
     from assistant.parse import grammar, parse_choice
     from assistant.pipeline import EndOfInput
