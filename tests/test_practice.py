@@ -12,7 +12,7 @@ import time
 import pytest
 
 from assistant.demo import SpokenAnswers, kinds_of
-from assistant.pipeline import Runner, TypedAnswers
+from assistant.pipeline import Runner
 from assistant.prompts import list_scripts, load_script
 from assistant.session import Session
 from assistant.store import Store
