@@ -23,6 +23,28 @@ def _open():
     return Store.open()
 
 
+SPEAK = click.option("--speak/--no-speak", default=None,
+                     help="Say it aloud too (default: when run in a terminal).")
+
+
+def _say(text: str, speak: bool | None) -> None:
+    """Speak a summary line (already printed, so no caption) when asked, or when a person is at a
+    terminal; piped or scripted output stays silent. Sound problems never fail the command."""
+    import sys
+
+    if speak is None:
+        speak = sys.stdout.isatty()
+    if not speak or not text.strip():
+        return
+    from assistant.tts import Voice
+
+    voice = Voice(echo=lambda *a, **k: None)
+    try:
+        voice.say(text)
+    finally:
+        voice.close()
+
+
 def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -213,7 +235,8 @@ def ladder_archive(step_id: str) -> None:
 @click.command("next")
 @click.option("--goal", metavar="GOAL", help="Which ladder; default: the one practised last.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with the words to speak).")
-def next_step(goal: str | None, as_json: bool) -> None:
+@SPEAK
+def next_step(goal: str | None, as_json: bool, speak: bool | None) -> None:
     """What to try next on your ladder, and why."""
     from assistant.moveup import suggest
 
@@ -223,12 +246,14 @@ def next_step(goal: str | None, as_json: bool) -> None:
         _echo_json(suggestion.to_dict())
         return
     click.echo("\n".join(line for line in (suggestion.text, suggestion.why, suggestion.hint) if line))
+    _say(suggestion.speech, speak)
 
 
 @click.group("plan", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@SPEAK
 @click.pass_context
-def plan(ctx: click.Context, as_json: bool) -> None:
+def plan(ctx: click.Context, as_json: bool, speak: bool | None) -> None:
     """This week against your weekly targets, and your streak."""
     if ctx.invoked_subcommand is not None:
         return
@@ -240,6 +265,7 @@ def plan(ctx: click.Context, as_json: bool) -> None:
         _echo_json(view.to_dict())
         return
     click.echo("\n".join(view.lines + view.celebrations + view.notes))
+    _say(view.speech, speak)
 
 
 @plan.command("set")
@@ -322,7 +348,8 @@ def rhythm_export(output: str) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with the words to speak).")
-def today(as_json: bool) -> None:
+@SPEAK
+def today(as_json: bool, speak: bool | None) -> None:
     """What is due today, the suggested next step and your streak."""
     from assistant.rhythm import today_view
 
@@ -332,6 +359,7 @@ def today(as_json: bool) -> None:
         _echo_json(view.to_dict())
         return
     click.echo("\n".join(view.lines))
+    _say(view.speech, speak)
 
 
 # --- progress, report ------------------------------------------------------------------------------

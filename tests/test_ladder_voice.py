@@ -73,3 +73,22 @@ def test_unknown_step_is_one_line_before_anything_is_said():
     proc = cli("debrief", "--text", "--no-audio", "--step", "99", stdin="")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stdout == ""
     assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1
+
+
+def test_today_is_spoken_when_asked(pulse):
+    from audio_fixtures import SpeakerMonitor
+
+    import time
+
+    with Store.open() as store:
+        ladder.add_step(store, "say hello to a neighbour", 2, "community")
+    monitor = SpeakerMonitor(pulse)
+    try:
+        started = time.monotonic()
+        proc = cli("today", "--speak")
+        assert proc.returncode == 0, proc.stderr
+        assert "say hello to a neighbour" in proc.stdout
+        assert monitor.wait_until_said_and_quiet(started, quiet_s=0.3, timeout=10)
+    finally:
+        monitor.close()
+    assert cli("today").stderr == ""  # not a terminal: printed only, nothing said
