@@ -52,7 +52,7 @@ def bench_startup(ctx) -> dict:
     jrnl = os.environ.get("JRNL_BIN", "")
     have_jrnl = bool(jrnl) and Path(jrnl).exists()
     ours, theirs = [], []
-    for _ in range(7):
+    for _ in range(15):  # alternating, so both see the same machine; medians, as runs vary by ±20 %
         for cmd, bucket in ((assistant, ours), ([jrnl, "--help"], theirs)):
             if bucket is theirs and not have_jrnl:
                 continue
