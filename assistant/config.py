@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from assistant.errors import fail
+from assistant.text import readable
 
 APP_NAME = "practice-assistant"
 
@@ -102,7 +103,7 @@ class Settings:
             raise fail("settings_unknown_key", key=key, keys=", ".join(types))
         kind = {"str": str, "int": int, "float": float, "bool": _to_bool}[types[key]]
         if isinstance(value, str):
-            value = _readable(value)
+            value = readable(value)  # bytes that were not UTF-8 (argv) must not break the file
         try:
             converted = kind(value)
         except (TypeError, ValueError, OverflowError) as exc:
@@ -128,14 +129,6 @@ class Settings:
         return path
 
 
-def _readable(text: str) -> str:
-    """Bytes that were not UTF-8 (from argv) become U+FFFD, so the settings file stays valid UTF-8."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
-            "utf-8", "replace").decode("utf-8")
 
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")

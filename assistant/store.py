@@ -21,9 +21,8 @@ import json
 import os
 import re
 import sqlite3
-import stat
 import threading
-from contextlib import contextmanager
+import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,8 +32,10 @@ from sqlite_utils import Database
 from assistant.errors import AssistantError, fail
 from assistant.events import EVENT_TYPES, SessionEvent, Word
 from assistant.journal import AnswerRow, Entry, SearchHit, SessionRow
+from assistant.journal_db import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 
 BUSY_TIMEOUT_MS = 5000
+OPEN_RETRIES = 8
 ENDING = {"finished": "finished", "stopped": "stopped"}
 
 
@@ -72,73 +73,6 @@ def fts_query(text: str) -> str:
     return " ".join(parts)
 
 
-# --- The connection ---------------------------------------------------------------------------------
-
-
-class JournalDatabase(Database):
-    """sqlite-utils' Database whose transactions take the write lock at BEGIN (``BEGIN IMMEDIATE``).
-
-    A deferred transaction that reads and then writes (ladder edits do) cannot wait for another
-    writer in WAL mode: SQLite answers "database is locked" at once, because its snapshot went
-    stale. Taking the lock up front lets the busy timeout queue writers from many processes.
-
-    Every text parameter passes through :func:`readable`, so words that arrived as bytes that are
-    not UTF-8 are stored (with U+FFFD for those bytes) rather than crashing the write.
-    """
-
-    def execute(self, sql: str, parameters=None):
-        return super().execute(sql, _clean_params(parameters) if parameters else parameters)
-
-    @contextmanager
-    def atomic(self):
-        if self.conn.in_transaction:
-            with super().atomic():
-                yield self
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
-
-
-def readable(text: str) -> str:
-    """Text that can be stored: bytes that were not UTF-8 (argv or stdin decoded with surrogateescape)
-    become U+FFFD instead of failing the write with UnicodeEncodeError."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
-            "utf-8", "replace").decode("utf-8")
-
-
-def _clean_params(parameters):
-    if isinstance(parameters, dict):
-        return {k: readable(v) if isinstance(v, str) else v for k, v in parameters.items()}
-    return [readable(v) if isinstance(v, str) else v for v in parameters]
-
-
-def _migrate(db: Database) -> None:
-    """Apply pending migrations under one write lock, so that processes opening a new journal at the
-    same moment do not both create its tables; the others wait, then find nothing pending."""
-    from assistant.migrations import migrate, migrations
-
-    if not migrations.pending(db):
-        return
-    with db.atomic():
-        migrate(db)
-
-
 # --- The store -----------------------------------------------------------------------------------
 
 
@@ -151,7 +85,7 @@ class Store:
         self.encrypted = False
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None) -> "Store":
+    def open(cls, path: str | os.PathLike | None = None, _attempt: int = 0) -> "Store":
         """Open (creating and migrating if needed) the journal at ``path`` or ``home()/journal.db``.
 
         A damaged file is refused before anything is written to it; an encrypted one needs the
@@ -172,16 +106,16 @@ class Store:
         conn = None
         try:
             if not db_path.exists():
-                _create_private(db_path)
+                create_private(db_path)
             # The pipeline may record from its audio thread; writes are serialised by ``_lock``.
             conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000)
-            _create_private(db_path)  # tightens the mode of a file made elsewhere
+            create_private(db_path)  # tightens the mode of a file made elsewhere
             db = JournalDatabase(conn, execute_plugins=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.enable_wal()
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
-            _migrate(db)
+            migrate_locked(db)
         except Exception as exc:
             if conn is not None:
                 conn.close()
@@ -189,6 +123,11 @@ class Store:
                 raise
             if is_db_error(exc):
                 text = str(exc)
+                if ("locked" in text or "busy" in text) and _attempt < OPEN_RETRIES:
+                    # Switching a brand-new file to WAL takes a lock the busy handler does not wait
+                    # for; when several processes create the journal at once, try again shortly.
+                    time.sleep(0.05 * (_attempt + 1))
+                    return cls.open(path, _attempt + 1)
                 if "locked" in text or "busy" in text:
                     raise fail("journal_busy", path=db_path) from exc
                 if "malformed" in text or "not a database" in text:
@@ -197,7 +136,7 @@ class Store:
             if isinstance(exc, OSError):
                 raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
             raise
-        _tighten_sidecars(db_path)
+        tighten_sidecars(db_path)
         store = cls(db, db_path)
         store.encrypted = encrypted
         return store
@@ -233,7 +172,7 @@ class Store:
                 raise fail("journal_busy", path=self.path) from exc
             raise
         if self.path is not None and event.type == "started":
-            _tighten_sidecars(self.path)
+            tighten_sidecars(self.path)
 
     def _ensure_session(self, event: SessionEvent, at: str, detail: dict) -> None:
         # "started" normally creates the row; any event creates it if missing, so nothing is dropped.
@@ -484,21 +423,3 @@ def _answer(row: dict) -> AnswerRow:
         round=row["round"], detail=_loads(row["detail_json"]), created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
-
-
-def _create_private(path: Path) -> None:
-    """Create the file 0600 before SQLite opens it (SQLite gives -wal/-shm the same mode)."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
-        os.chmod(path, 0o600)
-
-
-def _tighten_sidecars(path: Path) -> None:
-    for suffix in ("-wal", "-shm", "-journal"):
-        side = Path(str(path) + suffix)
-        try:
-            if stat.S_IMODE(side.stat().st_mode) & 0o077:
-                os.chmod(side, 0o600)
-        except FileNotFoundError:
-            pass

@@ -27,3 +27,16 @@ def t(key: str, **values: Any) -> str:
     """The message at dotted ``key`` with ``{placeholders}`` filled in."""
     template = lookup(key)
     return template.format(**values) if values else template
+
+
+def readable(text: str) -> str:
+    """Text that can be stored: bytes that were not UTF-8 (argv or stdin decoded with surrogateescape)
+    become U+FFFD instead of failing the write with UnicodeEncodeError."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
+            "utf-8", "replace").decode("utf-8")

@@ -1,6 +1,6 @@
 """Many processes writing to one journal at once: no "database is locked", every row present.
 
-The journal takes the write lock at BEGIN (``store.JournalDatabase``) so the busy timeout queues
+The journal takes the write lock at BEGIN (``journal_db.JournalDatabase``) so the busy timeout queues
 writers instead of failing read-then-write transactions, and migrations run under that lock so
 processes opening a brand-new journal together do not both create its tables.
 """
