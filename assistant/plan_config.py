@@ -12,17 +12,16 @@ from typing import Any
 PLAN_FILE = "plan.toml"
 
 
-def _data() -> dict[str, Any]:
-    from assistant.prompts import data
+def _plan() -> dict[str, Any]:
+    from assistant.text import data_file
 
-    return data(PLAN_FILE)
+    return data_file(PLAN_FILE)
 
 
 def lookup(key: str) -> Any:
-    node: Any = _data()
-    for part in key.split("."):
-        node = node[part]
-    return node
+    from assistant.text import lookup_in
+
+    return lookup_in(PLAN_FILE, key)
 
 
 def w(key: str, **values: Any) -> str:
@@ -67,11 +66,11 @@ class Fields:
 
 
 def rules() -> Rules:
-    return _typed(Rules, _data().get("rules", {}))
+    return _typed(Rules, _plan().get("rules", {}))
 
 
 def answer_fields() -> Fields:
-    return _typed(Fields, _data().get("fields", {}))
+    return _typed(Fields, _plan().get("fields", {}))
 
 
 def _typed(cls: type, table: dict[str, Any]) -> Any:

@@ -11,7 +11,6 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +29,11 @@ _TOP_KEYS = {"name", "title", "description", "steps", "closing"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@lru_cache(maxsize=None)
 def data(name: str) -> dict[str, Any]:
     """A data file from the package's ``prompts/`` folder (``session.toml``, ``coach.toml`` ...)."""
-    from assistant.config import package_data_dir
+    from assistant.text import data_file
 
-    with open(package_data_dir("prompts") / name, "rb") as fh:
-        return tomllib.load(fh)
+    return data_file(name)
 
 
 def _problem(name: str, /, **values: Any) -> str:

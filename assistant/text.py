@@ -8,19 +8,24 @@ from typing import Any
 
 
 @lru_cache(maxsize=None)
-def _messages() -> dict[str, Any]:
+def data_file(name: str) -> dict[str, Any]:
+    """A TOML file of words from the package's ``prompts/`` folder, parsed once."""
     from assistant.config import package_data_dir
 
-    path = package_data_dir("prompts") / "messages.toml"
-    with open(path, "rb") as fh:
+    with open(package_data_dir("prompts") / name, "rb") as fh:
         return tomllib.load(fh)
 
 
-def lookup(key: str) -> Any:
-    node: Any = _messages()
+def lookup_in(name: str, key: str) -> Any:
+    """The value at dotted ``key`` of ``prompts/<name>``."""
+    node: Any = data_file(name)
     for part in key.split("."):
         node = node[part]
     return node
+
+
+def lookup(key: str) -> Any:
+    return lookup_in("messages.toml", key)
 
 
 def t(key: str, **values: Any) -> str:

@@ -335,19 +335,10 @@ def _process_first_audio_ms(script) -> float:
     return round(statistics.median(samples), 1) if samples else float("nan")
 
 
-def _onsets(pcm: bytes, rate: int = 16000, frame_s: float = 0.001, quiet_before_s: float = 0.3) -> list[float]:
-    import numpy as np
+def _onsets(pcm: bytes) -> list[float]:
+    from audio_fixtures import onsets  # noqa: PLC0415  (the tests' helper; pulse() put tests/ on the path)
 
-    x = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
-    n = int(rate * frame_s)
-    level = np.sqrt(np.mean(x[: len(x) // n * n].reshape(-1, n) ** 2, axis=1))
-    loud = level > 0.02
-    found, quiet = [], 0
-    for i, is_loud in enumerate(loud):
-        if is_loud and quiet * frame_s >= quiet_before_s:
-            found.append(i * frame_s)
-        quiet = 0 if is_loud else quiet + 1
-    return found
+    return onsets(pcm, frame_s=0.001, quiet_before_s=0.3, threshold=0.02)
 
 
 @section

@@ -229,3 +229,23 @@ class SpeakerMonitor:
 
 
 __all__ += ["SpeakerMonitor"]
+
+
+def onsets(pcm: bytes, rate: int = 16000, frame_s: float = 0.005, quiet_before_s: float = 0.25,
+           threshold: float = 0.01) -> list[float]:
+    """Times (s) where sound starts after at least ``quiet_before_s`` of silence, at ``frame_s`` resolution:
+    cue onsets in a recording of the virtual speaker (used by tests and scripts/bench)."""
+    import numpy as np
+
+    x = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+    n = int(rate * frame_s)
+    level = np.sqrt(np.mean(x[: len(x) // n * n].reshape(-1, n) ** 2, axis=1))
+    found, quiet = [], 0
+    for i, is_loud in enumerate(level > threshold):
+        if is_loud and quiet * frame_s >= quiet_before_s:
+            found.append(i * frame_s)
+        quiet = 0 if is_loud else quiet + 1
+    return found
+
+
+__all__ += ["onsets"]

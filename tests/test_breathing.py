@@ -9,8 +9,8 @@ import sys
 import threading
 import time
 
-import numpy as np
 import pytest
+from audio_fixtures import onsets
 
 from assistant.breathing import custom_pattern, get_pattern
 from assistant.breathing_run import Commands, Exercise
@@ -20,20 +20,6 @@ from assistant.store import Store
 def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
                           timeout=timeout, env=dict(os.environ))
-
-
-def onsets(pcm: bytes, rate: int = 16000, frame_s: float = 0.005, quiet_before_s: float = 0.25) -> list[float]:
-    """Times where sound starts after at least ``quiet_before_s`` of silence (5 ms resolution)."""
-    x = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
-    n = int(rate * frame_s)
-    level = np.sqrt(np.mean(x[: len(x) // n * n].reshape(-1, n) ** 2, axis=1))
-    loud = level > 0.01
-    found, quiet = [], 0
-    for i, is_loud in enumerate(loud):
-        if is_loud and quiet * frame_s >= quiet_before_s:
-            found.append(i * frame_s)
-        quiet = 0 if is_loud else quiet + 1
-    return found
 
 
 @pytest.fixture
