@@ -95,13 +95,7 @@ def attempts(db: Any, fields: Fields | None = None, rule: Rules | None = None,
         value = json.loads(raw) if raw else None
         if not isinstance(value, int) or isinstance(value, bool):
             continue
-        stage, got = names[name], ratings.setdefault(session_id, {})
-        if stage == "before":
-            got.setdefault(stage, value)
-        elif stage == "peak":
-            got[stage] = max(value, got.get(stage, value))
-        else:
-            got[stage] = value
+        merge_rating(ratings.setdefault(session_id, {}), names[name], value)
     interrupted = {r[0] for r in db.execute(
         "SELECT e.session_id FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.ladder_step_id IS NOT"
         " NULL AND e.type = 'stopped' AND e.detail_json LIKE '%\"interrupted\"%'").fetchall()}
@@ -122,6 +116,16 @@ def attempts(db: Any, fields: Fields | None = None, rule: Rules | None = None,
             session_id, int(step_text), started, status, got.get("before"), got.get("peak"), got.get("after"),
             abandoned=bool(reason), reason=reason, ongoing=ongoing))
     return found
+
+
+def merge_rating(got: dict, stage: str, value: int) -> None:
+    """Fold one anxiety answer into an attempt: the first "before", the highest "peak", the last "after"."""
+    if stage == "before":
+        got.setdefault(stage, value)
+    elif stage == "peak":
+        got[stage] = max(value, got.get(stage, value))
+    else:
+        got[stage] = value
 
 
 def is_calm(peak: int, first_peak: int | None, rule: Rules) -> bool:

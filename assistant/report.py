@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timezone
 from html import escape
 from typing import Any
 
+from assistant.moveup import merge_rating
 from assistant.plan_config import answer_fields, plural, rules as load_rules, w
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 720, 260, 44, 16, 16, 40
@@ -110,13 +111,7 @@ def anxiety_points(db: Any, since: date | None = None) -> list[Point]:
         got = found.setdefault(session_id, {"started": started, "title": title})
         if not isinstance(value, int) or isinstance(value, bool):
             continue
-        stage = names[name]
-        if stage == "before":
-            got.setdefault(stage, value)
-        elif stage == "peak":
-            got[stage] = max(value, got.get(stage, value))
-        else:
-            got[stage] = value
+        merge_rating(got, names[name], value)
     fmt = w("report.time_format")
     return [Point(datetime.fromisoformat(g["started"]).astimezone().strftime(fmt), g["title"], g.get("before"),
                   g.get("peak"), g.get("after")) for g in found.values()

@@ -19,6 +19,30 @@ def assistant_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture
+def store(assistant_home):
+    """A real journal file in the test's home."""
+    from assistant.store import Store
+
+    s = Store.open()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def local_zone(monkeypatch):
+    """use("Pacific/Auckland") makes that the process's local time zone for the rest of the test."""
+    import time
+
+    def use(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture(scope="session")
 def speech_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("speech")

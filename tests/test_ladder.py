@@ -21,13 +21,6 @@ from assistant.store import Store
 T0 = datetime(2026, 3, 2, 18, 0).astimezone()  # a Monday evening, local time
 
 
-@pytest.fixture
-def store(assistant_home):
-    s = Store.open()
-    yield s
-    s.close()
-
-
 def debrief(store: Store, at: datetime, step: int | None = None, before: int | None = None,
             peak: int | None = None, after: int | None = None, ending: str = "finished",
             extra: tuple = (), script: str = "debrief") -> str:

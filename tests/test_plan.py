@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -15,26 +14,6 @@ from assistant.errors import AssistantError
 from assistant.events import SessionEvent
 from assistant.plan import Week, count_week, plan_view, set_target, streak, targets
 from assistant.store import Store
-
-
-@pytest.fixture
-def store(assistant_home):
-    s = Store.open()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def local_zone(monkeypatch):
-    """use("Pacific/Auckland") makes that the process's local time zone for the rest of the test."""
-
-    def use(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield use
-    monkeypatch.undo()
-    time.tzset()
 
 
 def debrief(store: Store, at: datetime, ending: str = "finished", step: int | None = None,

@@ -28,13 +28,6 @@ NOW = datetime.now(timezone.utc)
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 
 
-@pytest.fixture
-def store(assistant_home):
-    s = Store.open()
-    yield s
-    s.close()
-
-
 def debrief(store: Store, at: datetime, step: int | None = None, before=None, peak=None, after=None,
             learned: str | None = None, ending: str = "finished") -> str:
     sid = str(uuid.uuid4())

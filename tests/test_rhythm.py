@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -21,24 +20,6 @@ from assistant.rhythm import Rhythm, parse_every
 from assistant.store import Store
 
 MONDAY = date(2026, 3, 2)
-
-
-@pytest.fixture
-def store(assistant_home):
-    s = Store.open()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def local_zone(monkeypatch):
-    def use(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield use
-    monkeypatch.undo()
-    time.tzset()
 
 
 EVERY_TABLE = [

@@ -71,13 +71,6 @@ def full_session(store: Store, session_id: str = SID, at: float | None = None, f
         store.record(ev("finished", session_id=session_id, at=base + 210))
 
 
-@pytest.fixture
-def store(assistant_home):
-    s = Store.open()
-    yield s
-    s.close()
-
-
 def second_connection(store: Store) -> sqlite3.Connection:
     """A separate connection, as another process (or the next run after a crash) would see the file."""
     conn = sqlite3.connect(str(store.path))
