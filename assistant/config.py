@@ -57,15 +57,6 @@ def settings_path() -> Path:
     return home() / "settings.toml"
 
 
-def package_data_dir(name: str) -> Path:
-    """``prompts`` or ``models``: inside the wheel, or at the repo root for a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / name, here.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise fail("package_data_missing", name=name)
-
-
 @dataclass(frozen=True)
 class Settings:
     """User settings; every field can be set with `assistant settings set KEY VALUE`."""

@@ -10,7 +10,7 @@ from typing import Any
 @lru_cache(maxsize=None)
 def data_file(name: str) -> dict[str, Any]:
     """A TOML file of words from the package's ``prompts/`` folder, parsed once."""
-    from assistant.config import package_data_dir
+    from assistant.resources import package_data_dir
 
     with open(package_data_dir("prompts") / name, "rb") as fh:
         return tomllib.load(fh)

@@ -28,7 +28,7 @@ def section(func):
 
 
 def espeak(text: str, path: Path, voice: str = "en-us", speed: int = 150, pad: float = 0.8) -> Path:
-    from assistant.audio import load_for_recognition, silence, write_wav
+    from assistant.audio.formats.formats import load_for_recognition, silence, write_wav
 
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
@@ -98,13 +98,13 @@ def _raw_vosk(engine, pcm: bytes) -> None:
 
 
 def _pipeline(engine, path: Path) -> None:
-    from assistant.cli_speech import transcribe_file
+    from assistant.cli.speech import transcribe_file
 
     transcribe_file(engine, str(path))
 
 
 def _side_by_side(engine, raw, path: Path, runs: int = 9) -> tuple[float, float]:
-    from assistant.audio import load_for_recognition
+    from assistant.audio.formats.formats import load_for_recognition
 
     pcm = load_for_recognition(path)
     pipe, base = [], []
@@ -115,7 +115,7 @@ def _side_by_side(engine, raw, path: Path, runs: int = 9) -> tuple[float, float]
 
 
 def _speech_end_s(pcm: bytes) -> float:
-    from assistant.stt.vad import FRAME_S, EnergyVad
+    from assistant.speech.stt.vad import FRAME_S, EnergyVad
 
     flags = EnergyVad().frames(pcm)
     last = max(i for i, voiced in enumerate(flags) if voiced)
@@ -124,7 +124,7 @@ def _speech_end_s(pcm: bytes) -> float:
 
 def _endpoint_latency_ms(engine, paths: list[Path]) -> list[float]:
     """Stream each clip at real time (30 ms chunks) and time end of speech → final."""
-    from assistant.audio import load_for_recognition
+    from assistant.audio.formats.formats import load_for_recognition
 
     out = []
     for path in paths:
@@ -151,11 +151,12 @@ def _endpoint_latency_ms(engine, paths: list[Path]) -> list[float]:
 
 @section
 def bench_speech(ctx) -> dict:
-    from assistant.audio import load_for_recognition
-    from assistant.models import whisper_model
-    from assistant.stt.vosk_engine import VoskEngine
-    from assistant.stt.whisper_engine import WhisperEngine
     import importlib.util
+
+    from assistant.audio.formats.formats import load_for_recognition
+    from assistant.speech.models.catalog import whisper_model
+    from assistant.speech.stt.vosk_engine import VoskEngine
+    from assistant.speech.stt.whisper_engine import WhisperEngine
 
     tmp = ctx["tmp"]
     result: dict = {}
@@ -225,7 +226,7 @@ def bench_tts(ctx) -> dict:
     """Uncached synthesis time; cached line → first audio callback with the output stream open."""
     pulse()
     from assistant.config import Settings
-    from assistant.tts import Synthesizer, Voice
+    from assistant.speech.tts.synthesizer import Synthesizer, Voice
 
     lines = [f"Take a slow breath, number {i}. Notice your feet on the floor." for i in range(8)]
     with Synthesizer(cache_dir=ctx["tmp"] / "tts-cache") as synth:
@@ -255,19 +256,19 @@ def bench_tts(ctx) -> dict:
 def bench_session(ctx) -> dict:
     """Start → first audio out (warm TTS cache), and final transcript → answer stored."""
     pulse()
+    from assistant.dialogue.scripts import load_script
+    from assistant.dialogue.session import Session
     from assistant.events import SessionEvent, Transcript, Word
-    from assistant.practice import Mode, Practice
-    from assistant.prompts import load_script
-    from assistant.session import Session
-    from assistant.store import Store
-    from assistant.tts import Synthesizer
+    from assistant.journal.rows.store import Store
+    from assistant.practice.run.run import Mode, Practice
+    from assistant.speech.tts.synthesizer import Synthesizer
 
     script = load_script("checkin")
     with Synthesizer() as synth:  # warm the cache the way a second run would find it
         for step in script.steps:
             if step.text.strip():
                 synth.synthesize(step.text)
-        from assistant.session import words
+        from assistant.dialogue.session import words
 
         for key in ("first_run", "started"):
             if words(key).strip():
@@ -346,11 +347,11 @@ def bench_breathing(ctx) -> dict:
     """A full 5-minute box-breathing run (real time) into the virtual speaker, recorded at its monitor:
     every cue's onset is compared with the schedule (aligned on the first cue)."""
     p = pulse()
-    from assistant.breathing import get_pattern
-    from assistant.breathing_run import Exercise
+    from assistant.audio.formats.devices import Gate
+    from assistant.breathing.patterns.exercise import Exercise
+    from assistant.breathing.patterns.patterns import get_pattern
     from assistant.config import Settings
-    from assistant.devices import Gate
-    from assistant.tts import Voice
+    from assistant.speech.tts.synthesizer import Voice
 
     p.reinit_portaudio()
     voice = Voice(Settings(), gate=Gate(), echo=lambda *a, **k: None)
@@ -380,7 +381,7 @@ def bench_store(ctx) -> dict:
     import random
 
     from assistant.events import SessionEvent
-    from assistant.store import Store
+    from assistant.journal.rows.store import Store
 
     n = int(os.environ.get("BENCH_STORE_ENTRIES", "100000"))
     vocab = ("friend sister brother coffee call walk nervous relieved tight chest hands cold learned kind "

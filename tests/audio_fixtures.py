@@ -111,7 +111,7 @@ def _read_blocks(proc: subprocess.Popen, blocks: list[tuple[float, bytes]]) -> N
 
 
 def _wait_until_quiet(blocks: list[tuple[float, bytes]], quiet_s: float, max_wait_s: float) -> None:
-    from assistant.audio import rms_dbfs
+    from assistant.audio.formats import rms_dbfs
 
     deadline = time.monotonic() + max_wait_s
     time.sleep(0.1)
@@ -207,7 +207,7 @@ class SpeakerMonitor:
         self._reader.start()
 
     def _loud_times(self, since: float) -> list[float]:
-        from assistant.audio import rms_dbfs
+        from assistant.audio.formats import rms_dbfs
 
         return [stamp for stamp, block in list(self.blocks) if stamp >= since and rms_dbfs(block) > -45]
 

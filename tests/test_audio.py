@@ -9,7 +9,7 @@ import wave
 import numpy as np
 import pytest
 
-from assistant.audio import AudioFormat, chunk_bytes, float_to_pcm16, load_for_recognition, parse_wav, wav_bytes
+from assistant.audio.formats import AudioFormat, chunk_bytes, float_to_pcm16, load_for_recognition, parse_wav, wav_bytes
 from assistant.errors import AssistantError
 
 

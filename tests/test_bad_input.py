@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from cli_run import run
 
 # --- WAV files ---------------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ FTS_QUERIES = ['"', '""', '"panic', "panic\"", "'", "panic OR", "OR", "AND", "NO
 @pytest.mark.parametrize("query", FTS_QUERIES)
 def test_fts_queries_full_of_operators_just_search(query):
     from assistant.events import SessionEvent
-    from assistant.store import Store
+    from assistant.journal.store import Store
 
     with Store.open() as store:
         store.record(SessionEvent("answer", "s1", "checkin", field="what_happened", kind="text",
@@ -462,7 +463,7 @@ def test_configured_device_that_does_not_exist_never_crashes():
 
 def test_a_hung_speech_worker_is_one_line(monkeypatch, tmp_path):
     """tts.py has no environment override for its worker, so this row patches the module in-process."""
-    from assistant import tts
+    from assistant.speech.tts import synthesizer as tts
 
     monkeypatch.setattr(tts, "WORKER_COMMAND", (sys.executable, "-c", "import time; time.sleep(60)"))
     monkeypatch.setitem(tts.Synthesizer.__init__.__kwdefaults__, "timeout_s", 0.5)

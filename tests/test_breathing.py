@@ -10,11 +10,11 @@ import threading
 import time
 
 import pytest
-from audio_fixtures import onsets
 
-from assistant.breathing import custom_pattern, get_pattern
-from assistant.breathing_run import Commands, Exercise
-from assistant.store import Store
+from assistant.breathing.exercise import Commands, Exercise
+from assistant.breathing.patterns import custom_pattern, get_pattern
+from assistant.journal.store import Store
+from audio_fixtures import onsets
 
 
 def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -24,9 +24,9 @@ def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subproces
 
 @pytest.fixture
 def voice(pulse):
+    from assistant.audio.devices import Gate
     from assistant.config import Settings
-    from assistant.devices import Gate
-    from assistant.tts import Voice
+    from assistant.speech.tts.synthesizer import Voice
 
     pulse.reinit_portaudio()
     v = Voice(Settings(), gate=Gate(), echo=lambda *a, **k: None)
@@ -52,7 +52,7 @@ def test_cue_onsets_on_the_virtual_speaker_follow_the_schedule(pulse, voice):
 
 
 def test_stop_spoken_into_the_microphone_ends_the_exercise(pulse, voice, whisper_engine, speak):
-    from assistant.devices import Microphone
+    from assistant.audio.devices import Microphone
 
     captions: list[tuple[float, str]] = []
     mic = Microphone(gate=voice.gate)
@@ -81,7 +81,7 @@ def test_stop_spoken_into_the_microphone_ends_the_exercise(pulse, voice, whisper
 
 
 def test_own_cues_do_not_trigger_commands(pulse, voice, whisper_engine):
-    from assistant.devices import Microphone
+    from assistant.audio.devices import Microphone
 
     mic = Microphone(gate=voice.gate)
     mic.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.breathing import Timeline, custom_pattern, cycles_for, get_pattern, patterns
+from assistant.breathing.patterns import Timeline, custom_pattern, cycles_for, get_pattern, patterns
 from assistant.errors import AssistantError
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from assistant.audio import read_wav, rms_dbfs
+from assistant.audio.formats import read_wav, rms_dbfs
 
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -99,7 +99,7 @@ def test_say_plays_through_the_speaker(pulse):
 def test_cached_line_starts_fast(pulse):
     """Time to first audio of a cached line (measured in-process: no interpreter start-up)."""
     from assistant.config import Settings
-    from assistant.tts import Voice
+    from assistant.speech.tts.synthesizer import Voice
 
     voice = Voice(Settings(), echo=lambda *a, **k: None)
     try:
@@ -141,7 +141,7 @@ def test_help_does_not_import_heavy_modules():
 
 
 def test_every_command_has_help():
-    from assistant.cli_audio import COMMANDS
+    from assistant.cli.audio import COMMANDS
 
     for command in COMMANDS:
         assert command.help and command.help.strip().endswith(".")

@@ -13,14 +13,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+from assistant.journal.store import Store
 from test_practice import remaining_typed_answers
-
-from assistant.store import Store
 
 BREATHE_WRITER = textwrap.dedent('''
     import sys, time
     from assistant.events import SessionEvent
-    from assistant.store import Store
+    from assistant.journal.store import Store
     worker, sessions = sys.argv[1], int(sys.argv[2])
     with Store.open() as store:
         for n in range(sessions):
@@ -95,7 +94,7 @@ def test_eight_processes_opening_a_brand_new_journal_together(assistant_home):
     code = textwrap.dedent('''
         import sys
         from assistant.events import SessionEvent
-        from assistant.store import Store
+        from assistant.journal.store import Store
         with Store.open() as store:
             store.record(SessionEvent("started", "s" + sys.argv[1], "checkin", detail={"position": 0}))
     ''')

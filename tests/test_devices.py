@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from assistant.audio import load_for_recognition, rms_dbfs
-from assistant.devices import DeviceInfo, Gate, Microphone, Speaker, list_devices, resolve_device
+from assistant.audio.devices import DeviceInfo, Gate, Microphone, Speaker, list_devices, resolve_device
+from assistant.audio.formats import load_for_recognition, rms_dbfs
 from assistant.errors import AssistantError
 
 pytestmark = pytest.mark.audio
@@ -179,7 +179,7 @@ def test_chunks_captured_while_speaking_are_dropped(pulse, speak):
 
 
 def test_speaker_plays_a_synthesized_line(pulse):
-    from assistant.tts import Synthesizer
+    from assistant.speech.tts.synthesizer import Synthesizer
 
     with Synthesizer() as synth:
         audio = synth.synthesize("The speaker test is playing this sentence now.")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import models
 from assistant.config import models_dir
+from assistant.speech.models import catalog as models
 
 NAME = "vosk-model-small-en-us-0.15"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.events import Transcript
-from assistant.stt.endpoint import EndpointConfig, listen, strip_done_phrase
+from assistant.speech.stt.endpoint import EndpointConfig, listen, strip_done_phrase
 
 CHUNK_S = 0.1
 

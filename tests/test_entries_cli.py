@@ -16,11 +16,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli_entries import COMMANDS
+from assistant.cli.entries import COMMANDS
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent, Transcript, Word
-from assistant.journal import Entry
-from assistant.store import Store
+from assistant.journal.rows import Entry
+from assistant.journal.store import Store
 
 FIRST = "a1b2c3d4-0000-4000-8000-000000000001"
 SECOND = "a1b2ffff-0000-4000-8000-000000000002"
@@ -69,16 +69,9 @@ def run(*args: str, input: str | None = None):
 
 
 def run_main(*args: str, home) -> subprocess.CompletedProcess:
-    """The real entry point (assistant.cli.main), with this module registered if the lead has not yet."""
-    program = (
-        "import sys\n"
-        "from assistant import cli, cli_entries\n"
-        "if 'entries' not in cli.cli.commands:\n"
-        "    cli.cli.add_command(cli_entries.entries)\n"
-        "cli.main(sys.argv[1:])\n"
-    )
+    """The real entry point, in its own process."""
     env = {**os.environ, "ASSISTANT_HOME": str(home)}
-    return subprocess.run([sys.executable, "-c", program, *args], env=env, stdin=subprocess.DEVNULL,
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
 
 

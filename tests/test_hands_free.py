@@ -10,10 +10,9 @@ import sys
 import threading
 import time
 
+from assistant.dialogue.scripts import load_script
+from assistant.journal.store import Store
 from audio_fixtures import SpeakerMonitor
-
-from assistant.prompts import load_script
-from assistant.store import Store
 
 ANSWERS = {
     "what_happened": "I told my friend Sam about my panic attacks at work",

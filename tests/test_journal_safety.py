@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from cli_run import run
 
 from assistant.events import SessionEvent
-from assistant.store import Store
+from assistant.journal.store import Store
+from cli_run import run
 
 SECRET_WORDS = "my panic attacks at work"
 PASS = "correct horse battery staple"
@@ -276,8 +276,8 @@ def test_encrypt_needs_a_new_passphrase_and_a_journal(assistant_home, monkeypatc
 def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch):
     from click.testing import CliRunner
 
-    from assistant import encryption
     from assistant.cli import cli
+    from assistant.journal import encryption
 
     write_entries(1)
     monkeypatch.setattr(encryption, "_stdin_is_terminal", lambda: True)

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from assistant import ladder, moveup
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent
-from assistant.moveup import Attempt, verdict
-from assistant.plan_config import Rules
-from assistant.store import Store
+from assistant.growth import ladder, moveup
+from assistant.growth.config import Rules
+from assistant.growth.moveup import Attempt, verdict
+from assistant.journal.store import Store
 
 T0 = datetime(2026, 3, 2, 18, 0).astimezone()  # a Monday evening, local time
 
@@ -108,7 +108,7 @@ def test_move_up_rule_is_configurable(rule, spec, kind):
 
 
 def test_rule_defaults_come_from_plan_toml():
-    from assistant.plan_config import rules
+    from assistant.growth.config import rules
 
     assert rules() == Rules()
 
@@ -277,8 +277,8 @@ def test_next_follows_the_goal_practised_last(store):
 
 @pytest.fixture
 def run():
-    from assistant import cli_plan
     from assistant.cli import cli
+    from assistant.cli import plan as cli_plan
 
     for command in cli_plan.COMMANDS:
         if command.name not in cli.commands:
@@ -310,12 +310,9 @@ def test_ladder_commands(run, store):
 
 
 def test_errors_are_one_line_and_exit_1(store, assistant_home):
-    program = ("import sys\nfrom assistant import cli, cli_plan\n"
-               "for c in cli_plan.COMMANDS:\n    cli.cli.commands.get(c.name) or cli.cli.add_command(c)\n"
-               "cli.main(sys.argv[1:])\n")
     env = {**os.environ, "ASSISTANT_HOME": str(assistant_home)}
     for args in (["ladder", "show", "7"], ["ladder", "add", "x", "--fear", "12"], ["ladder", "edit", "1"]):
-        done = subprocess.run([sys.executable, "-c", program, *args], env=env, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True,
                               timeout=60)
         assert done.returncode == 1, done.stderr
         assert done.stderr.startswith("error[") and len(done.stderr.strip().splitlines()) == 1
@@ -323,8 +320,7 @@ def test_errors_are_one_line_and_exit_1(store, assistant_home):
 
 
 def test_help_imports_nothing_heavy():
-    program = ("import sys\nfrom assistant import cli, cli_plan\n"
-               "for c in cli_plan.COMMANDS:\n    cli.cli.commands.get(c.name) or cli.cli.add_command(c)\n"
+    program = ("import sys\nfrom assistant import cli\n"
                "try:\n    cli.cli.main(['ladder', '--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
                "heavy = [m for m in ('sqlite_utils', 'numpy', 'icalendar') if m in sys.modules]\n"
                "print('HEAVY', heavy)\n")

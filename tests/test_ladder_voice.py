@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-from assistant import ladder
-from assistant.store import Store
+from assistant.growth import ladder
+from assistant.journal.store import Store
 
 
 def cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -78,9 +78,9 @@ def test_unknown_step_is_one_line_before_anything_is_said():
 
 
 def test_today_is_spoken_when_asked(pulse):
-    from audio_fixtures import SpeakerMonitor
-
     import time
+
+    from audio_fixtures import SpeakerMonitor
 
     with Store.open() as store:
         ladder.add_step(store, "say hello to a neighbour", 2, "community")

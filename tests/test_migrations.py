@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlite_utils import Database
 
-from assistant.migrations import migrate, migrations
+from assistant.journal.migrations import migrate, migrations
 
 EXPECTED_COLUMNS = {
     "sessions": {
@@ -89,7 +89,7 @@ def test_migrating_twice_changes_nothing(file_db):
 
 
 def test_store_open_migrates_an_existing_file(tmp_path):
-    from assistant.store import Store
+    from assistant.journal.store import Store
 
     path = tmp_path / "old.db"
     old = Database(path)

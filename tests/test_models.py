@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import models
 from assistant.cli import cli
 from assistant.config import models_dir
 from assistant.errors import AssistantError
+from assistant.speech.models import catalog as models
 
 KO_SMALL = "vosk-model-small-ko-0.22"
 
@@ -306,7 +306,7 @@ def test_cli_install_error_is_one_line(tmp_path, assistant_home):
 
 
 def test_model_commands_import_no_heavy_modules():
-    code = ("import sys, assistant.models, assistant.cli_models; "
+    code = ("import sys, assistant.speech.models.catalog, assistant.cli.models; "
             "print([m for m in ('vosk', 'numpy', 'sounddevice', 'faster_whisper', 'urllib.request') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.parse import (
+from assistant.dialogue.parse import (
     grammar,
     match_command,
     parse_answer,
@@ -353,6 +353,6 @@ def test_words_drop_apostrophes():
     ],
 )
 def test_spoken(kind, value, text):
-    from assistant.parse import spoken
+    from assistant.dialogue.parse import spoken
 
     assert spoken(kind, value) == text

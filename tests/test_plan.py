@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from assistant import ladder
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent
-from assistant.plan import Week, count_week, plan_view, set_target, streak, targets
-from assistant.store import Store
+from assistant.growth import ladder
+from assistant.growth.plan import Week, count_week, plan_view, set_target, streak, targets
+from assistant.journal.store import Store
 
 
 def debrief(store: Store, at: datetime, ending: str = "finished", step: int | None = None,
@@ -204,8 +204,8 @@ def test_a_newcomer_hears_no_missed_week(store, local_zone):
 
 
 def test_plan_commands(store, local_zone):
-    from assistant import cli_plan
     from assistant.cli import cli
+    from assistant.cli import plan as cli_plan
 
     for command in cli_plan.COMMANDS:
         if command.name not in cli.commands:

@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from assistant.demo import SpokenAnswers, kinds_of
-from assistant.pipeline import Runner
-from assistant.prompts import list_scripts, load_script
-from assistant.session import Session
-from assistant.store import Store
-from assistant.tts import RecordingSynthesizer, Voice
+from assistant.dialogue.pipeline import Runner
+from assistant.dialogue.scripts import list_scripts, load_script
+from assistant.dialogue.session import Session
+from assistant.journal.store import Store
+from assistant.practice.demo import SpokenAnswers, kinds_of
+from assistant.speech.tts.synthesizer import RecordingSynthesizer, Voice
 
 SHIPPED = ["debrief", "checkin", "compassion", "rehearse", "repair", "grounding"]
 
@@ -36,14 +36,14 @@ class ScriptedTyping:
     def __init__(self, script):
         self.spoken = SpokenAnswers.__new__(SpokenAnswers)  # reuse the answer choice only, no audio
         self.spoken.kinds, self.spoken.answers = kinds_of(script), {}
-        from assistant.demo import data
+        from assistant.practice.demo import data
 
         self.spoken.answers = dict(data()["answers"])
         self.asked = []
 
     def answer(self, listen):
         self.asked.append((listen.field, listen.kind))
-        from assistant.pipeline import Heard
+        from assistant.dialogue.pipeline import Heard
 
         return Heard(self.spoken.text_for(listen))
 
@@ -148,7 +148,7 @@ def test_files_running_out_stops_and_resume_finishes(speak):
 
 def remaining_typed_answers(position: int) -> str:
     """What a person would type from step ``position`` of the demo debrief (ratings confirmed)."""
-    from assistant.demo import data
+    from assistant.practice.demo import data
 
     script, spoken = load_script("debrief"), data()["answers"]
     lines = []

@@ -178,7 +178,7 @@ def test_no_command_opens_a_network_socket(guarded, tmp_path, speak, monkeypatch
             env_pass = name.startswith("journal ")
             args = [a.replace("BACKUP", str(next((home / "backups").glob("*.db"), "none"))) for a in args]
             if "ID" in args:
-                from assistant.store import Store
+                from assistant.journal.store import Store
 
                 monkeypatch.setenv("ASSISTANT_HOME", str(home))
                 with Store.open() as store:
@@ -236,17 +236,17 @@ class FakeMic:
         pass
 
     def chunks(self):
-        from assistant.audio import chunk_bytes
+        from assistant.audio.formats import chunk_bytes
 
         yield from chunk_bytes(self.pcm, seconds=0.1)
 
 
 def test_recorded_audio_is_kept_only_when_turned_on(assistant_home, speak):
-    from assistant.audio import load_for_recognition
+    from assistant.audio.formats import load_for_recognition
     from assistant.config import Settings
+    from assistant.dialogue.pipeline import MicAnswers
     from assistant.events import Listen
-    from assistant.pipeline import MicAnswers
-    from assistant.stt.scripted import ScriptedEngine
+    from assistant.speech.stt.scripted import ScriptedEngine
 
     pcm = load_for_recognition(speak("I felt nervous"))
     assert Settings().keep_audio is False

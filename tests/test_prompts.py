@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
+from assistant.dialogue.scripts import Condition, ExpressionError, list_scripts, load_file, load_script
 from assistant.errors import AssistantError
-from assistant.prompts import Condition, ExpressionError, list_scripts, load_file, load_script
 
 SHIPPED = ["breathe", "checkin", "compassion", "debrief", "grounding", "ladder-build", "rehearse", "repair"]
 

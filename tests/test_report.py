@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import ladder
 from assistant.events import SessionEvent
-from assistant.plan import set_target
-from assistant.report import progress, render_html
-from assistant.store import Store
+from assistant.growth import ladder
+from assistant.growth.plan import set_target
+from assistant.growth.report import progress, render_html
+from assistant.journal.store import Store
 
 NOW = datetime.now(timezone.utc)
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -154,8 +154,8 @@ def test_report_since_leaves_older_sessions_out(practised):
 
 
 def test_report_command_writes_a_private_file(practised, tmp_path):
-    from assistant import cli_plan
     from assistant.cli import cli
+    from assistant.cli import plan as cli_plan
 
     for command in cli_plan.COMMANDS:
         if command.name not in cli.commands:

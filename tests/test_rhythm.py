@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from assistant import ladder, rhythm
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent
-from assistant.rhythm import Rhythm, parse_every
-from assistant.store import Store
+from assistant.growth import ladder, rhythm
+from assistant.growth.rhythm import Rhythm, parse_every
+from assistant.journal.store import Store
 
 MONDAY = date(2026, 3, 2)
 
@@ -211,8 +211,8 @@ def test_empty_rhythm_is_still_a_valid_calendar(store):
 
 
 def test_rhythm_and_today_commands(store, tmp_path):
-    from assistant import cli_plan
     from assistant.cli import cli
+    from assistant.cli import plan as cli_plan
 
     for command in cli_plan.COMMANDS:
         if command.name not in cli.commands:

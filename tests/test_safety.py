@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.coach import is_crisis, suggest
+from assistant.dialogue.coach import is_crisis, suggest
 
 CRISIS = [
     "I want to kill myself",

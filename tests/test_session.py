@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from assistant.dialogue.scripts import list_scripts, load_script
+from assistant.dialogue.session import Breathe, Session, Wait, words
 from assistant.events import Listen, Say, SessionEvent, Transcript
-from assistant.prompts import list_scripts, load_script
-from assistant.session import Breathe, Session, Wait, words
 
 CLOCK = lambda: 1_700_000_000.0  # noqa: E731
 TODAY = lambda: dt.date(2024, 5, 8)  # noqa: E731  a Wednesday
@@ -507,7 +507,7 @@ def test_checkin_branch_on_choice():
 
 def test_import_session_imports_no_heavy_module():
     code = (
-        "import sys, assistant.session, assistant.prompts, assistant.parse, assistant.coach\n"
+        "import sys, assistant.dialogue.session, assistant.dialogue.scripts, assistant.dialogue.parse, assistant.dialogue.coach\n"
         "heavy = {'vosk', 'sounddevice', 'pyttsx3', 'sqlite_utils', 'numpy', 'faster_whisper', 'soxr'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
     )

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from assistant.audio import AudioFormat, chunk_bytes, load_for_recognition, pcm_to_16k_mono, silence, write_wav
-from assistant.stt.vosk_engine import shared_model
+from assistant.audio.formats import AudioFormat, chunk_bytes, load_for_recognition, pcm_to_16k_mono, silence, write_wav
+from assistant.speech.stt.vosk_engine import shared_model
 
 YES, NO = "네", "아니요"
 GRAMMAR = [YES, NO, "[unk]"]

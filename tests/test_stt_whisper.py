@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from assistant.audio import chunk_bytes, load_for_recognition, silence
-from assistant.stt.base import transcribe_chunks
-from assistant.stt.endpoint import EndpointConfig, listen
-from assistant.stt.vad import FRAME_S, EnergyVad
+from assistant.audio.formats import chunk_bytes, load_for_recognition, silence
+from assistant.speech.stt.base import transcribe_chunks
+from assistant.speech.stt.endpoint import EndpointConfig, listen
+from assistant.speech.stt.vad import FRAME_S, EnergyVad
 
 
 def words_of(text: str) -> set[str]:

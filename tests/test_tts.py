@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio import read_wav, rms_dbfs
+from assistant.audio.formats import read_wav, rms_dbfs
 from assistant.errors import AssistantError
-from assistant.tts import RecordingSynthesizer, SayTiming, Synthesizer, Voice
+from assistant.speech.tts.synthesizer import RecordingSynthesizer, SayTiming, Synthesizer, Voice
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def _hanging_worker(tmp_path: Path, hang_times: int) -> list[str]:
         f"if n < {hang_times}:\n"
         "    sys.stdin.readline()\n"
         "    time.sleep(3600)\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'assistant.tts_worker'])\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'assistant.speech.tts.worker'])\n"
     )
     return [sys.executable, str(script)]
 
@@ -227,7 +227,7 @@ def test_strict_voice_raises():
 
 def test_long_first_line_is_written_to_its_own_file(tmp_path):
     """pyttsx3 2.99: a long first utterance queued with property changes used to end runAndWait early."""
-    from assistant.tts import Synthesizer
+    from assistant.speech.tts.synthesizer import Synthesizer
 
     long_line = " ".join(["Before we start, this assistant supports your practice and is not therapy."] * 3)
     with Synthesizer(cache_dir=tmp_path / "cache") as synth:
@@ -238,8 +238,8 @@ def test_long_first_line_is_written_to_its_own_file(tmp_path):
 
 def test_many_lines_in_a_row_each_get_their_own_audio(tmp_path):
     """The debrief's lines one after another through one worker: none missing, none swapped."""
-    from assistant.prompts import load_script
-    from assistant.tts import Synthesizer
+    from assistant.dialogue.scripts import load_script
+    from assistant.speech.tts.synthesizer import Synthesizer
 
     lines = [s.text for s in load_script("debrief").steps if s.text.strip()]
     with Synthesizer(cache_dir=tmp_path / "cache") as synth:

@@ -1,0 +1,141 @@
+"""The ``assistant`` command line: parses options, calls into the package, prints.
+
+Commands are listed in ``prompts/commands.toml`` and their modules imported only when one runs, and
+heavy libraries (vosk, faster-whisper, sounddevice, numpy) only inside commands, so ``assistant --help``
+stays fast. Every :class:`AssistantError` becomes one line and exit 1 in ``main``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import MutableMapping
+
+import click
+
+from assistant import __version__
+from assistant.errors import AssistantError
+
+
+def _table() -> dict[str, dict]:
+    """``prompts/commands.toml``: the command list, read without importing any command module."""
+    import tomllib
+
+    from assistant.resources import package_data_dir
+
+    with open(package_data_dir("prompts") / "commands.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+class LazyCommands(MutableMapping):
+    """The root group's commands, imported only when one is used (``assistant --help`` imports none)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        self._table: dict[str, dict] | None = None
+
+    @property
+    def table(self) -> dict[str, dict]:
+        if self._table is None:
+            self._table = _table()
+        return self._table
+
+    def _load(self, name: str) -> click.Command:
+        import importlib
+
+        module = importlib.import_module(self.table[name]["module"])
+        for command in module.COMMANDS:
+            self._loaded.setdefault(command.name, command)
+        if name == "ladder":  # built by voice, so it lives with the guided sessions
+            from assistant.cli.practice import ladder_build
+
+            self._loaded["ladder"].add_command(ladder_build)
+        return self._loaded[name]
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self._loaded:
+            return self._loaded[name]
+        if name not in self.table:
+            raise KeyError(name)
+        return self._load(name)
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._loaded.pop(name, None)
+
+    def __iter__(self):
+        return iter(sorted(set(self.table) | set(self._loaded)))
+
+    def __len__(self) -> int:
+        return len(set(self.table) | set(self._loaded))
+
+
+class LazyGroup(click.Group):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands()
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        table = self.commands.table
+        rows = [(name, table[name]["summary"]) for name in self.list_commands(ctx) if name in table]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="assistant")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="ASSISTANT_HOME",
+    help="Directory for all data, cache and models (env: ASSISTANT_HOME).",
+)
+@click.pass_context
+def cli(ctx: click.Context, home: str | None) -> None:
+    """Offline, voice-guided practice assistant. With no command: the spoken menu."""
+    if home:
+        os.environ["ASSISTANT_HOME"] = os.path.abspath(os.path.expanduser(home))
+    from assistant.journal import encryption  # light: lets an encrypted journal ask for its passphrase
+
+    encryption.set_prompt(_ask_passphrase)
+    if ctx.invoked_subcommand is None:
+        from assistant.cli.practice import menu
+
+        ctx.invoke(menu)
+
+
+def _ask_passphrase() -> str:
+    from assistant.text import t
+
+    return click.prompt(t("safety.passphrase_prompt"), hide_input=True, err=True, default="", show_default=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the single place where errors turn into one line and an exit status."""
+    try:
+        status = cli.main(args=argv, prog_name="assistant", standalone_mode=False)
+    except AssistantError as exc:
+        click.echo(exc.line(), err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error, with where to look
+        command = exc.ctx.command_path if exc.ctx else "assistant"
+        click.echo(AssistantError("usage", exc.format_message(), f"see {command} --help").line(), err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(AssistantError("input", exc.format_message()).line(), err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    if isinstance(status, int) and status:  # ctx.exit(n) returns n when not in standalone mode
+        sys.exit(status)

@@ -1,0 +1,110 @@
+"""Model commands: ``assistant models list|download|install|path``. The work is in ``assistant.speech.models.catalog``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from assistant.text import t
+
+
+@click.group()
+def models() -> None:
+    """List, download and install speech models."""
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+
+
+def _yes_no(flag: bool) -> str:
+    return t("models.yes") if flag else t("models.no")
+
+
+@models.command(name="list")
+@click.option("--language", default=None, help="Language to mark the active model for (default: settings).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def list_models(language: str | None, as_json: bool) -> None:
+    """List installed and known speech models, marking the one in use."""
+    from assistant.config import Settings
+    from assistant.speech.models import catalog as registry
+
+    settings = Settings.load()
+    language = language or settings.language
+    installed = registry.installed_models()
+    active = registry.active_model(language, settings.engine)
+    names = {model.name for model in installed}
+    if as_json:
+        click.echo(json.dumps({
+            "language": language,
+            "active": active.name if active else None,
+            "installed": [
+                {"engine": m.engine, "name": m.name, "path": str(m.path), "language": m.language,
+                 "source": m.source, "dynamic_graph": m.dynamic_graph, "active": m == active}
+                for m in installed
+            ],
+            "available": [
+                {"name": e.name, "engine": e.engine, "language": e.language, "size_mb": e.size_mb, "kind": e.kind,
+                 "dynamic_graph": e.dynamic_graph, "url": e.url, "package": e.package, "pip": e.pip,
+                 "wer": dict(e.wer), "installed": e.name in names}
+                for e in registry.catalog()
+            ],
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(t("models.installed_title", language=language))
+    rows = [
+        ["*" if m == active else "", m.name, m.engine, m.language or t("models.unknown"),
+         _yes_no(m.dynamic_graph), m.source, str(m.path)]
+        for m in installed
+    ]
+    click.echo("\n".join("  " + line for line in _table(t("models.installed_columns"), rows)) if rows else t("models.installed_none"))
+    if active is None:
+        click.echo(t("models.active_none", language=language))
+    click.echo()
+    click.echo(t("models.available_title"))
+    rows = [
+        [t("models.installed_mark") if e.name in names else "", e.name, e.engine, e.language,
+         t("models.size_mb", size=e.size_mb), e.kind, _yes_no(e.dynamic_graph),
+         "; ".join(t("models.wer", percent=p, test_set=s) for s, p in e.wer)]
+        for e in registry.catalog()
+    ]
+    click.echo("\n".join("  " + line for line in _table(t("models.available_columns"), rows)))
+
+
+@models.command()
+@click.argument("name")
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def download(name: str, no_progress: bool) -> None:
+    """Download a Vosk model by name (see models list) and install it."""
+    from assistant.speech.models import catalog as registry
+
+    existing = registry.installed_model(name)
+    if existing is not None:
+        click.echo(t("models.already_installed", name=name, path=existing.path))
+        return
+    model = registry.download(name, progress=not no_progress)
+    click.echo(t("models.installed", name=model.name, path=model.path))
+
+
+@models.command()
+@click.argument("source", metavar="ZIP_OR_DIR", type=click.Path())
+@click.option("--name", default=None, help="Install under this name (default: the zip's or folder's name).")
+def install(source: str, name: str | None) -> None:
+    """Install a Vosk model from a .zip or a folder copied to this computer."""
+    from assistant.speech.models import catalog as registry
+
+    model = registry.install(source, name=name)
+    click.echo(t("models.installed", name=model.name, path=model.path))
+
+
+@models.command()
+def path() -> None:
+    """Print the folder where models are installed."""
+    from assistant.config import models_dir
+
+    click.echo(str(models_dir()))
+
+
+COMMANDS = [models]

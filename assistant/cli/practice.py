@@ -1,0 +1,253 @@
+"""Guided practice commands: one sub-command per shipped script, ``practice NAME``, ``resume``,
+``prompts list|show``. The work happens in ``assistant.practice.run``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from assistant.cli.speech import engine_options
+from assistant.text import t
+
+SHIPPED = {  # command name → script name
+    "debrief": "debrief",
+    "checkin": "checkin",
+    "compassion": "compassion",
+    "rehearse": "rehearse",
+    "repair": "repair",
+    "grounding": "grounding",
+}
+
+
+def practice_options(func):
+    func = click.option("--confirm", type=click.Choice(["always", "ratings", "never"]), default="ratings",
+                        show_default=True, help="Which answers are read back for confirmation.")(func)
+    func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
+                        help="Recorded answers, one WAV per question asked (repeat the option, or list after --).")(func)
+    func = click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")(func)
+    func = click.option("--text", is_flag=True, help="Type the answers instead of speaking them.")(func)
+    return engine_options(func)
+
+
+def _mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=()):
+    from assistant.practice.run import Mode
+
+    return Mode(text=text, no_audio=no_audio, audio_in=tuple(audio_in) + tuple(extra_files), confirm=confirm,
+                engine=engine, model=model, language=language)
+
+
+def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
+    from assistant.practice.run import Practice, report
+
+    with Practice(mode) as practice:
+        result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
+    report(result)
+    return result
+
+
+def _check_step(step_id: str | None) -> None:
+    """A bad --step fails before anything is said (one line)."""
+    if step_id is None:
+        return
+    from assistant.growth.ladder import get_step
+    from assistant.journal.store import Store
+
+    with Store.open() as store:
+        get_step(store, step_id)
+
+
+def _make(command_name: str, script: str) -> click.Command:
+    @click.command(command_name, help=t(f"commands.{command_name}"))
+    @practice_options
+    @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+    def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None):
+        _check_step(step)
+        run_script(script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files), step_id=step)
+
+    if script == "debrief":
+        command = click.option("--step", metavar="ID", default=None,
+                               help="The ladder step this was an attempt at (otherwise you are asked).")(command)
+    return command
+
+
+def build_ladder(mode) -> None:
+    """Run the ladder-build script, then turn its answers into ladder steps."""
+    from assistant.growth.ladder import add_step
+    from assistant.journal.store import Store
+
+    answers: dict[int, dict] = {}
+    goal: list[str] = []
+
+    def collect(event):
+        if event.type != "answer":
+            return
+        if event.field == "goal":
+            goal[:] = [tidy(event.value)]
+        elif event.field in ("step_text", "step_fear"):
+            answers.setdefault(event.detail.get("round", 1), {})[event.field] = event.value
+
+    def tidy(text) -> str:  # spoken answers come back as sentences: "Closer friendships."
+        return str(text).strip().rstrip(".!?")
+
+    run_script("ladder-build", mode, on_event=collect)
+    if not goal:
+        return
+    added = 0
+    with Store.open() as store:
+        for _round, step in sorted(answers.items()):
+            if "step_text" not in step:
+                continue
+            if "step_fear" not in step:
+                click.echo(t("practice.ladder_step_without_fear", text=step["step_text"]), err=True)
+                continue
+            add_step(store, tidy(step["step_text"]), int(step["step_fear"]), goal[0])
+            added += 1
+    click.echo(t("practice.ladder_built", count=added, goal=goal[0]))
+
+
+@click.command("build")
+@practice_options
+@click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+def ladder_build(text, no_audio, audio_in, confirm, engine, model, language, files):
+    """Build a ladder by voice: a goal, then steps and how scary each would be."""
+    build_ladder(_mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+
+
+@click.command("practice")
+@click.argument("name")
+@practice_options
+@click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+def practice(name, text, no_audio, audio_in, confirm, engine, model, language, files):
+    """Run any guided script, including your own (see: assistant prompts list)."""
+    run_script(name, _mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+
+
+@click.command("resume")
+@click.option("--script", "script_name", default=None, help="Only continue a session of this script.")
+@practice_options
+@click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
+def resume(script_name, text, no_audio, audio_in, confirm, engine, model, language, files):
+    """Continue the last unfinished session where it stopped."""
+    from assistant.errors import fail
+    from assistant.journal.export import local_time
+    from assistant.journal.store import Store
+
+    with Store.open() as store:
+        row = store.unfinished(script_name)
+    if row is None:
+        raise fail("nothing_to_resume")
+    click.echo(t("practice.resuming", script=row.script, when=local_time(row.started_at)), err=True)
+    run_script(row.script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files), row.id)
+
+
+@click.group("prompts")
+def prompts_group():
+    """List and inspect the guided scripts."""
+
+
+@prompts_group.command("list")
+def prompts_list():
+    """List the guided scripts (shipped and your own)."""
+    from assistant.dialogue.scripts import list_scripts
+
+    for script in list_scripts():
+        click.echo(t("prompts_cli.line", name=script.name, title=script.title, description=script.description))
+
+
+@prompts_group.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Every step with its field and kind, in order, as JSON.")
+def prompts_show(name, as_json):
+    """Show a script's steps."""
+    from assistant.dialogue.scripts import load_script
+
+    script = load_script(name)
+    data = script.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(t("prompts_cli.title", title=script.title, name=script.name))
+    for i, step in enumerate(data["steps"], 1):
+        label = f"{step['type']}" + (f" {step['field']} ({step['kind']})" if step.get("field") else "")
+        click.echo(t("prompts_cli.step", n=i, label=label, text=step.get("text", "")))
+
+
+@click.command("demo")
+@click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")
+@engine_options
+@click.pass_context
+def demo(ctx, no_audio, engine, model, language):
+    """Watch a complete debrief answered by synthetic voices, then see the stored entry."""
+    from assistant.cli.entries import show_entry
+    from assistant.dialogue.scripts import load_script
+    from assistant.practice.demo import SpokenAnswers, data, kinds_of
+    from assistant.practice.run import Practice, load_in_background, report
+
+    mode = _mode(False, no_audio, (), "ratings", engine, model, language)
+    click.echo(data()["intro"], err=True)
+    source = SpokenAnswers(load_in_background(mode), kinds_of(load_script("debrief")),
+                           on_say=lambda voice, text: click.echo(data()["says"].format(voice=voice, text=text)))
+    with Practice(mode, source=source) as practice:
+        result = practice.run("debrief")
+    report(result)
+    click.echo(data()["done"])
+    ctx.invoke(show_entry, entry_id=result.session_id, as_json=False)
+
+
+MENU = ("debrief", "checkin", "breathe", "compassion", "rehearse", "repair", "grounding", "review")
+
+
+@click.command("menu")
+@practice_options
+@click.pass_context
+def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
+    """The spoken menu (what plain `assistant` starts): choose an exercise by voice."""
+    from assistant.dialogue.parse import grammar, parse_choice
+    from assistant.dialogue.pipeline import EndOfInput
+    from assistant.events import Listen
+    from assistant.practice.run import Practice
+
+    mode = _mode(text, no_audio, audio_in, confirm, engine, model, language)
+    spoken = tuple(t(f"menu.{key}") for key in MENU)
+    choice = None
+    with Practice(mode) as practice:
+        listen = Listen("menu", "choice", grammar("choice", spoken))
+        for attempt in range(3):
+            practice.voice.say(t("menu.prompt" if attempt == 0 else "menu.again"))
+            try:
+                heard = practice.source.answer(listen)
+            except EndOfInput:
+                break
+            picked = parse_choice(heard.text, spoken) if heard else None
+            if picked is not None and picked.ok:
+                choice = MENU[spoken.index(picked.value)]
+                break
+        if choice is None:
+            practice.voice.say(t("menu.bye"))
+            return
+        if mode.audio_in:  # the remaining recordings answer the chosen exercise
+            mode = _mode(text, no_audio, mode.audio_in[practice.source.used:], confirm, engine, model, language)
+        else:
+            mode = _mode(text or practice.mic is None, no_audio, (), confirm, engine, model, language)
+    if choice == "review":
+        _review(ctx)
+    elif choice == "breathe":
+        ctx.invoke(_breathe_command(), text=mode.text, no_audio=no_audio)
+    else:
+        run_script(choice, mode)
+
+
+def _review(ctx) -> None:
+    from assistant.cli.entries import list_entries
+
+    ctx.invoke(list_entries, since="7d", until=None, script=None, as_json=False)
+
+
+def _breathe_command():
+    from assistant.cli.breathe import breathe
+
+    return breathe
+
+
+COMMANDS = [menu, demo, *(_make(name, script) for name, script in SHIPPED.items()), practice, resume, prompts_group]

@@ -1,0 +1,432 @@
+"""Spoken answers → values, for any engine's text. Pure functions; all vocabulary is data in
+``prompts/session.toml`` (``[words]``, ``[emotions]``, ``[commands]``).
+
+``parse_answer(kind, text)`` returns a :class:`Parsed`: ``ok`` with a ``value``, or a ``problem``
+(``"unclear"`` / ``"out_of_range"``) the session turns into a re-ask. Decisions worth knowing:
+
+* rating: "six out of ten" is 6 (numbers after "out of" / "scale of" are the scale). A range
+  ("five or six", "six to seven", "five six") counts as the higher number: for distress, better to
+  over- than under-estimate, and ratings are read back for confirmation by default. Halves round up.
+  "none" / "nothing" / "not at all" is 0. Two unrelated numbers ("a four, then a nine") are unclear.
+  Homophones (free→3, for→4, ate→8 ...) count only when no real number was said; "sex" is never six.
+* yesno: every yes- and no-phrase found is collected; a longer phrase swallows the shorter ones
+  inside it ("I don't think so" is no, not "think so"); mixed answers ("yeah no") are unclear.
+* duration: minutes (int when whole); ranges take the higher; "all evening" etc. are estimates.
+* date: ISO ``YYYY-MM-DD`` from "tomorrow", "in three days", "next week", "friday" (the next one
+  after today; "next friday" is the same day), "on the 5th" (the next 5th after today), "march 3rd".
+  "next/this weekend" is the coming Saturday.
+* emotions: known words (and their other forms) in order, negated ones ("not angry") left out;
+  value is a list, possibly empty: the words said are always kept in the event's text.
+* commands: the whole utterance, or the utterance starting with a command followed only by filler
+  words or a punctuation break ("skip, please") — so "I skipped lunch" and "back pain" are answers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Any
+
+from assistant.text import data_file as data
+
+COMMANDS = ("repeat", "skip", "back", "pause", "resume", "stop", "help", "slower", "faster")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Any = None
+    problem: str = ""  # "" when ok | "unclear" | "out_of_range"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+UNCLEAR = Parsed(problem="unclear")
+
+
+def words(text: str) -> list[str]:
+    """Lowercase tokens; apostrophes dropped ("don't" → "dont"), other punctuation is a space."""
+    text = text.lower().replace("’", "'").replace("'", "")
+    return re.findall(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[a-z]+(?:-[a-z]+)*", text)
+
+
+@lru_cache(maxsize=None)
+def _vocab() -> dict[str, Any]:
+    return data("session.toml")
+
+
+def _phrases(items: list[str]) -> list[tuple[str, ...]]:
+    return sorted({tuple(words(p)) for p in items if words(p)}, key=len, reverse=True)
+
+
+def _find(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Every occurrence (start, end, phrase), then drop those inside a longer one."""
+    hits = [(i, i + len(p), p) for p in phrases for i in range(len(tokens) - len(p) + 1) if tuple(tokens[i:i + len(p)]) == p]
+    return [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
+
+
+def _number(token: str, table: dict[str, int]) -> float | None:
+    if token in table:
+        return table[token]
+    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        return float(token) if "." in token else int(token)
+    return None
+
+
+def _numbers(tokens: list[str]) -> list[tuple[int, float]]:
+    """(position, value) of every number, with "twenty five" → 25 and "six and a half" → 6.5."""
+    table = _vocab()["words"]["numbers"]
+    found: list[tuple[int, float]] = []
+    for i, token in enumerate(tokens):
+        value = _number(token, table)
+        if value is not None:
+            if found and found[-1][0] == i - 1 and found[-1][1] >= 20 and found[-1][1] % 10 == 0 and 0 < value < 10:
+                found[-1] = (i, found[-1][1] + value)
+                continue
+            found.append((i, value))
+        elif token == "half" and found and found[-1][0] == i - 3 and tokens[i - 2:i] == ["and", "a"]:
+            found[-1] = (i, found[-1][1] + 0.5)
+    return found
+
+
+def _after_scale(tokens: list[str], position: int) -> bool:
+    scale = _phrases(_vocab()["words"]["scale_phrases"])
+    return any(tuple(tokens[max(0, position - len(p) - k):position - k]) == p for p in scale for k in (0, 1, 2, 3))
+
+
+def _pick(tokens: list[str], found: list[tuple[int, float]]) -> float | None:
+    """One number from several: equal ones, or a range of two (the higher); else None."""
+    values = {v for _, v in found}
+    if len(values) == 1:
+        return found[0][1]
+    if len(found) == 2:
+        between = set(tokens[found[0][0] + 1:found[1][0]])
+        if between <= set(_vocab()["words"]["range_words"]) | {"a", "an"}:
+            return max(values)
+    return None
+
+
+def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
+    scale_word = _vocab()["words"]["scale_phrases"][0]
+    tokens = words(re.sub(r"(\d)\s*/\s*(\d)", rf"\1 {scale_word} \2", text))  # "6/10"
+    found = [(i, v) for i, v in _numbers(tokens) if not _after_scale(tokens, i)]
+    if not found and len(tokens) <= 4:
+        homophones = _vocab()["words"]["homophones"]
+        found = [(i, homophones[t]) for i, t in enumerate(tokens) if t in homophones]
+    if not found:
+        if _find(tokens, _phrases(_vocab()["words"]["zero_phrases"])):
+            return Parsed(low)
+        return UNCLEAR
+    value = _pick(tokens, found)
+    if value is None:
+        return UNCLEAR
+    value = math.floor(value + 0.5)
+    return Parsed(value) if low <= value <= high else Parsed(value, "out_of_range")
+
+
+def parse_yesno(text: str) -> Parsed:
+    tokens = words(text)
+    table = _vocab()["words"]["yesno"]
+    polarity = {p: True for p in _phrases(table["yes"])} | {p: False for p in _phrases(table["no"])}
+    found = {polarity[p] for _, _, p in _find(tokens, sorted(polarity, key=len, reverse=True))}
+    return Parsed(found.pop()) if len(found) == 1 else UNCLEAR
+
+
+def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
+    tokens = words(text)
+    vocab = _vocab()["words"]
+    if not tokens:
+        return UNCLEAR
+    ordinals = {tuple(words(k)): v for k, v in vocab["ordinals"].items()}
+    picks = {v for _, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True)) for v in [ordinals[p]]}
+    for i, token in enumerate(tokens[:-1]):
+        if token in vocab["choice_markers"]:
+            number = _number(tokens[i + 1], vocab["numbers"])
+            if number is not None:
+                picks.add(int(number))
+    if len(tokens) == 1 and _number(tokens[0], vocab["numbers"]) is not None:
+        picks.add(int(_number(tokens[0], vocab["numbers"])))
+    if _find(tokens, _phrases(vocab["last"])):
+        picks.add(len(choices))
+    if len(picks) == 1 and 1 <= (index := picks.pop()) <= len(choices):
+        return Parsed(choices[index - 1])
+    stop = set(vocab["stopwords"])
+    said = [t for t in tokens if t not in stop]
+    scores = []
+    for choice in choices:
+        content = [t for t in words(choice) if t not in stop] or words(choice)
+        if not content:  # a choice with no words in it (":") can only be picked by number
+            scores.append((0.0, 0))
+            continue
+        hit = sum(1 for c in content if any(_alike(c, s) for s in said))
+        scores.append((hit / len(content), hit))
+    best = max(scores)
+    if best[1] == 0 or scores.count(best) > 1:
+        return UNCLEAR
+    return Parsed(choices[scores.index(best)])
+
+
+def _alike(a: str, b: str) -> bool:
+    if a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))):
+        return True
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def parse_duration(text: str) -> Parsed:
+    """Minutes: "about ten minutes" → 10, "an hour and a half" → 90, "30 seconds" → 0.5."""
+    tokens = words(text)
+    table = _vocab()["words"]["duration"]
+    units, amounts, numbers = table["units"], table["amounts"], _vocab()["words"]["numbers"]
+    total, last_unit, found = 0.0, 0.0, False
+    pending: float | None = None  # a number said, waiting for its unit
+    soft: float | None = None  # "a"/"an": 1 unless a real number follows
+    previous_number = -10
+    for i, token in enumerate(tokens):
+        number = _number(token, numbers)
+        if token in units:
+            total += (pending if pending is not None else soft if soft is not None else 1) * units[token]
+            last_unit, found, pending, soft = units[token], True, None, None
+        elif number is not None:
+            if pending is not None and previous_number == i - 1 and pending >= 20 and pending % 10 == 0:
+                pending += number
+            elif pending is not None and set(tokens[previous_number + 1:i]) <= set(_vocab()["words"]["range_words"]):
+                pending = max(pending, number)
+            else:
+                pending = number
+            previous_number = i
+        elif token == "half":
+            if pending is not None:
+                pending += 0.5
+            elif last_unit and tokens[i - 2:i] == ["and", "a"]:
+                total += 0.5 * last_unit
+            else:
+                pending = 0.5
+        elif token in amounts and pending is None:
+            if token in ("a", "an"):
+                soft = 1
+            else:
+                pending = amounts[token]
+    if not found:
+        vague = _find(tokens, _phrases(list(table["vague"])))
+        if not vague:
+            return UNCLEAR
+        key = {tuple(words(k)): v for k, v in table["vague"].items()}[vague[0][2]]
+        total = key
+    total = round(total, 2)
+    return Parsed(int(total) if total == int(total) else total)
+
+
+def parse_date(text: str, today: dt.date | None = None) -> Parsed:
+    """An ISO date for a follow-up: "tomorrow", "in three days", "friday", "on the 5th" ..."""
+    today = today or dt.date.today()
+    try:
+        return _parse_date(text, today)
+    except (OverflowError, ValueError):  # "in 417420 weeks": past the year 9999
+        return Parsed(None, "out_of_range")
+
+
+def _parse_date(text: str, today: dt.date) -> Parsed:
+    tokens = words(text)
+    table = _vocab()["words"]["dates"]
+    relative = {tuple(words(k)): v for k, v in table["relative"].items()}
+    hits = _find(tokens, sorted(relative, key=len, reverse=True))
+    if hits:
+        days = relative[hits[0][2]]
+        if days < 0:  # the weekend: the coming Saturday
+            days = (5 - today.weekday()) % 7 or 7
+        return Parsed((today + dt.timedelta(days=days)).isoformat())
+    numbers = _vocab()["words"]["numbers"]
+    for i, token in enumerate(tokens):
+        if token in table["units"] and i > 0:
+            amount = _number(tokens[i - 1], numbers) or _vocab()["words"]["duration"]["amounts"].get(tokens[i - 1])
+            if amount:
+                if table["units"][token] == 0:
+                    return Parsed(_add_months(today, int(amount)).isoformat())
+                return Parsed((today + dt.timedelta(days=int(amount * table["units"][token]))).isoformat())
+    for token in tokens:
+        if token in table["weekdays"]:
+            ahead = (table["weekdays"].index(token) - today.weekday()) % 7 or 7
+            return Parsed((today + dt.timedelta(days=ahead)).isoformat())
+    day = _day_of_month(tokens)
+    if day is None:
+        return UNCLEAR
+    month = next((table["months"].index(t) + 1 for t in tokens if t in table["months"]), None)
+    return _next_day(today, day, month)
+
+
+def _day_of_month(tokens: list[str]) -> int | None:
+    ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
+    hits = _find(tokens, sorted(ordinals, key=len, reverse=True))
+    if hits:
+        return ordinals[hits[0][2]]
+    for token in tokens:
+        match = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", token)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _next_day(today: dt.date, day: int, month: int | None) -> Parsed:
+    if not 1 <= day <= 31:
+        return Parsed(day, "out_of_range")
+    for offset in range(0, 25):
+        year, m = divmod(today.month - 1 + offset, 12)
+        year, m = today.year + year, m + 1
+        if (month and m != month) or day > calendar.monthrange(year, m)[1]:
+            continue
+        candidate = dt.date(year, m, day)
+        if candidate > today:
+            return Parsed(candidate.isoformat())
+    return Parsed(day, "out_of_range")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@lru_cache(maxsize=None)
+def emotion_forms() -> dict[tuple[str, ...], tuple[str, str]]:
+    """Every spoken form → (canonical word, family), from ``[emotions]``."""
+    forms: dict[tuple[str, ...], tuple[str, str]] = {}
+    for family, entries in _vocab()["emotions"].items():
+        for entry in entries:
+            names = entry.split("|")
+            for name in names:
+                forms.setdefault(tuple(words(name)), (names[0], family))
+    return forms
+
+
+def parse_emotions(text: str) -> Parsed:
+    tokens = words(text)
+    forms = emotion_forms()
+    negations = set(_vocab()["words"]["negations"])
+    found: list[str] = []
+    for start, _, phrase in sorted(_find(tokens, sorted(forms, key=len, reverse=True))):
+        if negations & set(tokens[max(0, start - 2):start]) and not {"but", "and"} & set(tokens[max(0, start - 1):start]):
+            continue
+        name = forms[phrase][0]
+        if name not in found:
+            found.append(name)
+    return Parsed(found)
+
+
+def families(emotions: list[str]) -> list[str]:
+    by_name = {name: family for name, family in emotion_forms().values()}
+    return sorted({by_name[e] for e in emotions if e in by_name})
+
+
+def parse_answer(kind: str, text: str, *, choices: tuple[str, ...] = (), today: dt.date | None = None) -> Parsed:
+    if kind == "rating":
+        return parse_rating(text)
+    if kind == "yesno":
+        return parse_yesno(text)
+    if kind == "choice":
+        return parse_choice(text, choices)
+    if kind == "duration":
+        return parse_duration(text)
+    if kind == "date":
+        return parse_date(text, today)
+    if kind == "emotions":
+        return parse_emotions(text)
+    stripped = " ".join(text.split())
+    return Parsed(stripped) if stripped else UNCLEAR
+
+
+def match_command(text: str) -> str | None:
+    """The command in ``text`` ("repeat", "skip", "back" ...), or None when it is an answer."""
+    table = _vocab()["commands"]
+    tokens = words(text)
+    leading = set(words(" ".join(table["leading"])))
+    fillers = set(table["fillers"])
+    breaks = set(_phrases(table["before_a_pause"]))
+    start = 0
+    while start < len(tokens) and tokens[start] in leading:
+        start += 1
+    candidates = [(len(p), name, p) for name in COMMANDS for p in _phrases(table[name])]
+    for _, name, phrase in sorted(candidates, reverse=True):
+        for begin in {start, 0}:
+            end = begin + len(phrase)
+            if tuple(tokens[begin:end]) != phrase:
+                continue
+            rest = tokens[end:]
+            if all(t in fillers for t in rest) or (phrase in breaks and _breaks_after(text, phrase)):
+                return name
+    return None
+
+
+def _breaks_after(text: str, phrase: tuple[str, ...]) -> bool:
+    """"skip, I don't want to" — a punctuation break right after the leading command."""
+    pattern = r"^\W*(?:\w+\W+){0,3}?" + r"\W+".join(map(re.escape, phrase)) + r"\s*[,.;:!?—–-]"
+    return re.match(pattern, text.lower().replace("'", "").replace("’", "")) is not None
+
+
+def grammar(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The closed vocabulary for constrained recognition (Vosk), or None for free speech."""
+    vocab = _vocab()["words"]
+    extra: list[str] = []
+    if kind == "rating":
+        extra = [k for k, v in vocab["numbers"].items() if v <= 20] + ["out of", "about", "maybe", "like", "a", "an", "it was", "i'd say", "or", "to", "none", "nothing", "half"]
+    elif kind in ("yesno", "command"):
+        extra = vocab["yesno"]["yes"] + vocab["yesno"]["no"] if kind == "yesno" else []
+    elif kind == "choice":
+        extra = list(choices) + [k for k in vocab["ordinals"] if k.isalpha()][:10] + vocab["choice_markers"] + ["the", "one", "last"]
+        extra += [k for k, v in vocab["numbers"].items() if 1 <= v <= len(choices)]
+    elif kind == "duration":
+        duration = vocab["duration"]
+        extra = list(vocab["numbers"]) + list(duration["units"]) + list(duration["amounts"]) + list(duration["vague"]) + ["and", "about", "of", "or", "to", "maybe"]
+    elif kind == "date":
+        dates = vocab["dates"]
+        extra = dates["weekdays"] + dates["months"] + list(dates["relative"]) + list(dates["units"]) + list(vocab["numbers"]) + [k for k in vocab["ordinals"] if not k[0].isdigit()] + ["in", "on", "the", "next", "this", "of", "a"]
+    else:  # text, emotions: free speech, the words themselves are the answer
+        return None
+    commands = [p for name in COMMANDS for p in _vocab()["commands"][name]]
+    seen: dict[str, None] = {}
+    for phrase in extra + commands + ["[unk]"]:
+        seen.setdefault(phrase if phrase == "[unk]" else " ".join(re.sub(r"[^a-z0-9' ]", " ", phrase.lower()).split()), None)
+    return tuple(seen)
+
+
+def spoken(kind: str, value: Any) -> str:
+    """How an answer sounds when it is said back: "yes", "scared and sad", "2 hours and 30 minutes"."""
+    words_for = data("session.toml")["spoken"]
+    if isinstance(value, bool):
+        return words_for["yes"] if value else words_for["no"]
+    if isinstance(value, list) and len(value) > 1:
+        return f"{', '.join(value[:-1])} {words_for['list_and']} {value[-1]}"
+    if isinstance(value, list):
+        return value[0] if value else words_for["missing"]
+    if kind == "duration" and isinstance(value, (int, float)):
+        return _spoken_minutes(value, words_for)
+    if kind == "date" and isinstance(value, str):
+        return _spoken_date(value, words_for)
+    return str(value).strip().rstrip(".!?;, ")  # read back inside a sentence: its own full stop would double
+
+
+def _spoken_minutes(minutes: float, spoken: dict[str, str]) -> str:
+    if minutes < 1:
+        return spoken["seconds"].format(n=round(minutes * 60))
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return spoken["one_minute"] if rest == 1 else spoken["minutes"].format(n=rest)
+    if not rest:
+        return spoken["one_hour"] if hours == 1 else spoken["hours"].format(h=hours)
+    return spoken["hours_minutes"].format(h=hours, m=rest)
+
+
+def _spoken_date(iso: str, spoken: dict[str, str]) -> str:
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    names = data("session.toml")["words"]["dates"]
+    return spoken["date"].format(
+        weekday=names["weekdays"][day.weekday()].capitalize(), month=names["months"][day.month - 1].capitalize(), day=day.day
+    )

@@ -1,0 +1,287 @@
+"""The journal as a file: what a file is (plain SQLite, encrypted, damaged), opening it without
+changing a damaged one, and copying, checking and replacing it (backup, restore, encrypt, decrypt).
+
+A damaged journal is never written to: before SQLite opens a file for writing, its 100-byte header
+is checked (magic, page size, file length against the page count it records) and its schema is read
+through a read-only connection. Anything wrong → one line, and the file stays
+byte-for-byte as it was, so a backup can be restored over it or it can be rescued by hand.
+
+Backups are made with ``VACUUM INTO`` (a consistent snapshot while sessions may be writing, the
+same encryption and key as the journal) into a 0600 file, then checked before they are kept.
+Restore checks the file first (``PRAGMA integrity_check``, the journal's tables and migrations) and
+moves the current journal aside as ``journal-before-restore-<UTC time>.db`` before replacing it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import struct
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+from assistant.errors import fail
+from assistant.journal import encryption
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SIDECARS = ("-wal", "-shm", "-journal")
+REQUIRED_TABLES = ("sessions", "answers", "events", "_sqlite_migrations")
+REQUIRED_MIGRATIONS = ("m001_journal_tables", "m002_answers_fts")
+
+
+class Kind(Enum):
+    NEW = "new"  # missing or empty: SQLite makes a fresh journal
+    PLAIN = "plain"
+    OTHER = "other"  # not a SQLite header: encrypted, or not a journal at all
+
+
+def inspect(path: Path) -> Kind:
+    """Classify ``path`` from its header alone; raises ``journal_damaged`` for a broken plain file."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return Kind.NEW
+    except OSError as exc:
+        raise fail("journal_unreadable", path=path, reason=exc.strerror or exc) from exc
+    if path.is_dir():
+        raise fail("journal_unreadable", path=path, reason="it is a directory")
+    if size == 0:
+        return Kind.NEW
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise fail("journal_unreadable", path=path, reason=exc.strerror or exc) from exc
+    if not header.startswith(SQLITE_MAGIC):
+        return Kind.OTHER
+    if len(header) < 100:
+        raise fail("journal_damaged", path=path, reason="the file ends inside its header")
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise fail("journal_damaged", path=path, reason=f"impossible page size {page_size}")
+    change_counter, pages = struct.unpack(">II", header[24:32])
+    (valid_for,) = struct.unpack(">I", header[92:96])
+    if size % page_size:
+        raise fail("journal_damaged", path=path, reason="the file ends in the middle of a page (truncated?)")
+    # With a -wal file the journal may be in use: a checkpoint can write page 1 (with the new page count)
+    # before the pages after it, so the length is only compared when no one has the file open in WAL mode.
+    in_use = Path(str(path) + "-wal").exists()
+    if not in_use and pages and valid_for == change_counter and size < pages * page_size:
+        raise fail("journal_damaged", path=path,
+                   reason=f"the file is shorter than its header says ({size} of {pages * page_size} bytes)")
+    return Kind.PLAIN
+
+
+def probe_plain(path: Path, timeout: float = 5.0) -> None:
+    """Read the schema through a read-only connection (it never writes the file); damaged → one line.
+
+    Read-only, not ``immutable``: other processes may be writing, and SQLite's locks must keep this
+    read consistent, or a half-written checkpoint would look like damage.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return  # in use, so not for us to judge here; opening it properly will wait or say so
+        raise fail("journal_damaged", path=path, reason=exc) from exc
+
+
+def connect(path: Path, timeout: float, ask: bool = True):
+    """A connection for the journal at ``path``: plain, or encrypted with the passphrase.
+
+    Returns ``(connection, encrypted)``. Nothing is written to an existing file before it is known
+    to be a readable journal.
+    """
+    kind = inspect(path)
+    marked = encryption.is_marked(path)
+    if kind is Kind.PLAIN:
+        probe_plain(path, timeout)
+        if marked:  # decrypted by hand, or restored: the file is what counts
+            encryption.remove_marker(path)
+    if kind is Kind.OTHER or (kind is Kind.NEW and marked):
+        if kind is Kind.OTHER and not marked and not os.environ.get(encryption.PASSPHRASE_ENV):
+            raise fail("journal_damaged", path=path, reason="it is not an SQLite file")
+        secret = encryption.passphrase(path, ask=ask)
+        try:
+            return encryption.connect(path, secret, timeout=timeout), True
+        except Exception as exc:
+            if not encryption.is_db_error(exc):
+                raise
+            if "not a database" in str(exc):
+                raise fail("journal_wrong_passphrase", path=path, env=encryption.PASSPHRASE_ENV) from exc
+            raise fail("journal_unreadable", path=path, reason=exc) from exc
+    return sqlite3.connect(str(path), timeout=timeout, check_same_thread=False), False
+
+
+# --- Checking a journal file ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verified:
+    path: Path
+    encrypted: bool
+    sessions: int
+    answers: int
+
+
+def verify(path: Path, ask: bool = True) -> Verified:
+    """Prove ``path`` is a whole, readable journal of this assistant; never writes to it."""
+    path = Path(path)
+    if not path.exists():
+        raise fail("restore_missing", path=path)
+    if path.is_dir():
+        raise fail("restore_not_journal", path=path, reason="it is a directory")
+    try:
+        kind = inspect(path)
+    except Exception as exc:
+        if getattr(exc, "code", "") == "journal_damaged":
+            raise fail("restore_not_journal", path=path, reason=str(exc).split(": ", 1)[-1]) from exc
+        raise
+    if kind is Kind.NEW:
+        raise fail("restore_not_journal", path=path, reason="the file is empty")
+    encrypted = kind is Kind.OTHER
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        if encrypted:
+            secret = encryption.passphrase(path, ask=ask)
+            try:
+                conn = _encrypted_ro(uri, secret)
+            except Exception as exc:
+                if encryption.is_db_error(exc):
+                    raise fail("restore_not_journal", path=path,
+                               reason="not an SQLite file, or encrypted with another passphrase") from exc
+                raise
+        else:
+            conn = sqlite3.connect(uri, uri=True)
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+            if result != ["ok"]:
+                raise fail("restore_not_journal", path=path, reason="integrity check: " + "; ".join(result[:3]))
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [t for t in REQUIRED_TABLES if t not in tables]
+            if missing:
+                raise fail("restore_not_journal", path=path, reason="no table " + ", ".join(missing))
+            applied = {row[0] for row in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'assistant'")}
+            missing = [m for m in REQUIRED_MIGRATIONS if m not in applied]
+            if missing:
+                raise fail("restore_not_journal", path=path, reason="migration missing: " + ", ".join(missing))
+            known = _known_migrations()
+            newer = sorted(applied - known)
+            if newer:
+                raise fail("restore_newer", path=path, names=", ".join(newer))
+            sessions = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            answers = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+        finally:
+            conn.close()
+    except Exception as exc:
+        if encryption.is_db_error(exc):
+            raise fail("restore_not_journal", path=path, reason=exc) from exc
+        raise
+    return Verified(path, encrypted, sessions, answers)
+
+
+def _known_migrations() -> set[str]:
+    from assistant.journal.migrations import migrations
+
+    return {m.name for m in migrations._migrations}  # noqa: SLF001 (sqlite-utils has no public list)
+
+
+def _encrypted_ro(uri: str, secret: str):
+    dbapi2 = encryption.driver()
+    conn = dbapi2.connect(uri, uri=True)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = {encryption.quote_key(secret)}")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+# --- Backup and restore ------------------------------------------------------------------------------
+
+
+def backup(store, output: Path) -> Verified:
+    """A consistent copy of the open journal in ``output`` (0600), checked before it is kept."""
+    output = Path(output)
+    if output.is_dir():
+        raise fail("backup_unwritable", path=output, reason="it is a directory")
+    if store.path is not None and output.resolve() == Path(store.path).resolve():
+        raise fail("backup_same_file", path=output)
+    part = output.with_name(f".{output.name}.{os.getpid()}.part")
+    try:
+        part.unlink(missing_ok=True)
+        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # VACUUM INTO fills an empty file
+    except OSError as exc:
+        raise fail("backup_unwritable", path=output, reason=exc.strerror or exc) from exc
+    try:
+        store.db.execute("VACUUM INTO ?", [str(part)])
+        os.chmod(part, 0o600)
+        with open(part, "rb") as fh:
+            os.fsync(fh.fileno())
+        checked = verify(part, ask=False)
+        os.replace(part, output)
+    except Exception as exc:
+        part.unlink(missing_ok=True)
+        if encryption.is_db_error(exc):
+            raise fail("backup_unwritable", path=output, reason=exc) from exc
+        if isinstance(exc, OSError):
+            raise fail("backup_unwritable", path=output, reason=exc.strerror or exc) from exc
+        raise
+    return Verified(output, checked.encrypted, checked.sessions, checked.answers)
+
+
+def stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def move_aside(path: Path, label: str) -> Path | None:
+    """Rename the journal (with its -wal/-shm and marker, which belong to it) to a dated name."""
+    if not path.exists():
+        return None
+    aside = path.with_name(f"{path.stem}-{label}-{stamp()}{path.suffix}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.stem}-{label}-{stamp()}-{n}{path.suffix}")
+    for suffix in (*SIDECARS, encryption.MARKER_SUFFIX):
+        side = Path(str(path) + suffix)
+        if side.exists():
+            os.replace(side, Path(str(aside) + suffix))
+    os.replace(path, aside)
+    return aside
+
+
+def restore(source: Path, journal: Path, ask: bool = True) -> tuple[Verified, Path | None]:
+    """Replace ``journal`` with a verified copy of ``source``; returns (what was restored, the old one)."""
+    source = Path(source)
+    checked = verify(source, ask=ask)
+    if journal.exists() and source.resolve() == journal.resolve():
+        raise fail("backup_same_file", path=source)
+    journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    part = journal.with_name(f".{journal.name}.{os.getpid()}.restore")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        if Path(str(source) + "-wal").exists():  # a journal copied by hand with its WAL: keep it whole
+            shutil.copyfile(Path(str(source) + "-wal"), Path(str(part) + "-wal"))
+        old = move_aside(journal, "before-restore")
+        if Path(str(part) + "-wal").exists():
+            os.replace(Path(str(part) + "-wal"), Path(str(journal) + "-wal"))
+        os.replace(part, journal)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise fail("restore_failed", path=journal, reason=exc.strerror or exc) from exc
+    if checked.encrypted:
+        encryption.write_marker(journal)
+    return checked, old

