@@ -17,8 +17,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from assistant.errors import fail
-from assistant.text import readable
+from assistant.text import fail, readable
 
 APP_NAME = "practice-assistant"
 

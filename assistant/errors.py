@@ -1,7 +1,8 @@
 """One error type for everything the user can cause or fix.
 
-The CLI turns an :class:`AssistantError` into one line on stderr and exit status 1
-(see ``cli.main``); library code raises, never prints or exits.
+The CLI turns an :class:`AssistantError` into one line on stderr and exit status 1 (see ``cli.main``);
+library code raises, never prints or exits. Errors are built with their words by ``text.fail(code)``.
+This module imports nothing, so every other module can raise it.
 """
 
 from __future__ import annotations
@@ -21,16 +22,3 @@ class AssistantError(Exception):
         if self.hint:
             text += f" ({self.hint})"
         return " ".join(text.split())
-
-
-def fail(code: str, **values: object) -> AssistantError:
-    """Build the error for ``code`` with words from ``prompts/messages.toml`` ``[errors.<code>]``."""
-    from assistant.text import lookup
-
-    try:
-        entry = lookup(f"errors.{code}")
-    except KeyError:  # a missing message must not hide the real failure
-        return AssistantError(code, f"{code}: {values}")
-    message = entry["message"].format(**values)
-    hint = entry.get("hint", "").format(**values)
-    return AssistantError(code, message, hint)

@@ -1,6 +1,6 @@
 """Finding the data that ships with the package: ``prompts/`` (all words) and ``models/`` (the catalog).
 
-The lowest module of all: it imports nothing of ours, so the words loader (``text``), errors and
+The lowest module but ``errors``: the words loader (``text``), errors and
 settings can all find their files without an import circle.
 """
 

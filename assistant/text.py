@@ -1,10 +1,13 @@
-"""User-facing words, loaded from ``prompts/messages.toml`` (nothing user-visible lives in Python)."""
+"""User-facing words: every file of ``prompts/`` through one loader, messages by dotted key, plural forms,
+and errors built with their words (``fail``). Nothing user-visible lives in Python."""
 
 from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
 from typing import Any
+
+from assistant.errors import AssistantError
 
 
 @lru_cache(maxsize=None)
@@ -45,3 +48,14 @@ def readable(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
             "utf-8", "replace").decode("utf-8")
+
+
+def fail(code: str, **values: object) -> AssistantError:
+    """The error for ``code`` with words from ``prompts/messages.toml`` ``[errors.<code>]``."""
+    try:
+        entry = lookup(f"errors.{code}")
+    except KeyError:  # a missing message must not hide the real failure
+        return AssistantError(code, f"{code}: {values}")
+    message = entry["message"].format(**values)
+    hint = entry.get("hint", "").format(**values)
+    return AssistantError(code, message, hint)

@@ -98,7 +98,7 @@ def _raw_vosk(engine, pcm: bytes) -> None:
 
 
 def _pipeline(engine, path: Path) -> None:
-    from assistant.cli.speech import transcribe_file
+    from assistant.speech.stt.transcribe import transcribe_file
 
     transcribe_file(engine, str(path))
 
@@ -351,7 +351,7 @@ def bench_breathing(ctx) -> dict:
     from assistant.breathing.patterns.exercise import Exercise
     from assistant.breathing.patterns.patterns import get_pattern
     from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Voice
+    from assistant.speech.tts.voice import Voice
 
     p.reinit_portaudio()
     voice = Voice(Settings(), gate=Gate(), echo=lambda *a, **k: None)

@@ -26,7 +26,7 @@ def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subproces
 def voice(pulse):
     from assistant.audio.devices import Gate
     from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Voice
+    from assistant.speech.tts.voice import Voice
 
     pulse.reinit_portaudio()
     v = Voice(Settings(), gate=Gate(), echo=lambda *a, **k: None)

@@ -99,7 +99,7 @@ def test_say_plays_through_the_speaker(pulse):
 def test_cached_line_starts_fast(pulse):
     """Time to first audio of a cached line (measured in-process: no interpreter start-up)."""
     from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Voice
+    from assistant.speech.tts.voice import Voice
 
     voice = Voice(Settings(), echo=lambda *a, **k: None)
     try:

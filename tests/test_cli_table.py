@@ -29,7 +29,7 @@ def test_no_command_is_missing_from_the_table():
 def test_help_lists_commands_without_importing_them():
     code = ("import sys; from assistant.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.startswith('assistant.cli_')), file=sys.stderr)")
+            "print(sorted(m for m in sys.modules if m.startswith('assistant.cli.')), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "transcribe" in proc.stdout and "debrief" in proc.stdout
     assert proc.stderr.strip() == "[]"

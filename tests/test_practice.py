@@ -16,7 +16,8 @@ from assistant.dialogue.scripts import list_scripts, load_script
 from assistant.dialogue.session import Session
 from assistant.journal.store import Store
 from assistant.practice.demo import SpokenAnswers, kinds_of
-from assistant.speech.tts.synthesizer import RecordingSynthesizer, Voice
+from assistant.speech.tts.voice import Voice
+from fakes import RecordingSynthesizer
 
 SHIPPED = ["debrief", "checkin", "compassion", "rehearse", "repair", "grounding"]
 

@@ -244,9 +244,9 @@ class FakeMic:
 def test_recorded_audio_is_kept_only_when_turned_on(assistant_home, speak):
     from assistant.audio.formats import load_for_recognition
     from assistant.config import Settings
-    from assistant.dialogue.pipeline import MicAnswers
     from assistant.events import Listen
-    from assistant.speech.stt.scripted import ScriptedEngine
+    from assistant.practice.sources import MicAnswers
+    from fakes import ScriptedEngine
 
     pcm = load_for_recognition(speak("I felt nervous"))
     assert Settings().keep_audio is False

@@ -506,13 +506,19 @@ def test_checkin_branch_on_choice():
 
 
 def test_import_session_imports_no_heavy_module():
+    """The state machine and its helpers load no audio, speech or SQLite library, and none of our
+    packages that would (audio, speech, journal)."""
     code = (
-        "import sys, assistant.dialogue.session, assistant.dialogue.scripts, assistant.dialogue.parse, assistant.dialogue.coach\n"
-        "heavy = {'vosk', 'sounddevice', 'pyttsx3', 'sqlite_utils', 'numpy', 'faster_whisper', 'soxr'}\n"
-        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+        "import sys, assistant.dialogue.session, assistant.dialogue.scripts, assistant.dialogue.parse,"
+        " assistant.dialogue.coach, assistant.dialogue.pipeline\n"
+        "heavy = {'vosk', 'sounddevice', 'pyttsx3', 'sqlite_utils', 'sqlite3', 'numpy', 'faster_whisper', 'soxr',"
+        " 'ctranslate2', 'piper', 'onnxruntime'}\n"
+        "ours = {'assistant.audio', 'assistant.speech', 'assistant.journal'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}),"
+        " sorted(m for m in sys.modules if '.'.join(m.split('.')[:2]) in ours))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip() == "[] []"
 
 
 def test_interrupt_stops_quietly_with_the_position():

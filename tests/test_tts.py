@@ -12,7 +12,9 @@ import pytest
 
 from assistant.audio.formats import read_wav, rms_dbfs
 from assistant.errors import AssistantError
-from assistant.speech.tts.synthesizer import RecordingSynthesizer, SayTiming, Synthesizer, Voice
+from assistant.speech.tts.synthesizer import Synthesizer
+from assistant.speech.tts.voice import SayTiming, Voice
+from fakes import RecordingSynthesizer
 
 
 @pytest.fixture
@@ -204,7 +206,7 @@ def test_voice_without_audio_only_prints():
 
 
 def test_voice_warns_once_when_audio_fails_and_continues():
-    from assistant.errors import fail
+    from assistant.text import fail
 
     out: list[tuple[str, bool]] = []
     speaker = FakeSpeaker(fail_with=fail("no_output_device"))
@@ -217,7 +219,7 @@ def test_voice_warns_once_when_audio_fails_and_continues():
 
 
 def test_strict_voice_raises():
-    from assistant.errors import fail
+    from assistant.text import fail
 
     voice = Voice(synthesizer=RecordingSynthesizer(), speaker=FakeSpeaker(fail_with=fail("no_output_device")),
                   strict=True, echo=lambda *a, **k: None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Literal
 
 from assistant.audio.formats import TARGET_RATE, AudioChunk, AudioFormat, pcm_to_16k_mono
-from assistant.errors import fail
+from assistant.text import fail
 
 if TYPE_CHECKING:
     from assistant.config import Settings

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from assistant.errors import fail
+from assistant.text import fail
 
 if TYPE_CHECKING:
     import numpy as np

@@ -237,11 +237,14 @@ class Exercise:
     """One run of a pattern, with audio (mixer) or captions only."""
 
     def __init__(self, pattern: Pattern, cycles: int, voice, *, counts: bool = False, tones: bool = False,
-                 words: bool = True, commands: Commands | None = None, echo: Callable[[str], None] = print,
-                 settings=None, instant: bool = False) -> None:
+                 words: bool = True, commands: Commands | None = None, echo: Callable[[str], None] | None = None,
+                 settings=None, instant: bool = False, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.pattern, self.cycles, self.voice = pattern, cycles, voice
         self.counts, self.tones, self.words = counts, tones, words
-        self.commands, self.echo, self.settings = commands, echo, settings or voice.settings
+        self.commands, self.settings = commands, settings or voice.settings
+        self.echo: Callable[[str], None] = echo or voice.echo
+        self.clock, self.sleep = clock, sleep
         self.timeline = Timeline(pattern, cycles, counts)
         self.stopped = False
         self.instant = instant  # recorded answers: print the timed captions without waiting in real time
@@ -251,7 +254,7 @@ class Exercise:
         self.echo(data()["words"]["caption"].format(clock=_clock(at_s), text=text))
 
     def run(self) -> BreathingResult:
-        started = time.monotonic()
+        started = self.clock()
         try:
             if self.instant:
                 for cue in self.timeline.due(1e9):
@@ -263,7 +266,7 @@ class Exercise:
         except KeyboardInterrupt:  # Ctrl-C ends the exercise gently, like saying "stop"
             self.stopped = True
         return BreathingResult(self.pattern.name, self.cycles, self.timeline.completed_cycles,
-                               round(time.monotonic() - started, 2), self.stopped)
+                               round(self.clock() - started, 2), self.stopped)
 
     # --- commands shared by both runners ------------------------------------------------------------
 
@@ -287,21 +290,21 @@ class Exercise:
     # --- captions only ------------------------------------------------------------------------------
 
     def _run_captions(self) -> None:
-        start = time.monotonic()
+        start = self.clock()
         while not self.timeline.done:
-            now_s = time.monotonic() - start
+            now_s = self.clock() - start
             for cue in self.timeline.due(now_s + 1e-3):
                 self._caption(cue.at_s, cue)
             command = self.commands.get() if self.commands else None
             if command and not self._handle(command, now_s, lambda text: (self.echo(text), 0.0)[1]):
                 return
             nxt = self.timeline.next_at()
-            wait = 0.05 if nxt is None else min(0.05, max(0.0, nxt - (time.monotonic() - start)))
-            time.sleep(wait)
+            wait = 0.05 if nxt is None else min(0.05, max(0.0, nxt - (self.clock() - start)))
+            self.sleep(wait)
         # let the last phase run its length before the closing line
         end = self.timeline.end_s
-        while time.monotonic() - start < end and not self.stopped:
-            time.sleep(min(0.05, max(0.0, end - (time.monotonic() - start))))
+        while self.clock() - start < end and not self.stopped:
+            self.sleep(min(0.05, max(0.0, end - (self.clock() - start))))
 
     # --- audio ---------------------------------------------------------------------------------------
 
@@ -334,7 +337,7 @@ class Exercise:
                 command = self.commands.get() if self.commands else None
                 if command and not self._handle(command, mixer.session_time(mixer.position), say):
                     break
-                time.sleep(0.02)
+                self.sleep(0.02)
             self.played_to = mixer.position
         finally:
             player.close()
@@ -351,11 +354,15 @@ class BreathingOptions:
     words: bool = True
 
 
-def run_exercise(practice, pattern_name: str, options: BreathingOptions | None = None) -> BreathingResult:
-    """Run the exercise inside a practice run: safety note once, intro, cues, closing line.
+def run_exercise(voice, pattern_name: str, options: BreathingOptions | None = None, *, settings=None,
+                 microphone=None, engine=None, instant: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> BreathingResult:
+    """Run the exercise with the collaborators it is handed: safety note once, intro, cues, closing line.
 
-    Voice commands come from the practice's microphone (grammar-constrained on Vosk); in text mode
-    Ctrl-C stops the exercise (stdin stays with the questions that follow).
+    ``voice`` says the lines and shows the captions; with a ``microphone`` and a recognising ``engine`` the
+    person can say stop, pause, resume, slower or faster (grammar-constrained on Vosk). Without them
+    (typed answers) Ctrl-C stops the exercise, so stdin stays with the questions that follow. ``instant``:
+    recorded answers, nobody is there to breathe, so the timed captions are printed without waiting.
     """
     from assistant.breathing.patterns import get_pattern
     from assistant.config import home
@@ -366,24 +373,23 @@ def run_exercise(practice, pattern_name: str, options: BreathingOptions | None =
     words = data()["words"]
     marker = home() / ".breathing-note"
     if not marker.exists():
-        practice.voice.say(words["safety"])
+        voice.say(words["safety"])
         marker.touch()
     minutes = round(options.pattern.cycle_s * options.cycles / 60)
     duration = words["about_a_minute"] if minutes <= 1 else words["about_minutes"].format(minutes=minutes)
-    practice.voice.say(words["intro"].format(title=options.pattern.title, cycles=options.cycles, duration=duration))
+    voice.say(words["intro"].format(title=options.pattern.title, cycles=options.cycles, duration=duration))
     commands = None
-    if practice.mic is not None and hasattr(practice.source, "engine"):
-        commands = Commands().listen_voice(practice.source.engine, practice.mic)
-    echo = practice.voice.echo
-    exercise = Exercise(options.pattern, options.cycles, practice.voice, counts=options.counts, tones=options.tones,
-                        words=options.words, commands=commands, echo=echo, settings=practice.settings,
-                        instant=bool(practice.mode.audio_in))
+    if microphone is not None and engine is not None:
+        commands = Commands().listen_voice(engine, microphone)
+    exercise = Exercise(options.pattern, options.cycles, voice, counts=options.counts, tones=options.tones,
+                        words=options.words, commands=commands, echo=voice.echo, settings=settings,
+                        instant=instant, clock=clock)
     try:
         result = exercise.run()
     finally:
         if commands is not None:
             commands.close()
-    practice.voice.say(words["stopped"] if result.stopped else words["closing"])
+    voice.say(words["stopped"] if result.stopped else words["closing"])
     return result
 
 

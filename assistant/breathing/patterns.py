@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.errors import fail
+from assistant.text import fail
 
 TEMPO_STEP = 1.15  # "slower" multiplies phase lengths by this, "faster" divides
 TEMPO_RANGE = (0.6, 1.8)

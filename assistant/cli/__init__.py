@@ -1,8 +1,8 @@
-"""The ``assistant`` command line: parses options, calls into the package, prints.
+"""The ``assistant`` command line: thin click commands that parse options, call into the packages below and
+print. No domain logic lives here. Commands are listed in ``prompts/commands.toml`` and imported only when
+one runs; ``main`` is the only place where an error becomes one line and an exit status.
 
-Commands are listed in ``prompts/commands.toml`` and their modules imported only when one runs, and
-heavy libraries (vosk, faster-whisper, sounddevice, numpy) only inside commands, so ``assistant --help``
-stays fast. Every :class:`AssistantError` becomes one line and exit 1 in ``main``.
+May import: everything.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 
 import click
 
-from assistant.errors import AssistantError, fail
-from assistant.text import t
+from assistant.errors import AssistantError
+from assistant.text import fail, t
 
 
 @click.command()
@@ -28,7 +28,7 @@ def say(text: tuple[str, ...], no_audio: bool, voice: str | None, rate: int | No
         out: str | None, timing: bool) -> None:
     """Say a line aloud (and print it as a caption)."""
     from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Voice
+    from assistant.speech.tts.voice import Voice
 
     settings = Settings.load()
     for key, value in (("voice", voice), ("rate", rate), ("volume", volume)):
@@ -38,7 +38,7 @@ def say(text: tuple[str, ...], no_audio: bool, voice: str | None, rate: int | No
     if out:
         _say_to_file(settings, line, out)
         return
-    speaker = Voice(settings, no_audio=no_audio, strict=True)
+    speaker = Voice(settings, no_audio=no_audio, strict=True, echo=click.echo)
     try:
         result = speaker.say(line)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.cli.practice import _mode, practice_options
+from assistant.cli.options import make_mode, practice_options
 
 
 @click.command("breathe")
@@ -23,8 +23,9 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     """Paced breathing (box, 478, coherent, sigh or 4-2-6), with a rating before and after."""
     from assistant.breathing.exercise import BreathingOptions
     from assistant.breathing.patterns import cycles_for, data, get_pattern, patterns
-    from assistant.errors import fail
-    from assistant.practice.run import Practice, report
+    from assistant.cli.options import ClickConsole, report
+    from assistant.practice.run import Practice
+    from assistant.text import fail
 
     if list_only:
         for pattern in patterns().values():
@@ -35,8 +36,8 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     rounds = cycles_for(pattern, cycles, minutes)
     if not words and not tones and not no_audio:
         raise fail("breathing_silent")
-    mode = _mode(text, no_audio, audio_in, confirm, engine, model, language)
-    with Practice(mode) as practice:
+    mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)
+    with Practice(mode, console=ClickConsole()) as practice:
         practice.breathing = BreathingOptions(pattern, rounds, counts=counts, tones=tones, words=words)
         result = practice.run("breathe")
     report(result)

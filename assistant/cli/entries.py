@@ -69,7 +69,8 @@ def list_entries(since: str | None, until: str | None, script: str | None, as_js
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show_entry(entry_id: str, as_json: bool) -> None:
     """Show one entry with all its answers (ID may be a unique prefix)."""
-    from assistant.journal.export import label_for, local_time, rating_summary, script_words, show_value
+    from assistant.dialogue.scripts import script_words
+    from assistant.journal.export import label_for, local_time, rating_summary, show_value
 
     with _open() as store:
         entry = store.get_entry(entry_id)
@@ -106,7 +107,8 @@ def show_entry(entry_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def search_entries(query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Search the words of all answers (any text is safe to type)."""
-    from assistant.journal.export import label_for, local_time, script_words
+    from assistant.dialogue.scripts import script_words
+    from assistant.journal.export import label_for, local_time
 
     text = " ".join(query)
     with _open() as store:
@@ -132,8 +134,8 @@ def search_entries(query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (private, 0600).")
 def export_entries(fmt: str, since: str | None, until: str | None, output: str | None) -> None:
     """Export entries as Markdown, CSV or JSON (to stdout unless -o FILE)."""
-    from assistant.errors import fail
     from assistant.journal.export import FORMATS, day_bounds, write_private
+    from assistant.text import fail
 
     if fmt not in FORMATS:  # checked before touching the journal, as one line
         raise fail("export_bad_format", format=fmt, formats=", ".join(FORMATS))
@@ -141,7 +143,9 @@ def export_entries(fmt: str, since: str | None, until: str | None, output: str |
         if day is not None:
             day_bounds(day)
     with _open() as store:
-        text = store.export(fmt, since=since, until=until)
+        from assistant.dialogue.scripts import script_words
+
+        text = store.export(fmt, since=since, until=until, words=script_words)
         count = len(store.list_sessions(since=since, until=until))
     if output:
         path = write_private(output, text)
@@ -155,8 +159,8 @@ def export_entries(fmt: str, since: str | None, until: str | None, output: str |
 @click.option("--yes", is_flag=True, help="Delete without asking.")
 def delete_entry(entry_id: str, yes: bool) -> None:
     """Delete one entry: the session, its answers and its log, for good."""
-    from assistant.errors import fail
     from assistant.journal.export import local_time
+    from assistant.text import fail
 
     with _open() as store:
         entry = store.get_entry(entry_id)

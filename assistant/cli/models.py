@@ -84,7 +84,9 @@ def download(name: str, no_progress: bool) -> None:
     if existing is not None:
         click.echo(t("models.already_installed", name=name, path=existing.path))
         return
-    model = registry.download(name, progress=not no_progress)
+    from assistant.speech.models.download import download as fetch
+
+    model = fetch(name, progress=not no_progress)
     click.echo(t("models.installed", name=model.name, path=model.path))
 
 

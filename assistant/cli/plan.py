@@ -36,7 +36,7 @@ def _say(text: str, speak: bool | None) -> None:
         speak = sys.stdout.isatty()
     if not speak or not text.strip():
         return
-    from assistant.speech.tts.synthesizer import Voice
+    from assistant.speech.tts.voice import Voice
 
     voice = Voice(echo=lambda *a, **k: None)
     try:
@@ -52,7 +52,7 @@ def _echo_json(data: object) -> None:
 def _plan_day(text: str | None) -> str | None:
     """A planned day from what a person typed, as YYYY-MM-DD; None clears."""
     from assistant.dialogue.parse import parse_date
-    from assistant.errors import fail
+    from assistant.text import fail
 
     word = (text or "").strip().lower()
     if word in lookup("ladder.days.clear"):
@@ -182,8 +182,8 @@ def _rating(value: int | None) -> str:
 @click.option("--on", "on_day", metavar="DAY", help=f"Plan it for a day: {DAY_HELP}")
 def ladder_edit(step_id: str, text: str | None, fear: int | None, on_day: str | None) -> None:
     """Change a step's words, predicted fear or planned day."""
-    from assistant.errors import fail
     from assistant.growth import ladder as lad
+    from assistant.text import fail
 
     if text is None and fear is None and on_day is None:
         raise fail("ladder_nothing_to_edit")

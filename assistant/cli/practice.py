@@ -7,7 +7,7 @@ import json
 
 import click
 
-from assistant.cli.speech import engine_options
+from assistant.cli.options import ClickConsole, engine_options, make_mode, practice_options, run_script
 from assistant.text import t
 
 SHIPPED = {  # command name → script name
@@ -18,32 +18,6 @@ SHIPPED = {  # command name → script name
     "repair": "repair",
     "grounding": "grounding",
 }
-
-
-def practice_options(func):
-    func = click.option("--confirm", type=click.Choice(["always", "ratings", "never"]), default="ratings",
-                        show_default=True, help="Which answers are read back for confirmation.")(func)
-    func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
-                        help="Recorded answers, one WAV per question asked (repeat the option, or list after --).")(func)
-    func = click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")(func)
-    func = click.option("--text", is_flag=True, help="Type the answers instead of speaking them.")(func)
-    return engine_options(func)
-
-
-def _mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=()):
-    from assistant.practice.run import Mode
-
-    return Mode(text=text, no_audio=no_audio, audio_in=tuple(audio_in) + tuple(extra_files), confirm=confirm,
-                engine=engine, model=model, language=language)
-
-
-def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
-    from assistant.practice.run import Practice, report
-
-    with Practice(mode) as practice:
-        result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
-    report(result)
-    return result
 
 
 def _check_step(step_id: str | None) -> None:
@@ -63,7 +37,7 @@ def _make(command_name: str, script: str) -> click.Command:
     @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
     def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None):
         _check_step(step)
-        run_script(script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files), step_id=step)
+        run_script(script, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files), step_id=step)
 
     if script == "debrief":
         command = click.option("--step", metavar="ID", default=None,
@@ -111,7 +85,7 @@ def build_ladder(mode) -> None:
 @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
 def ladder_build(text, no_audio, audio_in, confirm, engine, model, language, files):
     """Build a ladder by voice: a goal, then steps and how scary each would be."""
-    build_ladder(_mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+    build_ladder(make_mode(text, no_audio, audio_in, confirm, engine, model, language, files))
 
 
 @click.command("practice")
@@ -120,7 +94,7 @@ def ladder_build(text, no_audio, audio_in, confirm, engine, model, language, fil
 @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
 def practice(name, text, no_audio, audio_in, confirm, engine, model, language, files):
     """Run any guided script, including your own (see: assistant prompts list)."""
-    run_script(name, _mode(text, no_audio, audio_in, confirm, engine, model, language, files))
+    run_script(name, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files))
 
 
 @click.command("resume")
@@ -129,16 +103,16 @@ def practice(name, text, no_audio, audio_in, confirm, engine, model, language, f
 @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
 def resume(script_name, text, no_audio, audio_in, confirm, engine, model, language, files):
     """Continue the last unfinished session where it stopped."""
-    from assistant.errors import fail
     from assistant.journal.export import local_time
     from assistant.journal.store import Store
+    from assistant.text import fail
 
     with Store.open() as store:
         row = store.unfinished(script_name)
     if row is None:
         raise fail("nothing_to_resume")
     click.echo(t("practice.resuming", script=row.script, when=local_time(row.started_at)), err=True)
-    run_script(row.script, _mode(text, no_audio, audio_in, confirm, engine, model, language, files), row.id)
+    run_script(row.script, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files), row.id)
 
 
 @click.group("prompts")
@@ -180,15 +154,16 @@ def prompts_show(name, as_json):
 def demo(ctx, no_audio, engine, model, language):
     """Watch a complete debrief answered by synthetic voices, then see the stored entry."""
     from assistant.cli.entries import show_entry
+    from assistant.cli.options import report
     from assistant.dialogue.scripts import load_script
     from assistant.practice.demo import SpokenAnswers, data, kinds_of
-    from assistant.practice.run import Practice, load_in_background, report
+    from assistant.practice.run import Practice, load_in_background
 
-    mode = _mode(False, no_audio, (), "ratings", engine, model, language)
+    mode = make_mode(False, no_audio, (), "ratings", engine, model, language)
     click.echo(data()["intro"], err=True)
-    source = SpokenAnswers(load_in_background(mode), kinds_of(load_script("debrief")),
+    source = SpokenAnswers(load_in_background(mode, ClickConsole()), kinds_of(load_script("debrief")),
                            on_say=lambda voice, text: click.echo(data()["says"].format(voice=voice, text=text)))
-    with Practice(mode, source=source) as practice:
+    with Practice(mode, source=source, console=ClickConsole()) as practice:
         result = practice.run("debrief")
     report(result)
     click.echo(data()["done"])
@@ -208,10 +183,10 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
     from assistant.events import Listen
     from assistant.practice.run import Practice
 
-    mode = _mode(text, no_audio, audio_in, confirm, engine, model, language)
+    mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)
     spoken = tuple(t(f"menu.{key}") for key in MENU)
     choice = None
-    with Practice(mode) as practice:
+    with Practice(mode, console=ClickConsole()) as practice:
         listen = Listen("menu", "choice", grammar("choice", spoken))
         for attempt in range(3):
             practice.voice.say(t("menu.prompt" if attempt == 0 else "menu.again"))
@@ -227,9 +202,9 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
             practice.voice.say(t("menu.bye"))
             return
         if mode.audio_in:  # the remaining recordings answer the chosen exercise
-            mode = _mode(text, no_audio, mode.audio_in[practice.source.used:], confirm, engine, model, language)
+            mode = make_mode(text, no_audio, mode.audio_in[practice.source.used:], confirm, engine, model, language)
         else:
-            mode = _mode(text or practice.mic is None, no_audio, (), confirm, engine, model, language)
+            mode = make_mode(text or practice.mic is None, no_audio, (), confirm, engine, model, language)
     if choice == "review":
         _review(ctx)
     elif choice == "breathe":

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from assistant.errors import fail
-from assistant.text import t
+from assistant.text import fail, t
 
 
 def _journal_path() -> Path:

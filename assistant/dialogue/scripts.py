@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.dialogue.conditions import Condition, ExpressionError  # noqa: F401  (part of this module's API)
-from assistant.errors import fail
+from assistant.text import fail
 
 STEP_TYPES = ("say", "ask", "pause", "breathe", "readback")
 KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
@@ -310,3 +310,19 @@ def _repeat(raw: Any, ids: set[str], asked: set[str]) -> Repeat | None:
     if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= 20:
         raise ValueError(_problem("bad_rounds"))
     return Repeat(start, rounds, _condition(raw.get("while"), asked, "repeat.while"))
+
+
+def script_words(name: str) -> tuple[str | None, dict[str, str]]:
+    """The title of script ``name`` and its question for each field, while the script can still be loaded.
+
+    Questions with ``{placeholders}`` are left out: out of their session they would read oddly.
+    """
+    from assistant.errors import AssistantError
+
+    try:
+        script = load_script(name)
+    except (AssistantError, OSError):  # deleted or broken since: fall back to the stored names
+        return None, {}
+    questions = {s.field: " ".join(s.text.split()) for s in script.steps
+                 if s.type == "ask" and s.field and s.text and "{" not in s.text}
+    return script.title, questions

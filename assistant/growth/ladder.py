@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from assistant.errors import fail
 from assistant.growth.config import w
+from assistant.text import fail
 
 FEAR_RANGE = (0, 10)
 

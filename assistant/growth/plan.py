@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from assistant.errors import fail
 from assistant.growth.config import Fields, Rules, answer_fields, plural, w
 from assistant.growth.config import rules as load_rules
+from assistant.text import fail
 
 MEASURES = ("disclosures", "new_topics", "minutes")
 TARGET_RANGE = {"disclosures": (0, 50), "new_topics": (0, 50), "minutes": (0, 3000)}

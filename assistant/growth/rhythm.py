@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant import __version__
-from assistant.errors import fail
 from assistant.growth.config import Fields, answer_fields, lookup, plural, w
+from assistant.text import fail
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_INTERVAL = 8

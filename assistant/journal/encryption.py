@@ -41,7 +41,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from assistant.errors import fail
+from assistant.text import fail
 
 PASSPHRASE_ENV = "ASSISTANT_PASSPHRASE"
 MARKER_SUFFIX = ".encrypted"

@@ -18,10 +18,10 @@ import os
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
-from assistant.errors import fail
 from assistant.journal.rows import AnswerRow, Entry
-from assistant.text import t
+from assistant.text import fail, t
 
 FORMATS = ("md", "csv", "json")
 CSV_COLUMNS = ("session_id", "started_at", "script", "field", "kind", "value", "text", "round")
@@ -76,23 +76,6 @@ def local_time(stamp: str | None) -> str:
 
 
 # --- Values for reading ----------------------------------------------------------------------------
-
-
-def script_words(name: str) -> tuple[str | None, dict[str, str]]:
-    """The title of script ``name`` and its question for each field, while the script can still be loaded.
-
-    Questions with ``{placeholders}`` are left out: out of their session they would read oddly.
-    """
-    from assistant.dialogue.scripts import load_script
-    from assistant.errors import AssistantError
-
-    try:
-        script = load_script(name)
-    except (AssistantError, OSError):  # deleted or broken since: fall back to the stored names
-        return None, {}
-    questions = {s.field: " ".join(s.text.split()) for s in script.steps
-                 if s.type == "ask" and s.field and s.text and "{" not in s.text}
-    return script.title, questions
 
 
 def label_for(answer: AnswerRow, questions: dict[str, str] | None = None) -> str:
@@ -152,10 +135,21 @@ def rating_summary(answers: tuple[AnswerRow, ...], short: bool = False) -> str:
 # --- Exports -----------------------------------------------------------------------------------------
 
 
-def render(format: str, entries: list[Entry]) -> str:
+# A script's title and its question per field, by script name (``dialogue.scripts.script_words``). The
+# journal does not read scripts itself: whoever renders passes this in (without it, field names are used).
+ScriptWords = Callable[[str], tuple[str | None, dict[str, str]]]
+
+
+def _no_words(name: str) -> tuple[str | None, dict[str, str]]:
+    return None, {}
+
+
+def render(format: str, entries: list[Entry], words: ScriptWords | None = None) -> str:
     if format not in FORMATS:
         raise fail("export_bad_format", format=format, formats=", ".join(FORMATS))
-    return {"md": to_markdown, "csv": to_csv, "json": to_json}[format](entries)
+    if format == "md":
+        return to_markdown(entries, words)
+    return {"csv": to_csv, "json": to_json}[format](entries)
 
 
 def to_json(entries: list[Entry]) -> str:
@@ -198,7 +192,7 @@ def parse_csv_value(cell: str, kind: str) -> object:
         return cell
 
 
-def to_markdown(entries: list[Entry]) -> str:
+def to_markdown(entries: list[Entry], words: ScriptWords | None = None) -> str:
     exported = "entries.md_exported_one" if len(entries) == 1 else "entries.md_exported"
     lines = [f"# {t('entries.md_title')}", "", t(exported, when=_now_local(), count=len(entries)), ""]
     if not entries:
@@ -207,7 +201,7 @@ def to_markdown(entries: list[Entry]) -> str:
     for entry in entries:
         name = entry.session.script
         if name not in scripts:
-            scripts[name] = script_words(name)
+            scripts[name] = (words or _no_words)(name)
         lines += _markdown_entry(entry, *scripts[name])
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
-from assistant.errors import fail
 from assistant.journal import encryption
+from assistant.text import fail
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-shm", "-journal")

@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import fail
+from assistant.text import fail
 
 KEEP = ("models",)
 DIRECTORIES = ("cache", "audio", "backups", "scripts")

@@ -29,10 +29,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from assistant.errors import AssistantError, fail
+from assistant.errors import AssistantError
 from assistant.events import EVENT_TYPES, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
+from assistant.text import fail
 
 BUSY_TIMEOUT_MS = 5000
 OPEN_RETRIES = 8
@@ -92,8 +93,8 @@ class Store:
         passphrase (``encryption.passphrase``). See ``journal_file``.
         """
         from assistant.config import ensure_home
-        from assistant.journal.encryption import is_db_error
         from assistant.journal import files as journal_file
+        from assistant.journal.encryption import is_db_error
 
         if path is None:
             db_path = ensure_home() / "journal.db"
@@ -361,11 +362,12 @@ class Store:
             hits.append(SearchHit(sessions[row["session_id"]], _answer(row), snippet, rank))
         return hits
 
-    def export(self, format: str, since=None, until=None) -> str:
-        """The journal (optionally a date range) as ``md``, ``csv`` or ``json`` text."""
+    def export(self, format: str, since=None, until=None, words=None) -> str:
+        """The journal (optionally a date range) as ``md``, ``csv`` or ``json`` text; ``words`` gives each
+        script's title and questions for Markdown (``export.ScriptWords``)."""
         from assistant.journal.export import render
 
-        return render(format, self.entries(since, until))
+        return render(format, self.entries(since, until), words)
 
     # --- Helpers ---------------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from assistant.errors import fail
 from assistant.events import Listen
+from assistant.text import fail
 
 
 def data() -> dict[str, Any]:
@@ -44,7 +44,7 @@ class SpokenAnswers:
 
     def __init__(self, engine, kinds: dict[str, str], answers: dict[str, str] | None = None,
                  on_say: Callable[[str, str], None] | None = None, endpoint=None) -> None:
-        from assistant.dialogue.pipeline import FileAnswers
+        from assistant.practice.sources import FileAnswers
 
         self.kinds, self.on_say = kinds, on_say
         self.answers = dict(data()["answers"]) if answers is None else answers

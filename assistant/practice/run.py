@@ -1,5 +1,6 @@
 """Running a guided script for real: picks the answer source for the mode, loads the engine in the
-background, opens the journal, and hands everything to ``pipeline.Runner``.
+background, opens the journal, and hands everything to ``dialogue.pipeline.Runner``. Captions and notes go
+to the ``Console`` it is given (``practice.console``); it never prints.
 
 Modes (every script, the same session underneath):
 - voice (default): prompts spoken, answers through the microphone. No microphone → one line, then
@@ -20,9 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
-
 from assistant.errors import AssistantError
+from assistant.practice.console import Console, QuietConsole
 from assistant.text import t
 
 
@@ -56,13 +56,20 @@ class BackgroundEngine:
         return self.engine.recognizer(*args, **kwargs)
 
 
-def load_in_background(mode: Mode) -> BackgroundEngine:
-    from assistant.cli.speech import open_engine
-
+def load_in_background(mode: Mode, console: Console | None = None) -> BackgroundEngine:
+    """Start loading the engine the mode and settings ask for; the choice is reported on the console."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-load")
-    future = pool.submit(open_engine, mode.engine, mode.model, mode.language)
+    future = pool.submit(_open_engine, mode, console or QuietConsole())
     pool.shutdown(wait=False)
     return BackgroundEngine(future)
+
+
+def _open_engine(mode: Mode, console: Console):
+    from assistant.speech.stt.select import describe, open_engine
+
+    loaded = open_engine(mode.engine, mode.model, mode.language)
+    console.echo(describe(loaded.info), err=True)
+    return loaded
 
 
 def endpoint_config(settings):
@@ -88,11 +95,12 @@ def first_run_marker() -> Path:
 class Practice:
     """Everything one run needs, opened together and closed together."""
 
-    def __init__(self, mode: Mode, settings=None, source=None) -> None:
+    def __init__(self, mode: Mode, settings=None, source=None, console: Console | None = None) -> None:
         from assistant.config import Settings, ensure_home
-        from assistant.speech.tts.synthesizer import Voice
+        from assistant.speech.tts.voice import Voice
 
         ensure_home()
+        self.console = console or QuietConsole()
         self.mode = mode
         self.settings = settings or Settings.load()
         if mode.audio_in:
@@ -100,7 +108,8 @@ class Practice:
         self.gate = None
         self.mic = None
         self._store, self._session_id, self._script = None, "", ""
-        self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate())
+        self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
+                           echo=self.console.echo)
         self.source = source if source is not None else self._source()
 
     def _gate(self):
@@ -112,22 +121,23 @@ class Practice:
         return self.gate
 
     def _source(self):
-        from assistant.dialogue.pipeline import FileAnswers, MicAnswers, TypedAnswers
+        from assistant.practice.sources import FileAnswers, MicAnswers, TypedAnswers
 
         if self.mode.audio_in:
-            return FileAnswers(load_in_background(self.mode), self.mode.audio_in, endpoint_config(self.settings))
+            return FileAnswers(load_in_background(self.mode, self.console), self.mode.audio_in,
+                               endpoint_config(self.settings))
         if self.mode.text:
-            return TypedAnswers()
+            return TypedAnswers(read_line=self.console.read_line)
         try:
             from assistant.audio.devices import Microphone, device_from_settings
 
             self.mic = Microphone(device_from_settings(self.settings, "input"), gate=self.gate)
             self.mic.start()
         except AssistantError as exc:
-            click.echo(t("practice.no_microphone", reason=exc.message), err=True)
+            self.console.echo(t("practice.no_microphone", reason=exc.message), err=True)
             self.mic = None
-            return TypedAnswers()
-        return MicAnswers(load_in_background(self.mode), self.mic, endpoint_config(self.settings))
+            return TypedAnswers(read_line=self.console.read_line)
+        return MicAnswers(load_in_background(self.mode, self.console), self.mic, endpoint_config(self.settings))
 
     def wait(self, seconds: float) -> None:
         if not self.mode.audio_in:
@@ -139,7 +149,9 @@ class Practice:
         """A script hands off to a breathing exercise; its figures are stored as answers of the session."""
         from assistant.breathing.exercise import run_exercise
 
-        result = run_exercise(self, pattern, self.breathing)
+        engine = getattr(self.source, "engine", None) if self.mic is not None else None
+        result = run_exercise(self.voice, pattern, self.breathing, settings=self.settings, microphone=self.mic,
+                              engine=engine, instant=bool(self.mode.audio_in))
         if self._store is not None and self._session_id:
             from assistant.breathing.exercise import result_events
 
@@ -228,8 +240,3 @@ class Practice:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def report(result) -> None:
-    """The closing line: where the entry went and how to find or continue it."""
-    key = {"finished": "practice.saved", "flagged": "practice.flagged"}.get(result.status, "practice.stopped")
-    click.echo(t(key, id=result.session_id[:8], answers=result.answers), err=True)

@@ -9,8 +9,8 @@ A Vosk model is looked for in this order; the first one for the language wins:
 5. Vosk's own folders: ``~/.cache/vosk``, ``/usr/share/vosk``
 
 Inside one folder, dynamic-graph models (grammars work) come before static ones, then by name.
-Only the standard library is used here; downloading lives in ``model_download`` (network modules are
-imported only there).
+Only the standard library is used here; downloading lives in ``download`` (network modules are
+imported only there), which builds on this module, never the other way round.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Iterator
 
 from assistant import config
-from assistant.errors import AssistantError, fail
+from assistant.errors import AssistantError
 from assistant.resources import package_data_dir
-from assistant.text import t
+from assistant.text import fail, t
 
 ENV_MODEL = "ASSISTANT_VOSK_MODEL"
 SYSTEM_VOSK_DIR = Path("/usr/share/vosk")
@@ -323,9 +323,3 @@ def install(source: str | Path, name: str | None = None) -> ResolvedModel:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
-
-def download(name: str, progress: bool = True) -> ResolvedModel:
-    """Download ``name`` from the official list (see ``model_download``)."""
-    from assistant.speech.models.download import download as fetch
-
-    return fetch(name, progress)

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import AssistantError, fail
+from assistant.errors import AssistantError
 from assistant.speech.models.catalog import (
     _SAFE_NAME,
     ResolvedModel,
@@ -23,7 +23,7 @@ from assistant.speech.models.catalog import (
     catalog_entry,
     installed_model,
 )
-from assistant.text import t
+from assistant.text import fail, t
 
 ENV_BASE_URL = "ASSISTANT_MODELS_URL"
 DEFAULT_BASE_URL = "https://alphacephei.com/vosk/models"

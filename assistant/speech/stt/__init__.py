@@ -1,5 +1,5 @@
-"""Speech to text: one streaming contract, several engines.
+"""Speech to text: one streaming contract (``base``), several engines.
 
-``base`` holds the contract; ``vosk_engine`` and ``whisper_engine`` the real engines (heavy imports
-inside); ``scripted`` a fake for logic tests; ``endpoint`` decides when an answer is over.
+``vosk_engine`` and ``whisper_engine`` are the real engines (heavy imports inside functions); ``select``
+chooses and loads one; ``vad`` finds voiced frames; ``endpoint`` decides when an answer is over.
 """

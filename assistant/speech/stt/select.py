@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.errors import fail
-from assistant.text import t
+from assistant.text import fail, t
 
 ENGINES = ("auto", "vosk", "whisper")
 
@@ -56,3 +55,11 @@ def _whisper(path: Path, name: str, reason: str, source: str):
 def describe(info) -> str:
     """The one stderr line that says which engine and model are in use, and why."""
     return t("engine.using", engine=info.engine, model=info.model, reason=info.reason)
+
+
+def open_engine(engine: str | None = None, model: str | None = None, language: str | None = None):
+    """The engine the arguments ask for, the settings filling in what they leave out."""
+    from assistant.config import Settings
+
+    settings = Settings.load()
+    return load_engine(engine or settings.engine, model, language or settings.language)

@@ -13,9 +13,9 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
-from assistant.errors import fail
 from assistant.events import EngineInfo, Transcript, Word
 from assistant.speech.stt.base import SAMPLE_RATE
+from assistant.text import fail
 
 _MODELS: dict[str, object] = {}
 _LOCK = threading.Lock()

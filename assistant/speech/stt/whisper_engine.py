@@ -20,10 +20,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
-from assistant.errors import fail
 from assistant.events import EngineInfo, Transcript, Word
 from assistant.speech.stt.base import SAMPLE_RATE
 from assistant.speech.stt.vad import FRAME_BYTES, FRAME_S, EnergyVad
+from assistant.text import fail
 
 PAD_S = 0.8
 PAD_HINTED_S = 0.3  # with hotwords, long silence invites whisper to list more words

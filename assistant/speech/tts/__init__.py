@@ -1,1 +1,3 @@
-"""TODO."""
+"""Text to speech: ``synthesizer`` (pyttsx3/espeak-ng in the ``worker`` process, with a WAV cache) and
+``voice`` (say a line: caption, synthesis, speaker, half-duplex gate).
+"""

@@ -1,9 +1,7 @@
-"""Text to speech: a cached synthesizer backed by a worker process, and the "say a line" voice.
+"""Text to speech with pyttsx3 (espeak-ng) in a worker process, cached on disk.
 
-    Voice.say(text) ──caption──▶ stdout
-                    └─▶ Synthesizer.synthesize ──cache hit──▶ WAV under cache/tts/ (no worker)
-                                               └─cache miss─▶ tts_worker process (pyttsx3/espeak-ng)
-                    └─▶ devices.Speaker.play
+    Synthesizer.synthesize(text) ──cache hit──▶ WAV under cache/tts/ (no worker)
+                                 └─cache miss─▶ worker process (pyttsx3/espeak-ng)
 
 Lines are cached by sha256(text, voice, rate, volume) so a prompt heard before starts at once.
 """
@@ -17,11 +15,12 @@ import selectors
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from assistant.errors import AssistantError, fail
+from assistant.errors import AssistantError
+from assistant.text import fail
 
 DEFAULT_TIMEOUT_S = 10.0
 WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "assistant.speech.tts.worker")
@@ -44,14 +43,6 @@ class VoiceInfo:
     id: str
     name: str
     languages: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SayTiming:
-    synth_ms: float
-    first_audio_ms: float | None  # from say() to the first audio callback; None without audio
-    duration_s: float
-    cached: bool = False
 
 
 class _WorkerProcess:
@@ -240,125 +231,3 @@ class Synthesizer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@dataclass
-class RecordingSynthesizer:
-    """A fake for logic tests: records every requested line, returns a little silence."""
-
-    rate: int = 16000
-    seconds: float = 0.1
-    lines: list[str] = field(default_factory=list)
-    prefetched: list[str] = field(default_factory=list)
-
-    def synthesize(self, text: str) -> CachedAudio:
-        from assistant.audio.formats import silence
-
-        self.lines.append(text)
-        return CachedAudio(silence(self.seconds, self.rate), self.rate, Path(os.devnull), cached=False)
-
-    def prefetch(self, texts: Iterable[str]) -> int:
-        self.prefetched.extend(texts)
-        return 0
-
-    def voices(self) -> list[VoiceInfo]:
-        return [VoiceInfo("test/en", "Test voice", ("en",))]
-
-    def close(self) -> None:
-        pass
-
-
-class Voice:
-    """Say a line: print it as a caption and, unless ``no_audio``, speak it. Never crashes a session.
-
-    If audio cannot play (no device, PortAudio or espeak missing) one warning is printed and the
-    rest of the session runs with captions only; ``strict=True`` raises instead (``assistant say``).
-    """
-
-    def __init__(self, settings: Any = None, *, no_audio: bool = False, synthesizer: Any = None,
-                 speaker: Any = None, gate: Any = None, strict: bool = False,
-                 echo: Callable[..., None] | None = None) -> None:
-        if settings is None:
-            from assistant.config import Settings
-
-            settings = Settings.load()
-        self.settings = settings
-        self.no_audio = no_audio
-        self.strict = strict
-        self.gate = gate
-        self.synthesizer = synthesizer if synthesizer is not None else Synthesizer.from_settings(settings)
-        self._speaker = speaker
-        self._echo = echo
-        self.warned = False
-
-    def echo(self, message: str, err: bool = False) -> None:
-        if self._echo is not None:
-            self._echo(message, err=err)
-            return
-        import click
-
-        click.echo(message, err=err)
-
-    @property
-    def speaker(self) -> Any:
-        if self._speaker is None:
-            from assistant.audio.devices import Speaker
-
-            self._speaker = Speaker.from_settings(self.settings, gate=self.gate)
-        return self._speaker
-
-    def prepare(self, texts: Iterable[str] = ()) -> None:
-        """Before a session: synthesize its lines and open the output stream, so each line starts at once.
-
-        Measured with the stream open: cached line → first audio callback in ~1-2 ms (≈50 ms when the
-        first line also has to load PortAudio and open the device).
-        """
-        if self.no_audio:
-            return
-        try:
-            audio = None
-            for text in texts:
-                audio = self.synthesizer.synthesize(text)
-            if audio is not None:
-                self.speaker.open(audio.rate)
-        except AssistantError as exc:
-            if self.strict:
-                raise
-            self._warn(exc)
-
-    def say(self, text: str, *, blocking: bool = True) -> SayTiming:
-        from assistant.text import t
-
-        self.echo(t("tts.caption", text=text))
-        if self.no_audio:
-            return SayTiming(0.0, None, 0.0)
-        started = time.monotonic()
-        try:
-            audio = self.synthesizer.synthesize(text)
-            synth_ms = (time.monotonic() - started) * 1000
-            duration = self.speaker.play(audio.pcm, audio.rate, blocking=blocking)
-        except AssistantError as exc:
-            if self.strict:
-                raise
-            self._warn(exc)
-            return SayTiming(0.0, None, 0.0)
-        first = getattr(self.speaker, "first_audio_at", None)
-        first_ms = (first - started) * 1000 if first is not None else None
-        return SayTiming(synth_ms, first_ms, duration, audio.cached)
-
-    def _warn(self, exc: AssistantError) -> None:
-        from assistant.text import t
-
-        self.no_audio = True  # captions only from now on
-        if not self.warned:
-            self.warned = True
-            self.echo(t("tts.audio_unavailable", reason=exc.line()), err=True)
-
-    def stop(self) -> None:
-        if self._speaker is not None:
-            self._speaker.stop()
-
-    def close(self) -> None:
-        if self._speaker is not None:
-            self._speaker.close()
-        self.synthesizer.close()

@@ -1,14 +1,45 @@
-"""A scripted engine for logic tests: each recognizer stream returns the next queued answer.
+"""Test doubles for pure logic tests (never shipped in the package).
 
-Like llm's ``MockModel.enqueue`` and Home Assistant's ``MockSttProvider.received``: it records what it
-was given (``received`` bytes per stream, ``grammars``) so tests can assert on both sides.
+Like llm's ``MockModel.enqueue`` and Home Assistant's ``MockSttProvider``: each records what it was given
+so tests can assert on both sides.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
 
 from assistant.events import EngineInfo, Transcript, Word
+from assistant.speech.tts.synthesizer import CachedAudio, VoiceInfo
+
+
+@dataclass
+class RecordingSynthesizer:
+    """A fake for logic tests: records every requested line, returns a little silence."""
+
+    rate: int = 16000
+    seconds: float = 0.1
+    lines: list[str] = field(default_factory=list)
+    prefetched: list[str] = field(default_factory=list)
+
+    def synthesize(self, text: str) -> CachedAudio:
+        from assistant.audio.formats import silence
+
+        self.lines.append(text)
+        return CachedAudio(silence(self.seconds, self.rate), self.rate, Path(os.devnull), cached=False)
+
+    def prefetch(self, texts: Iterable[str]) -> int:
+        self.prefetched.extend(texts)
+        return 0
+
+    def voices(self) -> list[VoiceInfo]:
+        return [VoiceInfo("test/en", "Test voice", ("en",))]
+
+    def close(self) -> None:
+        pass
+
 
 
 class ScriptedEngine:

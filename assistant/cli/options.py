@@ -1,0 +1,67 @@
+"""Options and helpers shared by the commands that run a session (practice, breathe, ladder build, menu)."""
+
+from __future__ import annotations
+
+import click
+
+ENGINE_CHOICE = click.Choice(["auto", "vosk", "whisper"])
+
+
+def engine_options(func):
+    """--engine/--model/--language, shared by every command that listens."""
+    func = click.option("--language", default=None, help="Language of the speech, e.g. en, ko (default: settings).")(func)
+    func = click.option("--model", "model", default=None, metavar="PATH",
+                        help="A Vosk or whisper model directory (overrides resolution).")(func)
+    func = click.option("--engine", type=ENGINE_CHOICE, default=None, help="Speech engine (default: settings, auto).")(func)
+    return func
+
+
+def practice_options(func):
+    func = click.option("--confirm", type=click.Choice(["always", "ratings", "never"]), default="ratings",
+                        show_default=True, help="Which answers are read back for confirmation.")(func)
+    func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
+                        help="Recorded answers, one WAV per question asked (repeat the option, or list after --).")(func)
+    func = click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")(func)
+    func = click.option("--text", is_flag=True, help="Type the answers instead of speaking them.")(func)
+    return engine_options(func)
+
+
+def make_mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=()):
+    from assistant.practice.run import Mode
+
+    return Mode(text=text, no_audio=no_audio, audio_in=tuple(audio_in) + tuple(extra_files), confirm=confirm,
+                engine=engine, model=model, language=language)
+
+
+class ClickConsole:
+    """The practice console for a terminal: captions on stdout, notes on stderr, typed lines by click."""
+
+    def echo(self, text: str, err: bool = False) -> None:
+        click.echo(text, err=err)
+
+    def read_line(self) -> str:
+        from assistant.text import t
+
+        try:
+            return click.prompt(t("pipeline.typed_prompt"), default="", show_default=False, prompt_suffix=" ")
+        except click.exceptions.Abort:  # click.prompt aborts on end of input
+            raise EOFError from None
+
+
+def report(result) -> None:
+    """The closing line: where the entry went and how to find or continue it."""
+    from assistant.text import t
+
+    key = {"finished": "practice.saved", "flagged": "practice.flagged"}.get(result.status, "practice.stopped")
+    click.echo(t(key, id=result.session_id[:8], answers=result.answers), err=True)
+
+
+def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
+    from assistant.practice.run import Practice
+
+    with Practice(mode, console=ClickConsole()) as practice:
+        result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
+    report(result)
+    return result
+
+
