@@ -117,8 +117,8 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
     tokens = words(re.sub(r"(\d)\s*/\s*(\d)", rf"\1 {scale_word} \2", text))  # "6/10"
     found = [(i, v) for i, v in _numbers(tokens) if not _after_scale(tokens, i)]
     if not found and len(tokens) <= 4:
-        homophones = _vocab()["words"]["homophones"]
-        found = [(i, homophones[t]) for i, t in enumerate(tokens) if t in homophones]
+        homophones, numbers = _vocab()["words"]["homophones"], _vocab()["words"]["numbers"]
+        found = [(i, numbers[homophones[t]]) for i, t in enumerate(tokens) if homophones.get(t) in numbers]
     if not found:
         if _find(tokens, _phrases(_vocab()["words"]["zero_phrases"])):
             return Parsed(low)

@@ -121,9 +121,9 @@ class WhisperEngine:
 
 def _mentions(text: str, vocabulary: Sequence[str]) -> bool:
     """Does ``text`` contain a grammar word, a digit, or a homophone the answer parser maps?"""
-    from assistant.text import lookup
+    from assistant.text import lookup_in
 
-    homophones = lookup("listening.homophones")
+    homophones = lookup_in("session.toml", "words.homophones")
     wanted = {w.lower() for phrase in vocabulary for w in phrase.split()}
     for token in re.findall(r"[a-z0-9']+", text.lower()):
         if token in wanted or token.isdigit() or homophones.get(token) in wanted:
