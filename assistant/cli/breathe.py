@@ -23,7 +23,7 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     """Paced breathing (box, 478, coherent, sigh or 4-2-6), with a rating before and after."""
     from assistant.breathing.exercise import BreathingOptions
     from assistant.breathing.patterns import cycles_for, data, get_pattern, patterns
-    from assistant.cli.options import ClickConsole, report
+    from assistant.cli.options import ClickConsole, finish
     from assistant.practice.run import Practice
     from assistant.text import fail
 
@@ -40,7 +40,7 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     with Practice(mode, console=ClickConsole()) as practice:
         practice.breathing = BreathingOptions(pattern, rounds, counts=counts, tones=tones, words=words)
         result = practice.run("breathe")
-    report(result)
+    finish(result)
 
 
 COMMANDS = [breathe]

@@ -56,12 +56,24 @@ def report(result) -> None:
     click.echo(t(key, id=result.session_id[:8], answers=result.answers), err=True)
 
 
+# Exit status of a run stopped for safety (crisis language heard), so scripts around the assistant can tell
+# it from success (0), an error (1) and a usage mistake (2).
+CRISIS_EXIT = 3
+
+
+def finish(result) -> None:
+    """Report a run; a run stopped for safety ends the process with ``CRISIS_EXIT``."""
+    report(result)
+    if result.status == "flagged":
+        raise SystemExit(CRISIS_EXIT)
+
+
 def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
     from assistant.practice.run import Practice
 
     with Practice(mode, console=ClickConsole()) as practice:
         result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
-    report(result)
+    finish(result)
     return result
 
 

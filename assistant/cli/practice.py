@@ -7,7 +7,7 @@ import json
 
 import click
 
-from assistant.cli.options import ClickConsole, engine_options, make_mode, practice_options, run_script
+from assistant.cli.options import ClickConsole, engine_options, finish, make_mode, practice_options, run_script
 from assistant.text import t
 
 SHIPPED = {  # command name → script name
@@ -178,29 +178,20 @@ MENU = ("debrief", "checkin", "breathe", "compassion", "rehearse", "repair", "gr
 @click.pass_context
 def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
     """The spoken menu (what plain `assistant` starts): choose an exercise by voice."""
-    from assistant.dialogue.parse import grammar, parse_choice
-    from assistant.dialogue.pipeline import EndOfInput
-    from assistant.events import Listen
-    from assistant.practice.run import Practice
+    from assistant.practice.run import CrisisHeard, Practice
 
     mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)
     spoken = tuple(t(f"menu.{key}") for key in MENU)
-    choice = None
     with Practice(mode, console=ClickConsole()) as practice:
-        listen = Listen("menu", "choice", grammar("choice", spoken))
-        for attempt in range(3):
-            practice.voice.say(t("menu.prompt" if attempt == 0 else "menu.again"))
-            try:
-                heard = practice.source.answer(listen)
-            except EndOfInput:
-                break
-            picked = parse_choice(heard.text, spoken) if heard else None
-            if picked is not None and picked.ok:
-                choice = MENU[spoken.index(picked.value)]
-                break
-        if choice is None:
+        try:
+            picked = practice.choose("menu", spoken, t("menu.prompt"), t("menu.again"))
+        except CrisisHeard as hit:
+            finish(practice.stop_for_safety("menu", hit.heard))
+            return
+        if picked is None:  # stop, silence or the end of input
             practice.voice.say(t("menu.bye"))
             return
+        choice = MENU[spoken.index(picked)]
         if mode.audio_in:  # the remaining recordings answer the chosen exercise
             mode = make_mode(text, no_audio, mode.audio_in[practice.source.used:], confirm, engine, model, language)
         else:

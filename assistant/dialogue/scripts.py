@@ -24,7 +24,7 @@ MAX_PAUSE_S = 3600  # nan, inf and "two days" are mistakes, not pauses
 _COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
               "breathe": _COMMON_KEYS | {"pattern"},
-              "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional"}}
+              "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional", "label", "coach"}}
 _TOP_KEYS = {"name", "title", "description", "steps", "closing"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -59,6 +59,8 @@ class Step:
     choices: tuple[str, ...] = ()
     confirm: bool | str | None = None  # None: the session's setting; True/False; or a custom question
     optional: bool = False
+    label: str = ""  # a short name for the answer in the journal ("Anxiety before")
+    coach: bool = False  # offer the language coach's reframe after a text answer
     seconds: float = 0.0
     pattern: str = ""
     when: Condition | None = None
@@ -67,7 +69,7 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         """Every key that is set (plus ``optional`` for questions), in a JSON-ready form."""
         out: dict[str, Any] = {"index": self.index, "id": self.id, "type": self.type}
-        keys = ("field", "kind", "text", "help", "choices", "seconds", "pattern")
+        keys = ("field", "kind", "label", "text", "help", "choices", "seconds", "pattern", "coach")
         out |= {k: getattr(self, k) for k in keys if getattr(self, k) not in ("", (), None, 0.0, False)}
         out |= {"choices": list(self.choices)} if self.choices else {}
         out |= {"optional": self.optional} if self.type == "ask" else {}
@@ -266,7 +268,13 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     optional = entry.get("optional", False)
     if not isinstance(optional, bool):
         raise ValueError(_problem("wrong_type", key="optional", expected="true or false"))
+    coach = entry.get("coach", False)
+    if not isinstance(coach, bool):
+        raise ValueError(_problem("wrong_type", key="coach", expected="true or false"))
+    label = _typed(entry, "label", str, "text", "")
     return {
+        "label": " ".join(label.split()),
+        "coach": coach,
         "field": name,
         "kind": kind,
         "help": _typed(entry, "help", str, "text", ""),

@@ -13,14 +13,27 @@ Outputs come in order and the pipeline handles each in turn: ``Say`` → speak (
 ``"command"`` while paused), ``SessionEvent`` → store, ``Wait(seconds)`` → stay quiet (a pause step),
 ``Breathe(pattern)`` → run the breathing exercise now, then carry on with the outputs after it.
 
-Every utterance meets the crisis check first (``coach.is_crisis``): on a hit the session speaks the crisis
+Every utterance meets the crisis check first (``crisis.check``), whatever the session is waiting for (an
+answer, a confirmation, a skip offer, a command while paused): on a hit the session speaks the crisis
 message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. Then commands
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
-Closed answers that do not parse are asked again with a hint at most twice, then skipping is offered.
+Closed answers that do not parse are asked again with a hint at most twice (``MAX_RETRIES``), then skipping
+is offered. Every re-ask loop has the same cap, so nothing repeats forever:
+
+* a confirmation ("I heard 5. Is that right?") takes yes or no, the same answer again (a yes), a different
+  answer of the question's kind (a correction, confirmed in turn) or a plain no (the question again);
+  silence gets one gentle re-ask and then the value is kept, and so is it after ``MAX_RETRIES`` unclear
+  replies (the session says so);
+* the skip offer takes yes or no, or an answer to the question itself; after ``MAX_RETRIES`` unclear replies,
+  or silence, the question is skipped, and a question whose skip offer was declined twice is skipped the
+  third time rather than offered again.
+
 An ``answer`` event is emitted only once the answer is final (confirmed, when confirmation applies:
-``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none; a step's own
-``confirm`` wins). Skipping clears the field in ``answers``. After a text answer the language coach may
-add one gentle reframe, stored in the answer event's ``detail["coach"]``.
+``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none; dates are always read
+back unless confirmation is ``"never"``, since the read-back names the weekday; a step's own ``confirm``
+wins). Skipping clears the field in ``answers``. After a text answer to a step marked ``coach = true`` the
+language coach may add one gentle reframe, stored in the answer event's ``detail["coach"]``. The step's
+short ``label`` goes with every answer event (``detail["label"]``) for the journal.
 
 Resume: pass the earlier ``answers`` and the ``position`` (index of the step to continue from, as given
 in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``.
@@ -34,7 +47,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
-from assistant.dialogue import coach, parse
+from assistant.dialogue import coach, crisis, parse
 from assistant.dialogue.scripts import Script, Step, placeholders
 from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
@@ -87,6 +100,7 @@ class Session:
         today: Callable[[], dt.date] | None = None,
         crisis_resources: str | None = None,
         first_run: bool = False,
+        day_first: bool = False,
     ) -> None:
         if confirm not in CONFIRM_MODES:
             raise ValueError(f"confirm must be one of {CONFIRM_MODES}")
@@ -98,10 +112,13 @@ class Session:
         self._today = today or (lambda: dt.date.fromtimestamp(self._clock()))
         self._resources = crisis_resources if crisis_resources is not None else words("crisis_resources")
         self._first_run = first_run
+        self._day_first = day_first  # typed numeric dates: 10/12 is the 10th of December (see parse.parse_date)
         self._kinds = {s.field: s.kind for s in script.steps if s.type == "ask"}
         self._mode = "idle"  # idle | ask | confirm | offer | done
         self._paused = False
         self._attempts = self._silences = 0
+        self._unclear = 0  # unclear replies to the current confirmation or skip offer
+        self._declined: dict[int, int] = {}  # position → skip offers declined
         self._pending: tuple[Any, str, Transcript | None] | None = None
         self._history: list[int] = []  # positions of the questions asked, for "go back"
         self._rounds: dict[str, int] = {}
@@ -150,7 +167,7 @@ class Session:
         if not text.strip():
             return self.silence()
         out: list[Output] = []
-        if coach.is_crisis(text):
+        if crisis.check(text):
             self._crisis(out, text, said)
             return out
         command = parse.match_command(text)
@@ -182,9 +199,9 @@ class Session:
         step = self.step
         if self._mode == "offer" or (self._mode == "ask" and step.optional and self._silences > 1):
             self._skip(out)
-        elif self._mode == "ask" and self._silences == 1:
-            self._reprompt(out, words("take_your_time"))
-        elif self._mode == "confirm" and self._silences <= 2:
+        elif self._mode == "confirm" and self._silences > 1:
+            self._keep_pending(out)  # Enter, or nothing said twice: keep what was heard, and say so
+        elif self._mode in ("ask", "confirm") and self._silences == 1:
             self._reprompt(out, words("take_your_time"))
         else:
             self._offer_skip(out)
@@ -247,7 +264,8 @@ class Session:
 
     def _answer(self, out: list[Output], text: str, said: Transcript | None) -> None:
         step = self.step
-        result = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today())
+        result = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
+                                  day_first=self._day_first)
         if result.ok:
             self._accept(out, step, result.value, text, said)
             return
@@ -255,15 +273,21 @@ class Session:
         if self._attempts > MAX_RETRIES:
             self._offer_skip(out)
             return
-        hint = "retry_out_of_range" if result.problem == "out_of_range" else f"retry_{step.kind}"
-        self._prompt(out, self._fill(step.text), self._listen(step.kind), (words(hint, choices=", ".join(step.choices)),))
+        self._prompt(out, self._fill(step.text), self._listen(step.kind), (self._hint(step, result.problem),))
+
+    def _hint(self, step: Step, problem: str) -> str:
+        """The re-ask hint for a problem with an answer to ``step`` ("unclear", "out_of_range" ...)."""
+        specific = {"out_of_range": "retry_out_of_range", "negative": f"retry_negative_{step.kind}",
+                    "invalid_date": "retry_invalid_date", "past_date": "retry_past_date"}.get(problem)
+        key = specific if specific in data("session.toml")["say"] else f"retry_{step.kind}"
+        return words(key, choices=", ".join(step.choices))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
         if not self._needs_confirm(step):
             self._store(out, step, value, text, said)
             return
-        self._mode, self._silences, self._pending = "confirm", 0, (value, text, said)
-        answer = " ".join(text.split()) if step.kind in ("text", "emotions") and not value else parse.spoken(step.kind, value)
+        self._mode, self._silences, self._unclear, self._pending = "confirm", 0, 0, (value, text, said)
+        answer = self._spoken_answer(step, value, text)
         if isinstance(step.confirm, str):
             question = step.confirm.format(answer=answer)
         else:
@@ -273,6 +297,8 @@ class Session:
     def _needs_confirm(self, step: Step) -> bool:
         if step.confirm is not None:
             return step.confirm is not False
+        if step.kind == "date":  # the read-back names the weekday: worth hearing unless confirming is off
+            return self.confirm != "never"
         return self.confirm == "always" or (self.confirm == "ratings" and step.kind == "rating")
 
     def _confirm(self, out: list[Output], text: str, said: Transcript | None) -> None:
@@ -281,30 +307,58 @@ class Session:
         if reply.ok and reply.value:
             self._store(out, step, value, first_text, first_said)
             return
-        correction = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today())
-        if step.kind in _CORRECTABLE and correction.ok and correction.value != value:
-            self._accept(out, step, correction.value, text, said)  # "no, it was a six"
+        again = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
+                                  day_first=self._day_first)
+        if step.kind in _CORRECTABLE and again.ok and again.value == value and not reply.ok:
+            self._store(out, step, value, first_text, first_said)  # "five" again at "I heard 5": a yes
+        elif step.kind in _CORRECTABLE and again.ok and again.value != value:
+            self._accept(out, step, again.value, text, said)  # "no, it was a six": a correction
         elif reply.ok:  # a plain "no": ask the question again
             self._ask(out, step, (words("ask_again"),))
         else:
-            self._reprompt(out, words("confirm_again"))
+            self._unclear += 1
+            if self._unclear > MAX_RETRIES:
+                self._keep_pending(out)
+            else:
+                self._reprompt(out, words("confirm_again"))
+
+    def _keep_pending(self, out: list[Output]) -> None:
+        """End a confirmation that got no clear reply by keeping what was heard, and saying so."""
+        step, (value, text, said) = self.step, self._pending
+        self._say(out, words("kept", answer=self._spoken_answer(step, value, text)))
+        self._store(out, step, value, text, said)
+
+    def _spoken_answer(self, step: Step, value: Any, text: str) -> str:
+        if step.kind in ("text", "emotions") and not value:
+            return " ".join(text.split())
+        return parse.spoken(step.kind, value)
 
     def _offer_skip(self, out: list[Output]) -> None:
-        self._mode, self._silences = "offer", 0
+        if self._declined.get(self._position, 0) >= 2:  # declined twice already: no third offer, move on
+            self._say(out, words("leave_it"))
+            self._skip(out, quietly=True)
+            return
+        self._mode, self._silences, self._unclear = "offer", 0, 0
         self._prompt(out, words("skip_offer"), self._listen("yesno"))
 
     def _offer(self, out: list[Output], text: str, said: Transcript | None) -> None:
         step = self.step
         reply = parse.parse_yesno(text)
-        if reply.ok and reply.value:
+        answer = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
+                                  day_first=self._day_first)
+        if answer.ok and not reply.ok:  # they answered the question instead
+            self._accept(out, step, answer.value, text, said)
+        elif reply.ok and reply.value:
             self._skip(out)
         elif reply.ok:
+            self._declined[self._position] = self._declined.get(self._position, 0) + 1
             self._ask(out, step, (words("ask_again"),))
             self._attempts = MAX_RETRIES  # one more try, then the offer again
         else:
-            answer = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today())
-            if answer.ok and step.kind != "text":  # they answered the question instead
-                self._accept(out, step, answer.value, text, said)
+            self._unclear += 1
+            if self._unclear > MAX_RETRIES:
+                self._say(out, words("leave_it"))
+                self._skip(out, quietly=True)
             else:
                 self._prompt(out, words("skip_offer_again"), self._listen("yesno"))
 
@@ -313,9 +367,11 @@ class Session:
         detail: dict[str, Any] = {}
         if self._round > 1:
             detail["round"] = self._round
+        if step.label:
+            detail["label"] = step.label
         if step.kind == "emotions":
             detail["families"] = parse.families(value)
-        suggestion = coach.suggest(text, self._coached) if step.kind == "text" else None
+        suggestion = coach.suggest(text, self._coached) if step.kind == "text" and step.coach else None
         if suggestion:
             detail["coach"] = suggestion.to_dict()
             self._coached.add(suggestion.pattern)
@@ -327,12 +383,13 @@ class Session:
         detail["position"] = self._position  # where a resume after a crash continues
         self._advance(out)
 
-    def _skip(self, out: list[Output]) -> None:
+    def _skip(self, out: list[Output], quietly: bool = False) -> None:
         step = self.step
         self._answers.pop(step.field, None)
-        event = self._event("skipped", step=step)
+        event = self._event("skipped", step=step, detail={"label": step.label} if step.label else {})
         out.append(event)
-        self._say(out, words("skipped"))
+        if not quietly:
+            self._say(out, words("skipped"))
         self._mode, self._pending = "idle", None
         self._next(step)
         event.detail["position"] = self._position
@@ -387,9 +444,13 @@ class Session:
         return None
 
     def _crisis(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        self._say(out, words("crisis", resources=self._resources))
-        out.append(self._event("flagged", step=self.step, text=text, transcript=said, detail={"reason": "crisis"}))
-        self._finish(out, "stopped", {"reason": "crisis", "position": self._position})
+        step = self.step
+        where = {"step_id": step.id, "field": step.field, "kind": step.kind} if step is not None else {}
+        for item in crisis.stop_outputs(self.script.name, self.session_id, text, transcript=said,
+                                        resources=self._resources, position=self._position, clock=self._clock,
+                                        **where):
+            out.append(Say(item.text, self.rate_delta) if isinstance(item, Say) else item)
+        self._mode, self._paused = "done", False
 
     def _finish(self, out: list[Output], kind: str, detail: dict[str, Any]) -> None:
         out.append(self._event(kind, step=self.step, detail=detail))
