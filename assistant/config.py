@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from assistant.text import fail, readable
+from assistant.text import fail, lookup, readable
 
 APP_NAME = "practice-assistant"
 
@@ -40,8 +40,14 @@ def ensure_home() -> Path:
         probe.touch()
         probe.unlink()
     except OSError as exc:
-        raise fail("home_unwritable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("home_unwritable", path=path, reason=exc) from exc
     return path
+
+
+def touch_private(path: Path) -> None:
+    """Create an (empty) marker file readable by its owner only: every file in the home is 0600."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def models_dir() -> Path:
@@ -97,7 +103,7 @@ class Settings:
         try:
             converted = kind(value)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise fail("settings_bad_value", key=key, value=value, kind=types[key]) from exc
+            raise fail("settings_bad_value", key=key, value=value, kind=lookup(f"setting_kinds.{types[key]}")) from exc
         _check_range(key, converted)
         return replace(self, **{key: converted})
 

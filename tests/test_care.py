@@ -288,3 +288,102 @@ def test_the_saved_line_counts_answers_as_the_journal_does():
     assert done.returncode == 0, done.stderr
     said_count = [w for w in done.stderr.split() if w.strip("(").isdigit()]
     assert said_count and said_count[-1].strip("(") in count, (done.stderr, listed.stdout)
+
+
+# --- words: plural forms, reasons in words, scripts listed and shown whole ---------------------------
+
+@pytest.mark.parametrize("noun, zero, one, many", [
+    ("answer", "no answers", "1 answer", "3 answers"),
+    ("entry", "no entries", "1 entry", "3 entries"),
+    ("round", "0 rounds", "1 round", "3 rounds"),
+    ("new_topic", "no new topics", "1 new topic", "3 new topics"),
+    ("problem", "0 problems", "1 problem", "3 problems"),
+    ("step", "no steps", "1 step", "3 steps"),
+])
+def test_counted_nouns_have_their_plural_forms(noun, zero, one, many):
+    from assistant.text import counted
+
+    assert (counted(noun, 0), counted(noun, 1), counted(noun, 3)) == (zero, one, many)
+
+
+def test_no_message_pastes_a_count_before_a_fixed_plural():
+    """"{count} answers" reads "1 answers"; counted nouns come from [counts] instead."""
+    import re
+
+    from assistant.resources import package_data_dir
+
+    bad = []
+    for path in (package_data_dir("prompts")).glob("*.toml"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\{(count|cycles|answers|sessions|n)\} [a-z]+s\b(?!\})", line) and "many" not in line:
+                bad.append(f"{path.name}:{number}: {line.strip()}")
+    assert bad == []
+
+
+def test_settings_say_what_kind_of_value_they_need():
+    from assistant.config import Settings
+    from assistant.errors import AssistantError
+
+    with pytest.raises(AssistantError) as caught:
+        Settings().with_value("rate", "fast")
+    assert "needs a whole number" in caught.value.message and "int" not in caught.value.message
+
+
+@pytest.mark.parametrize("error, words", [
+    (PermissionError(13, "Permission denied"), "permission denied"),
+    (IsADirectoryError(21, "Is a directory"), "it is a folder, not a file"),
+    (FileNotFoundError(2, "No such file or directory"), "there is no such file or folder"),
+    (OSError(28, "No space left on device"), "the disk is full"),
+    (OSError("[Errno 5] something odd"), "something odd"),
+])
+def test_reasons_are_words_not_errno(error, words):
+    from assistant.text import fail
+
+    assert fail("journal_unreadable", path="j.db", reason=error).message.endswith(words)
+
+
+def test_a_script_that_cannot_be_read_is_called_unreadable_in_words(assistant_home):
+    from cli_run import run
+
+    (assistant_home / "scripts" / "mine.toml").mkdir(parents=True)
+    done = run("practice", "mine", "--text", "--no-audio")
+    assert done.one_line_error(), done
+    assert "error[script_unreadable]" in done.err and "folder" in done.err and "Errno" not in done.err
+
+
+def test_prompts_list_shows_the_good_scripts_and_marks_a_broken_one(assistant_home):
+    from cli_run import run
+
+    (assistant_home / "scripts").mkdir(parents=True)
+    (assistant_home / "scripts" / "broken.toml").write_text("title = ")
+    done = run("prompts", "list")
+    assert done.code == 1 and "Traceback" not in done.err
+    assert "debrief" in done.out and "checkin" in done.out
+    assert "broken" in done.out and "cannot be used" in done.out and "not valid TOML" in done.out
+
+
+def test_prompts_show_includes_when_and_repeat():
+    from cli_run import run
+
+    done = run("prompts", "show", "rehearse")
+    assert done.code == 0
+    assert "only when:" in run("prompts", "show", "debrief").out
+    assert "then back to 'round_start', up to" in done.out and "while: another_round == yes" in done.out
+
+
+def test_script_errors_point_at_the_help_a_user_has(assistant_home):
+    from cli_run import run
+
+    (assistant_home / "scripts").mkdir(parents=True)
+    (assistant_home / "scripts" / "mine.toml").write_text('[[steps]]\nid = "a"\ntype = "nope"\n')
+    done = run("prompts", "show", "mine")
+    assert "assistant prompts --help" in done.err and "README" not in done.err
+
+
+def test_first_run_marker_is_private(assistant_home):
+    import stat
+
+    done = assistant("checkin", "--text", "--no-audio", stdin="calm\n")
+    assert done.returncode == 0, done.stderr
+    marker = assistant_home / ".welcomed"
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o600

@@ -373,7 +373,8 @@ def run_exercise(voice, pattern_name: str, options: BreathingOptions | None = No
     recorded answers, nobody is there to breathe, so the timed captions are printed without waiting.
     """
     from assistant.breathing.patterns import get_pattern
-    from assistant.config import home
+    from assistant.config import home, touch_private
+    from assistant.text import counted
 
     if options is None:
         pattern = get_pattern(pattern_name)
@@ -382,10 +383,11 @@ def run_exercise(voice, pattern_name: str, options: BreathingOptions | None = No
     marker = home() / ".breathing-note"
     if not marker.exists():
         voice.say(words["safety"])
-        marker.touch()
+        touch_private(marker)
     minutes = round(options.pattern.cycle_s * options.cycles / 60)
     duration = words["about_a_minute"] if minutes <= 1 else words["about_minutes"].format(minutes=minutes)
-    voice.say(words["intro"].format(title=options.pattern.title, cycles=options.cycles, duration=duration))
+    voice.say(words["intro"].format(title=options.pattern.title, rounds=counted("round", options.cycles),
+                                    duration=duration))
     commands = None
     if microphone is not None and engine is not None:
         commands = Commands().listen_voice(engine, microphone)

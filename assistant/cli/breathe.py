@@ -25,12 +25,13 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     from assistant.breathing.patterns import cycles_for, data, get_pattern, patterns
     from assistant.cli.options import ClickConsole, finish
     from assistant.practice.run import Practice
-    from assistant.text import fail
+    from assistant.text import counted, fail
 
     if list_only:
         for pattern in patterns().values():
             click.echo(data()["words"]["list_line"].format(name=pattern.name, title=pattern.title,
-                                                           timings=pattern.timings, cycles=pattern.cycles))
+                                                           timings=pattern.timings,
+                                                           rounds=counted("round", pattern.cycles)))
         return
     pattern = get_pattern(name, custom)
     rounds = cycles_for(pattern, cycles, minutes)

@@ -50,10 +50,10 @@ class ClickConsole:
 
 def report(result) -> None:
     """The closing line: where the entry went and how to find or continue it."""
-    from assistant.text import t
+    from assistant.text import counted, t
 
     key = {"finished": "practice.saved", "flagged": "practice.flagged"}.get(result.status, "practice.stopped")
-    click.echo(t(key, id=result.session_id[:8], answers=result.answers), err=True)
+    click.echo(t(key, id=result.session_id[:8], answers=counted("answer", result.answers)), err=True)
 
 
 # Exit status of a run stopped for safety (crisis language heard), so scripts around the assistant can tell

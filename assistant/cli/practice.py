@@ -8,7 +8,7 @@ import json
 import click
 
 from assistant.cli.options import ClickConsole, engine_options, finish, make_mode, practice_options, run_script
-from assistant.text import t
+from assistant.text import counted, t
 
 SHIPPED = {  # command name → script name
     "debrief": "debrief",
@@ -77,7 +77,7 @@ def build_ladder(mode) -> None:
                 continue
             add_step(store, tidy(step["step_text"]), int(step["step_fear"]), goal[0])
             added += 1
-    click.echo(t("practice.ladder_built", count=added, goal=goal[0]))
+    click.echo(t("practice.ladder_built", steps=counted("step", added), goal=goal[0]))
 
 
 @click.command("build")
@@ -115,18 +115,26 @@ def resume(script_name, text, no_audio, audio_in, confirm, engine, model, langua
     run_script(row.script, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files), row.id)
 
 
-@click.group("prompts")
+@click.group("prompts", help=t("prompts_cli.help"))
 def prompts_group():
-    """List and inspect the guided scripts."""
+    pass
 
 
 @prompts_group.command("list")
 def prompts_list():
-    """List the guided scripts (shipped and your own)."""
-    from assistant.dialogue.scripts import list_scripts
+    """List the guided scripts (shipped and your own); a broken one is marked with what is wrong."""
+    from assistant.dialogue.scripts import survey_scripts
 
-    for script in list_scripts():
+    broken = 0
+    for listed in survey_scripts():
+        if listed.script is None:
+            broken += 1
+            click.echo(t("prompts_cli.broken_line", name=listed.name, problem=listed.problem))
+            continue
+        script = listed.script
         click.echo(t("prompts_cli.line", name=script.name, title=script.title, description=script.description))
+    if broken:
+        raise SystemExit(1)
 
 
 @prompts_group.command("show")
@@ -145,6 +153,12 @@ def prompts_show(name, as_json):
     for i, step in enumerate(data["steps"], 1):
         label = f"{step['type']}" + (f" {step['field']} ({step['kind']})" if step.get("field") else "")
         click.echo(t("prompts_cli.step", n=i, label=label, text=step.get("text", "")))
+        if "when" in step:
+            click.echo(t("prompts_cli.when", expression=step["when"]))
+        if "repeat" in step:
+            repeat = step["repeat"]
+            key = "prompts_cli.repeat_while" if "while" in repeat else "prompts_cli.repeat"
+            click.echo(t(key, start=repeat["from"], rounds=repeat["rounds"], expression=repeat.get("while", "")))
 
 
 @click.command("demo")

@@ -496,15 +496,18 @@ def spoken(kind: str, value: Any) -> str:
     return str(value).strip().rstrip(".!?;, ")  # read back inside a sentence: its own full stop would double
 
 
-def _spoken_minutes(minutes: float, spoken: dict[str, str]) -> str:
+def _spoken_minutes(minutes: float, spoken: dict[str, Any]) -> str:
+    def form(unit: str, count: int) -> str:
+        return spoken[unit]["one" if count == 1 else "many"].format(count=count)
+
     if minutes < 1:
-        return spoken["seconds"].format(n=round(minutes * 60))
+        return form("seconds", round(minutes * 60))
     hours, rest = divmod(round(minutes), 60)
     if not hours:
-        return spoken["one_minute"] if rest == 1 else spoken["minutes"].format(n=rest)
+        return form("minutes", rest)
     if not rest:
-        return spoken["one_hour"] if hours == 1 else spoken["hours"].format(h=hours)
-    return spoken["hours_minutes"].format(h=hours, m=rest)
+        return form("hours", hours)
+    return spoken["hours_minutes"].format(hours=form("hours", hours), minutes=form("minutes", rest))
 
 
 def _spoken_date(iso: str, spoken: dict[str, str]) -> str:

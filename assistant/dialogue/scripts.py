@@ -141,6 +141,28 @@ def list_scripts() -> list[Script]:
     return [load_file(path, source) for _, (path, source) in sorted(_script_files().items())]
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One script file as ``prompts list`` shows it: the script, or why it cannot be used."""
+
+    name: str
+    script: Script | None
+    problem: str = ""  # the one-line error when the file is malformed or unreadable
+
+
+def survey_scripts() -> list[Listed]:
+    """Every script file by name; a broken one is listed with its problem instead of hiding the others."""
+    from assistant.errors import AssistantError
+
+    found = []
+    for name, (path, source) in sorted(_script_files().items()):
+        try:
+            found.append(Listed(name, load_file(path, source)))
+        except AssistantError as exc:
+            found.append(Listed(name, None, exc.line()))
+    return found
+
+
 def load_script(name: str) -> Script:
     files = _script_files()
     if name not in files:
@@ -154,8 +176,10 @@ def load_file(path: Path, source: str = "user") -> Script:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise _invalid(path, None, _problem("bad_toml", error=exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _invalid(path, None, _problem("unreadable", error=exc)) from exc
+    except OSError as exc:
+        raise fail("script_unreadable", file=str(path), reason=exc) from exc
+    except UnicodeDecodeError as exc:
+        raise _invalid(path, None, _problem("not_utf8")) from exc
     return parse_script(raw, path, source)
 
 

@@ -86,6 +86,12 @@ def check_audio_files(files: tuple[str, ...]) -> None:
         read_wav(path)
 
 
+def day_first(language: str) -> bool:
+    """Typed numeric dates ("10/12"): month first for US English (the shipped voice and crisis line), day
+    first for every other language setting ("en-gb", "de" ...)."""
+    return language.lower().replace("_", "-") not in ("en", "en-us")
+
+
 def first_run_marker() -> Path:
     from assistant.config import home
 
@@ -197,7 +203,8 @@ class Practice:
                     return self.stop_for_safety(script_name, hit.heard, store)
             self._session_id = session_id
             session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
-                              first_run=first_run, crisis_resources=self.settings.crisis_resources or None)
+                              first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
+                              day_first=day_first(self.settings.language))
 
             def hook(event):
                 if event.type == "started" and step_id:
@@ -215,7 +222,9 @@ class Practice:
             if row is not None:
                 result = replace(result, answers=row.answer_count)
         if first_run:
-            marker.touch()
+            from assistant.config import touch_private
+
+            touch_private(marker)
         return result
 
     def listen(self, listen):

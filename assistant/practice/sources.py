@@ -118,5 +118,5 @@ def keep_answer_audio(pcm16: bytes, field: str):
         with os.fdopen(fd, "wb") as fh:
             fh.write(wav_bytes(pcm16))
     except OSError as exc:
-        raise fail("audio_keep_unwritable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("audio_keep_unwritable", path=path, reason=exc) from exc
     return path
