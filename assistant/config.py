@@ -16,6 +16,7 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from assistant.text import fail, lookup, readable
 
@@ -94,16 +95,18 @@ class Settings:
 
     def with_value(self, key: str, value: object) -> "Settings":
         """Return a copy with ``key`` set, converting strings to the field's type."""
-        types = {f.name: f.type for f in fields(self)}
+        types = {f.name: str(f.type) for f in fields(self)}  # annotations are strings (__future__ annotations)
         if key not in types:
             raise fail("settings_unknown_key", key=key, keys=", ".join(types))
-        kind = {"str": str, "int": int, "float": float, "bool": _to_bool}[types[key]]
+        converters: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": _to_bool}
+        kind = converters[types[key]]
         if isinstance(value, str):
             value = readable(value)  # bytes that were not UTF-8 (argv) must not break the file
         try:
             converted = kind(value)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise fail("settings_bad_value", key=key, value=value, kind=lookup(f"setting_kinds.{types[key]}")) from exc
+            kind_words = lookup(f"setting_kinds.{types[key]}")
+            raise fail("settings_bad_value", key=key, value=value, kind=kind_words) from exc
         _check_range(key, converted)
         return replace(self, **{key: converted})
 

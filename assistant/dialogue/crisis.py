@@ -64,11 +64,10 @@ def stop_outputs(script: str, session_id: str, text: str, *, transcript: Transcr
                  resources: str | None = None, step_id: str = "", field: str = "", kind: str = "",
                  position: int = 0, clock: Callable[[], float] = time.time) -> list:
     """The crisis stop: the words said (``Say``), then ``flagged`` and ``stopped`` events to record."""
-    where = {"step_id": step_id, "field": field, "kind": kind}
     return [
         Say(message(resources)),
-        SessionEvent("flagged", session_id, script, text=text, transcript=transcript, at=clock(),
-                     detail={"reason": REASON}, **where),
-        SessionEvent("stopped", session_id, script, at=clock(), detail={"reason": REASON, "position": position},
-                     **where),
+        SessionEvent("flagged", session_id, script, step_id=step_id, field=field, kind=kind, text=text,
+                     transcript=transcript, at=clock(), detail={"reason": REASON}),
+        SessionEvent("stopped", session_id, script, step_id=step_id, field=field, kind=kind, at=clock(),
+                     detail={"reason": REASON, "position": position}),
     ]

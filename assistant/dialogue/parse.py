@@ -179,8 +179,9 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
             number = _number(tokens[i + 1], vocab["numbers"])
             if number is not None:
                 picks.add(int(number))
-    if len(tokens) == 1 and _number(tokens[0], vocab["numbers"]) is not None:
-        picks.add(int(_number(tokens[0], vocab["numbers"])))
+    alone = _number(tokens[0], vocab["numbers"]) if len(tokens) == 1 else None
+    if alone is not None:
+        picks.add(int(alone))
     if _find(tokens, _phrases(vocab["last"])):
         picks.add(len(choices))
     if len(picks) == 1 and 1 <= (index := picks.pop()) <= len(choices):

@@ -146,6 +146,17 @@ class Session:
         steps = self.script.steps
         return steps[self._position] if self._position < len(steps) else None
 
+    def _asked(self) -> Step:
+        """The question being answered (only called while one is asked)."""
+        step = self.step
+        assert step is not None, "no question is being asked"
+        return step
+
+    def _held(self) -> tuple[Any, str, Transcript | None]:
+        """The answer waiting for its confirmation (only called while one waits)."""
+        assert self._pending is not None, "no answer waits for confirmation"
+        return self._pending
+
     def start(self) -> list[Output]:
         out: list[Output] = []
         if self._resuming:
@@ -196,8 +207,7 @@ class Session:
             out.append(self._listen("command"))
             return out
         self._silences += 1
-        step = self.step
-        if self._mode == "offer" or (self._mode == "ask" and step.optional and self._silences > 1):
+        if self._mode == "offer" or (self._mode == "ask" and self._asked().optional and self._silences > 1):
             self._skip(out)
         elif self._mode == "confirm" and self._silences > 1:
             self._keep_pending(out)  # Enter, or nothing said twice: keep what was heard, and say so
@@ -263,7 +273,7 @@ class Session:
         self._prompt(out, self._fill(step.text), self._listen(step.kind), before)
 
     def _answer(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        step = self.step
+        step = self._asked()
         result = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
                                   day_first=self._day_first)
         if result.ok:
@@ -279,7 +289,7 @@ class Session:
         """The re-ask hint for a problem with an answer to ``step`` ("unclear", "out_of_range" ...)."""
         specific = {"out_of_range": "retry_out_of_range", "negative": f"retry_negative_{step.kind}",
                     "invalid_date": "retry_invalid_date", "past_date": "retry_past_date"}.get(problem)
-        key = specific if specific in data("session.toml")["say"] else f"retry_{step.kind}"
+        key = specific if specific and specific in data("session.toml")["say"] else f"retry_{step.kind}"
         return words(key, choices=", ".join(step.choices))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
@@ -302,7 +312,7 @@ class Session:
         return self.confirm == "always" or (self.confirm == "ratings" and step.kind == "rating")
 
     def _confirm(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        step, (value, first_text, first_said) = self.step, self._pending
+        step, (value, first_text, first_said) = self._asked(), self._held()
         reply = parse.parse_yesno(text)
         if reply.ok and reply.value:
             self._store(out, step, value, first_text, first_said)
@@ -324,7 +334,7 @@ class Session:
 
     def _keep_pending(self, out: list[Output]) -> None:
         """End a confirmation that got no clear reply by keeping what was heard, and saying so."""
-        step, (value, text, said) = self.step, self._pending
+        step, (value, text, said) = self._asked(), self._held()
         self._say(out, words("kept", answer=self._spoken_answer(step, value, text)))
         self._store(out, step, value, text, said)
 
@@ -342,7 +352,7 @@ class Session:
         self._prompt(out, words("skip_offer"), self._listen("yesno"))
 
     def _offer(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        step = self.step
+        step = self._asked()
         reply = parse.parse_yesno(text)
         answer = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
                                   day_first=self._day_first)
@@ -384,7 +394,7 @@ class Session:
         self._advance(out)
 
     def _skip(self, out: list[Output], quietly: bool = False) -> None:
-        step = self.step
+        step = self._asked()
         self._answers.pop(step.field, None)
         event = self._event("skipped", step=step, detail={"label": step.label} if step.label else {})
         out.append(event)
@@ -415,7 +425,7 @@ class Session:
         elif command == "back":
             self._back(out)
         elif command == "help":
-            help_text = self.step.help if self._mode == "ask" and self.step.help else words("help")
+            help_text = self._asked().help if self._mode == "ask" and self._asked().help else words("help")
             self._reprompt(out, help_text)
         elif command in ("slower", "faster"):
             settings = data("session.toml")["settings"]

@@ -20,6 +20,7 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.practice.console import Console, QuietConsole
@@ -127,7 +128,8 @@ class Practice:
             check_audio_files(mode.audio_in)
         self.gate = None
         self.mic = None
-        self._store, self._session_id, self._script = None, "", ""
+        self._store: Any = None
+        self._session_id, self._script = "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
                            echo=self.console.echo)
         self.source = source if source is not None else self._source()
@@ -194,6 +196,10 @@ class Practice:
             self._store, self._script = store, script_name
             if resume_id:
                 row = store.session(resume_id)
+                if row is None:
+                    from assistant.text import fail
+
+                    raise fail("nothing_to_resume")
                 answers, position, session_id = store.answers_for(row.id), row.position, row.id
             if script_name == "debrief" and not resume_id and not step_id:
                 try:

@@ -83,7 +83,7 @@ class MicAnswers:
     def answer(self, listen: Listen) -> Heard | None:
         self.mic.flush()  # nothing heard before the question ended belongs to the answer
         heard_audio: list[bytes] = []
-        chunks = (c.audio for c in self.mic.chunks())
+        chunks: Iterator[bytes] = (c.audio for c in self.mic.chunks())
         if self.keep_audio:
             chunks = _recorded(chunks, heard_audio)
         heard = _recognise(self.engine, chunks, listen, self.endpoint, self.on_partial)
