@@ -102,4 +102,53 @@ HELDOUT: list[tuple[str, dict, tuple[str, ...]]] = [
         {"anxiety_peak": 8, "anxiety_duration": 60, "anxiety_after": 4},
         ("anxiety_before", "conversation_minutes"),
     ),
+    # --- second batch, written after the first run on the rows above (which then guided two fixes) ---
+    (
+        "Okay so today I finally told my manager I've been having panic attacks. On a scale of one to ten I was "
+        "a seven before the meeting. During it, maybe a nine for a second. Now I'm at a four. The meeting was "
+        "fifteen minutes.",
+        {"anxiety_before": 7, "anxiety_after": 4, "conversation_minutes": 15},
+        ("anxiety_duration",),
+    ),
+    (
+        "i was supposed to call at six but i called at eight and talked to my sister for ten minutes i was a "
+        "five the whole time",
+        {"conversation_minutes": 10},
+        ("anxiety_before", "anxiety_peak", "anxiety_after", "anxiety_duration"),
+    ),
+    (
+        "Before? A four. Worst? Probably a six. After? A one. We spoke for about twenty minutes and my hands "
+        "stopped shaking after five.",
+        {"anxiety_before": 4, "anxiety_peak": 6, "anxiety_after": 1, "conversation_minutes": 20},
+        (),
+    ),
+    (
+        "I had three coffees before I could text her. Then I said what I meant. At the hardest moment I'd put "
+        "it at seven out of ten.",
+        {"anxiety_peak": 7},
+        ("anxiety_before", "anxiety_after", "conversation_minutes"),
+    ),
+    (
+        "my anxiety before was five no wait four and after it was two we talked about our dad who died six "
+        "years ago",
+        {"anxiety_before": 4, "anxiety_after": 2},
+        ("anxiety_peak", "anxiety_duration", "conversation_minutes"),
+    ),
+    (
+        "It was fine. I don't want to rate it. We talked, I listened, she listened. Maybe an hour.",
+        {},
+        ("anxiety_before", "anxiety_peak", "anxiety_after", "anxiety_duration"),
+    ),
+    (
+        "At first I felt like a three because I'd rehearsed. It jumped to eight when he laughed. It took about "
+        "twenty minutes for that to settle. By the time we said bye I was a two.",
+        {"anxiety_before": 3, "anxiety_peak": 8, "anxiety_duration": 20},
+        (),
+    ),
+    (
+        "I told five people at group about my drinking. Beforehand I'd say an eight, at the peak a ten, and I'm "
+        "a six right now.",
+        {"anxiety_before": 8, "anxiety_peak": 10, "anxiety_after": 6},
+        ("conversation_minutes",),
+    ),
 ]
