@@ -122,9 +122,9 @@ def _tokens(text: str) -> list[_Token]:
     for i, char in enumerate(text):
         if char in "'’":
             continue
-        lower = char.lower()
-        clean.append(lower if len(lower) == 1 else " ")
-        where.append(i)
+        for lower in char.lower():  # "İ" lowers to two characters, as in parse.words
+            clean.append(lower)
+            where.append(i)
     flat = "".join(clean)
     tokens: list[_Token] = []
     sentence, previous_end = 0, 0
@@ -373,6 +373,11 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
         return False
     if not run.bare:
         return True
+    # "one at five", "at one at one": a count or a time (and often a mishearing), never a rating.
+    if words[run.end:run.end + 1] == ["at"] and run.end + 1 < len(words) and _number(words[run.end + 1]) is not None:
+        return False
+    if before == "at" and run.start >= 2 and _number(words[run.start - 2]) is not None:
+        return False
     # A bare number: a time after "at / around / by ...", unless a cue or a rating word leads to it
     # ("peaked at eight", "anxiety was around six"). "before seven" is a time; "before, seven" a rating.
     if before in rules["time_words"]:
@@ -448,6 +453,9 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
             between = doc.words[previous.end:run.start]
             cue_between = any(previous.end <= c.start and c.end <= run.start for c in doc.cues)
             corrected = any(tuple(between[k:k + len(p)]) == p for p in corrections for k in range(len(between)))
+            if not corrected and _new_clause(doc, previous.end, run.start):
+                groups.append((_Group(run.start, run.end, run.value), run))
+                continue
             close = run.start - previous.end <= 10 and (
                 doc.same_sentence(previous.end - 1, run.start) or corrected)
             if close and not cue_between and previous.transition and between == ["to"]:
@@ -464,6 +472,15 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
                 continue
         groups.append((_Group(run.start, run.end, run.value), run))
     return [g for g, _ in groups]
+
+
+def _new_clause(doc: _Doc, start: int, end: int) -> bool:
+    """", and I feel like a two": a comma, a joining word and a subject of its own between two numbers."""
+    subjects = {"i", "im", "it", "its", "she", "he", "we", "they"}
+    for k in range(start, end - 1):
+        if doc.tokens[k].comma_before and doc.words[k] in ("and", "but", "so") and doc.words[k + 1] in subjects:
+            return True
+    return False
 
 
 def _cue_follows(doc: _Doc, run: _Run) -> bool:
@@ -791,15 +808,18 @@ def _clause(doc: _Doc, start: int, end: int, boundaries: set[int]) -> tuple[int,
 
 
 def _trimmed(doc: _Doc, start: int, end: int) -> tuple[int, int]:
-    trim = _set("text", "trim")
+    """Without the filler and joining words at either end ("and um call him" → "call him")."""
+    leading = sorted(_set("text", "trim"), key=len, reverse=True)
+    trailing = sorted(_set("text", "trim_end"), key=len, reverse=True)
     changed = True
     while changed and start < end:
         changed = False
-        for phrase in sorted(trim, key=len, reverse=True):
-            if tuple(doc.words[start:start + len(phrase)]) == phrase and start + len(phrase) <= end:
+        for phrase in leading:
+            if start + len(phrase) <= end and tuple(doc.words[start:start + len(phrase)]) == phrase:
                 start += len(phrase)
                 changed = True
                 break
+        for phrase in trailing:
             if end - len(phrase) >= start and tuple(doc.words[end - len(phrase):end]) == phrase:
                 end -= len(phrase)
                 changed = True
