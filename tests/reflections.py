@@ -232,4 +232,24 @@ ROWS: list[Row] = [
     Row("At first it was a three and then really a seven.",
         {},
         ("anxiety_before",)),
+    # 53 a negated feeling inside a list of feelings
+    Row("I felt warm and close, not anxious at all, and my face was hot.",
+        {"emotions": ["warm", "close"], "body_sensations": "face was hot"},
+        (),
+        ("anxious",)),
+    # 54 two cues of the same moment around one number
+    Row("Before the call I was nervous, maybe a 6/10. It dropped to 3 afterwards.",
+        {"anxiety_before": 6, "anxiety_after": 3}),
+    # 55 a reading after "but I was" belongs to no cue; the time after it is no rating
+    Row("I'm at a four now but I was a nine at two o'clock when she called.",
+        {"anxiety_after": 4},
+        ("anxiety_peak", "anxiety_before")),
+    # 56 "again" in a plan says nothing about the topic; "nothing helped" is no answer
+    Row("Nothing really helped. I was a seven before. I'll try again on Saturday.",
+        {"anxiety_before": 7, "next_step": "try again on saturday"},
+        ("new_topic", "helped_most")),
+    # 57 what happened starts where the speaker does
+    Row("So yesterday after work I finally called my mom and told her I miss her. It went better than I thought.",
+        {"what_happened": "i finally called my mom and told her i miss her"},
+        ("anxiety_before", "anxiety_after")),
 ]

@@ -475,12 +475,13 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
     return [g for g, _ in groups]
 
 
-def _new_clause(doc: _Doc, start: int, end: int) -> bool:
-    """", and I feel like a two": a comma, a joining word and a subject of its own between two numbers."""
+def _new_clause(doc: _Doc, start: int, end: int, joined_by_but: bool = False) -> bool:
+    """", and I feel like a two" (or "but I was"): a joining word and a subject of its own between two words."""
     subjects = {"i", "im", "it", "its", "she", "he", "we", "they"}
     for k in range(start, end - 1):
-        if doc.tokens[k].comma_before and doc.words[k] in ("and", "but", "so") and doc.words[k + 1] in subjects:
-            return True
+        if doc.words[k] in ("and", "but", "so") and doc.words[k + 1] in subjects:
+            if doc.tokens[k].comma_before or (joined_by_but and doc.words[k] == "but"):
+                return True
     return False
 
 
@@ -515,6 +516,7 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
             crossing = doc.breaks_between(a_end - 1, b_start)
             lead_in = all(w in fillers for w in doc.words[a_end:b_start])
             ok = b_start - a_end <= limit and (not crossing or (next_sentence and lead_in and _cue_alone(doc, a)))
+            ok = ok and not _new_clause(doc, a_end, b_start, joined_by_but=True)
             if a.label.startswith("near:"):
                 ok = ok and all(w in fillers for w in doc.words[a_end:b_start])
         elif a_kind == "number" and b_kind == "cue":
@@ -527,6 +529,15 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         if ok and a_kind == "number" and doc.comma_between(a_end - 1, items[k + 1][0]) and k > 0 and edges[k - 1]:
             edges[k] = False
     chosen = _certain_edges(edges)
+    # "dropped to 3 afterwards": two cues of one field around one number is no contest.
+    taken = {k for c in chosen for k in (c, c + 1)}
+    for k in range(1, len(items) - 1):
+        left, middle, right = items[k - 1], items[k], items[k + 1]
+        if (middle[2] == "number" and left[2] == right[2] == "cue" and edges[k - 1] and edges[k]
+                and not {k - 1, k, k + 1} & taken
+                and left[3].label.removeprefix("near:") == right[3].label.removeprefix("near:")):
+            chosen.append(k - 1)
+            taken |= {k - 1, k}
     by_field: dict[str, list[tuple[Any, int, int, _Hit]]] = {}
     for k in chosen:
         first, second = items[k], items[k + 1]
@@ -702,7 +713,8 @@ def _emotions(doc: _Doc) -> list[Extracted]:
         while not doc.same_sentence(lead_start, hit.start):
             lead_start += 1
         lead = doc.words[lead_start:hit.start]
-        if not parse.parse_emotions(doc.said(lead_start, hit.end)).value:
+        name = forms[tuple(doc.words[hit.start:hit.end])][0]
+        if name not in parse.parse_emotions(doc.said(lead_start, hit.end)).value:
             continue  # negated ("not angry", "didn't feel scared")
         if _ends_with_any(lead, others) and not first_person & set(lead[-1:]):
             continue
@@ -712,7 +724,6 @@ def _emotions(doc: _Doc) -> list[Extracted]:
         framed = any(tuple(lead[k:k + len(p)]) == p for p in frames for k in range(len(lead)))
         if tuple(doc.words[hit.start:hit.end]) in needs_frame and not (framed or listed):
             continue
-        name = forms[tuple(doc.words[hit.start:hit.end])][0]
         if name not in names:
             names.append(name)
         spans.append((hit.start, hit.end))
@@ -850,8 +861,8 @@ def _texts(doc: _Doc, ratings: list[Extracted]) -> list[Extracted]:
             continue
         clause_start, clause_end = _clause(doc, hit.start, hit.end, boundaries - {hit.start})
         if direction in ("after", "weak"):
-            a, b = hit.end, _clause(doc, hit.end, hit.end, boundaries)[1] if hit.end < len(doc.words) else hit.end
-            b = min(b, clause_end if clause_end > hit.end else b)
+            own = boundaries - _time_starts(doc) if field == "next_step" else boundaries
+            a, b = hit.end, _clause(doc, hit.end, hit.end, own)[1] if hit.end < len(doc.words) else hit.end
         elif direction == "before":
             a, b = clause_start, hit.start
         else:
@@ -877,6 +888,12 @@ def _texts(doc: _Doc, ratings: list[Extracted]) -> list[Extracted]:
         chosen = [e for r, e in items if r == best]
         found.append(chosen[-1] if field == "next_step" else chosen[0])  # a plan is usually said last
     return found
+
+
+def _time_starts(doc: _Doc) -> set[int]:
+    """Where a time phrase starts ("next week", "on friday"): a break for other fields, part of a next step."""
+    future = set(_rules()["text"]["next_step"]["future"])
+    return {h.start for h in _break_matcher().find(doc.tokens) if future & set(h.phrase.split())}
 
 
 def _with_time(doc: _Doc, value: str, clause_start: int, cue_start: int, span_start: int,
@@ -916,13 +933,18 @@ def _what_happened(doc: _Doc, taken: list[Extracted], ratings: list[Extracted]) 
     matcher = _simple("verb", rules["verbs"])
     subjects = _set("what_happened", "subjects")
     boundaries = _boundaries(doc, _text_matcher().find(doc.tokens), ratings)
-    used = [e.span for e in taken]
+    used = [e.span for e in taken + ratings]
     for hit in matcher.find(doc.tokens):
-        lead = doc.words[max(0, hit.start - 3):hit.start]
-        if not any(tuple(lead[k:k + len(p)]) == p for p in subjects for k in range(len(lead))):
+        lead_start = max(0, hit.start - 3)
+        lead = doc.words[lead_start:hit.start]
+        subject = next((lead_start + k for k in range(len(lead)) for p in subjects
+                        if tuple(lead[k:k + len(p)]) == p), None)
+        if subject is None:
             continue
+        if doc.words[subject] == "and":  # "and i told her"
+            subject += 1
         a, b = _clause(doc, hit.start, hit.end, boundaries)
-        a, b = _trimmed(doc, a, b)
+        a, b = _trimmed(doc, max(a, subject), b)
         if a >= b or not _enough(doc, a, b):
             continue
         chars = doc.chars(a, b)
