@@ -51,8 +51,6 @@ from typing import Any, Iterable, Mapping
 from assistant.dialogue import parse
 from assistant.text import data_file
 
-RATINGS = ("anxiety_before", "anxiety_peak", "anxiety_after", "disclosure_level")
-DURATIONS = ("conversation_minutes", "anxiety_duration")
 TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
 FIELDS = ("what_happened", "disclosure_level", "new_topic", "conversation_minutes", "anxiety_before",
           "anxiety_peak", "anxiety_after", "anxiety_duration", "emotions", "body_sensations", "felt_easy",
@@ -296,6 +294,7 @@ class _Run:
 
 
 def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
+    """The numbers 0-10 that are ratings, joined into runs ("a six or seven"); ``lenient`` for corrections."""
     rules = _rules()["ratings"]["evidence"]
     words = doc.words
     range_words = set(data_file("session.toml")["words"]["range_words"])
@@ -357,6 +356,8 @@ def _scale_tokens(doc: _Doc) -> set[int]:
 
 
 def _is_rating(doc: _Doc, run: _Run) -> bool:
+    """Clearly a rating: "a seven", "6 out of 10", a number next to a cue or near a word about anxiety; and
+    not a count, a time, an age or a bound ("my three cousins", "at three", "since I was seven", "above a five")."""
     rules = _rules()["ratings"]["evidence"]
     words = doc.words
     first = run.numbers[0]
