@@ -449,6 +449,14 @@ def bench_rss(ctx) -> dict:
             "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko")}
 
 
+@section
+def bench_reflect(ctx) -> dict:
+    """Reading a spoken reflection into debrief fields: speed, recall, wrong values (scripts/bench_reflect.py)."""
+    from bench_reflect import bench
+
+    return bench(ctx)
+
+
 def main(argv: list[str]) -> int:
     wanted = argv or list(SECTIONS)
     unknown = [name for name in wanted if name not in SECTIONS]
