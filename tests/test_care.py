@@ -20,6 +20,8 @@ TODAY = lambda: dt.date(2026, 12, 1)  # noqa: E731  a Tuesday
 
 
 def debrief(**options) -> Session:
+    """Question by question (``guided``): these tests are about single answers."""
+    options.setdefault("guided", True)
     return Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY, **options)
 
 
@@ -79,7 +81,8 @@ def test_silence_at_a_confirmation_is_met_gently_once():
 
 def test_a_plain_no_asks_the_question_again():
     out = feed(debrief(), TO_RATING + ["five", "no"])
-    assert said(out)[-2:] == ["Okay, let's try once more.", load_script("debrief").steps[2].text]
+    question = next(s.text for s in load_script("debrief").steps if s.field == "disclosure_level")
+    assert said(out)[-2:] == ["Okay, let's try once more.", question]
 
 
 # --- skip offers --------------------------------------------------------------------------------------
@@ -131,6 +134,7 @@ def test_crisis_language_stops_the_session_wherever_it_is_said(before):
 # --- dates, numbers and feelings as said --------------------------------------------------------------
 
 def repair(**options) -> Session:
+    options.setdefault("guided", True)
     return Session(load_script("repair"), "r1", clock=CLOCK, today=TODAY, **options)
 
 
@@ -197,7 +201,7 @@ def test_ratings_whisper_writes_as_ordinals(reply):
 
 
 def test_feelings_outside_the_word_list_are_kept_as_said():
-    session = Session(load_script("checkin"), "c1", clock=CLOCK, today=TODAY)
+    session = Session(load_script("checkin"), "c1", clock=CLOCK, today=TODAY, guided=True)
     out = feed(session, ["like a failure"])
     assert stored(out)["feeling"] == ["like a failure"]
 

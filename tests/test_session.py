@@ -17,6 +17,8 @@ TODAY = lambda: dt.date(2024, 5, 8)  # noqa: E731  a Wednesday
 
 
 def make(name="debrief", **options):
+    """The question-by-question flow (``guided``): the reflection flow has its own tests (test_reflect.py)."""
+    options.setdefault("guided", True)
     return Session(load_script(name), "s1", clock=CLOCK, today=TODAY, **options)
 
 

@@ -26,11 +26,11 @@ def practice_options(func):
     return engine_options(func)
 
 
-def make_mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=()):
+def make_mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=(), guided=False):
     from assistant.practice.run import Mode
 
     return Mode(text=text, no_audio=no_audio, audio_in=tuple(audio_in) + tuple(extra_files), confirm=confirm,
-                engine=engine, model=model, language=language)
+                engine=engine, model=model, language=language, guided=guided)
 
 
 class ClickConsole:

@@ -17,7 +17,9 @@ SHIPPED = {  # command name → script name
     "rehearse": "rehearse",
     "repair": "repair",
     "grounding": "grounding",
+    "note": "note",
 }
+REFLECTING = ("debrief", "checkin", "repair")  # scripts that open with a reflection: --guided skips it
 
 
 def _check_step(step_id: str | None) -> None:
@@ -35,10 +37,14 @@ def _make(command_name: str, script: str) -> click.Command:
     @click.command(command_name, help=t(f"commands.{command_name}"))
     @practice_options
     @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
-    def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None):
+    def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None, guided=False):
         _check_step(step)
-        run_script(script, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files), step_id=step)
+        mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language, files, guided=guided)
+        run_script(script, mode, step_id=step)
 
+    if script in REFLECTING:
+        command = click.option("--guided", is_flag=True,
+                               help="One question per field, instead of telling it in your own words first.")(command)
     if script == "debrief":
         command = click.option("--step", metavar="ID", default=None,
                                help="The ladder step this was an attempt at (otherwise you are asked).")(command)

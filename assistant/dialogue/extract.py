@@ -55,11 +55,13 @@ TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
 FIELDS = ("what_happened", "disclosure_level", "new_topic", "conversation_minutes", "anxiety_before",
           "anxiety_peak", "anxiety_after", "anxiety_duration", "emotions", "body_sensations", "felt_easy",
           "stayed_hard", "helped_most", "learned", "next_step", "follow_up")
+NOTE_FIELDS = ("intensity", "people")  # read only when asked for (a note): how strong, and who
+ALL_FIELDS = FIELDS + NOTE_FIELDS
 KINDS = {"what_happened": "text", "disclosure_level": "rating", "new_topic": "yesno",
          "conversation_minutes": "duration", "anxiety_before": "rating", "anxiety_peak": "rating",
          "anxiety_after": "rating", "anxiety_duration": "duration", "emotions": "emotions",
          "body_sensations": "text", "felt_easy": "text", "stayed_hard": "text", "helped_most": "text",
-         "learned": "text", "next_step": "text", "follow_up": "date"}
+         "learned": "text", "next_step": "text", "follow_up": "date", "intensity": "rating", "people": "people"}
 
 
 @dataclass(frozen=True)
@@ -805,8 +807,10 @@ def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted]) -> s
     starts |= {h.start for h in _break_matcher().find(doc.tokens)}
     first_token = {t.start: i for i, t in enumerate(doc.tokens)}
     starts |= {first_token[item.span[0]] for item in ratings if item.span[0] in first_token}
-    starts |= {h.start for h in _duration_cues().find(doc.tokens) if h.label == "anxiety_duration"}
-    return starts
+    units = set(_rules()["durations"]["units"])
+    starts |= {h.start for h in _duration_cues().find(doc.tokens) if h.label == "anxiety_duration"
+               and any(w in units for w in doc.words[h.end:h.end + 6])}  # "the panic lasted ten minutes",
+    return starts                                                          # not "my panic attacks"
 
 
 def _clause(doc: _Doc, start: int, end: int, boundaries: set[int]) -> tuple[int, int]:
@@ -969,9 +973,87 @@ def extract(transcript: str, fields: Iterable[str] | None = None, today: dt.date
     found += texts
     found += _follow_up(doc, next((e for e in texts if e.field == "next_step"), None), today)
     found += _what_happened(doc, texts + [e for e in found if e.field == "body_sensations"], ratings)
-    order = {f: k for k, f in enumerate(FIELDS)}
+    if "intensity" in wanted:
+        found += _intensity(doc, ratings)
+    if "people" in wanted:
+        found += _people(doc)
+    order = {f: k for k, f in enumerate(ALL_FIELDS)}
     kept = sorted((e for e in found if e.field in wanted), key=lambda e: order.get(e.field, len(order)))
     return Extraction(transcript, tuple(kept))
+
+
+# --- a note: how strong, and who -------------------------------------------------------------------------
+
+def _intensity(doc: _Doc, ratings: list[Extracted]) -> list[Extracted]:
+    """How strong the feeling of a note is: a rating said right after an intensity word ("intensity about a
+    six"), else the rating for now ("a three now"), else the one clear rating the note holds; none when two
+    different ratings are said without saying which is now."""
+    words = _set("people", "intensity_words")
+    groups = [g for g in _groups(doc, _rating_runs(doc)) if g.value is not None and g.change is None]
+    for group in groups:
+        lead = doc.words[max(0, group.start - 4):group.start]
+        if any(tuple(lead[k:k + len(w)]) == w for w in words for k in range(len(lead))):
+            return [_extracted(doc, "intensity", group.value, max(0, group.start - 4), group.end)]
+    now = next((e for e in ratings if e.field == "anxiety_after"), None)
+    if now is not None:
+        return [replace(now, field="intensity")]
+    if len({g.value for g in groups}) == 1 and groups and not ratings:
+        return [_extracted(doc, "intensity", groups[0].value, groups[0].start, groups[-1].end)]
+    return []
+
+
+def _people(doc: _Doc) -> list[Extracted]:
+    """The people a note names: "my sister", "my friend Sam" (a relation after "my"/"our", with the name
+    that follows it), and capitalised names inside a sentence ("I told Priya"). A capitalised word that
+    starts a sentence is left out unless a relation names it: it could be any word."""
+    rules = _rules()["people"]
+    relations = _set("people", "relations")
+    possessives = set(rules["possessives"])
+    not_names = {w.lower() for w in rules["not_names"]}
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    taken: set[int] = set()
+    n = len(doc.words)
+    for i, word in enumerate(doc.words):
+        if word not in possessives:
+            continue
+        for relation in sorted(relations, key=len, reverse=True):
+            end = i + 1 + len(relation)
+            if tuple(doc.words[i + 1:end]) != relation:
+                continue
+            if end < n and doc.same_sentence(i, end) and _capitalised(doc, end, not_names):
+                end += 1  # "my friend Sam"
+            name = doc.said(i, end)
+            if name.lower() not in (f.lower() for f in found):
+                found.append(name)
+                spans.append((i, end))
+            taken.update(range(i, end))
+            break
+    for i in range(n):
+        if i in taken or not _capitalised(doc, i, not_names):
+            continue
+        first_of_sentence = i == 0 or doc.tokens[i - 1].sentence != doc.tokens[i].sentence
+        if first_of_sentence:
+            continue
+        end = i + 1
+        while end < n and doc.same_sentence(i, end) and _capitalised(doc, end, not_names) and end not in taken:
+            end += 1  # "Aunt Rosa", "Sam Lee"
+        name = doc.said(i, end)
+        if name.lower() not in (f.lower() for f in found):
+            found.append(name)
+            spans.append((i, end))
+        taken.update(range(i, end))
+    if not found:
+        return []
+    ordered = [name for _, name in sorted(zip(spans, found))]
+    first, last = min(spans)[0], max(spans)[1]
+    a, b = doc.chars(first, last)
+    return [Extracted("people", ordered, (a, b), doc.text[a:b])]
+
+
+def _capitalised(doc: _Doc, i: int, not_names: set[str]) -> bool:
+    raw = doc.text[doc.tokens[i].start:doc.tokens[i].end]
+    return raw[:1].isupper() and raw[1:2].islower() and doc.words[i] not in not_names
 
 
 # --- corrections at the summary ------------------------------------------------------------------------------
@@ -1101,6 +1183,20 @@ def _corrected_emotions(doc: _Doc, start: int, end: int, current: list[str]) -> 
 
 
 # --- the summary -------------------------------------------------------------------------------------------------
+
+def label(field: str) -> str:
+    """A short label for a field read from a reflection (``[labels]``), "" when none is set."""
+    return str(_rules().get("labels", {}).get(field, ""))
+
+
+def with_values(extraction: Extraction, updates: Mapping[str, Any]) -> Extraction:
+    """The extraction with fields changed or added by corrections (their words: none, they were said later)."""
+    kept = [replace(e, value=updates[e.field]) if e.field in updates else e for e in extraction.found]
+    added = [Extracted(f, v, (0, 0), "") for f, v in updates.items() if f not in extraction]
+    order = {f: k for k, f in enumerate(ALL_FIELDS)}
+    found = sorted(kept + added, key=lambda e: order.get(e.field, len(order)))
+    return Extraction(extraction.transcript, tuple(found))
+
 
 def summary(extraction: Extraction) -> str:
     """The short line said back: what happened, the three ratings, the feelings, the next step."""

@@ -33,6 +33,7 @@ class Mode:
     no_audio: bool = False
     audio_in: tuple[str, ...] = ()
     confirm: str = "ratings"
+    guided: bool = False  # one question per field: reflect steps are passed by
     engine: str | None = None
     model: str | None = None
     language: str | None = None
@@ -201,6 +202,9 @@ class Practice:
 
                     raise fail("nothing_to_resume")
                 answers, position, session_id = store.answers_for(row.id), row.position, row.id
+                told = [s.field for s in script.steps if s.type == "reflect"]
+                if told and answers and not any(f in answers for f in told):
+                    self.mode = replace(self.mode, guided=True)  # it was begun question by question: carry on so
             if script_name == "debrief" and not resume_id and not step_id:
                 try:
                     step_id = self.ask_ladder_step(store)
@@ -210,7 +214,7 @@ class Practice:
             self._session_id = session_id
             session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
-                              day_first=day_first(self.settings.language))
+                              day_first=day_first(self.settings.language), guided=self.mode.guided)
 
             def hook(event):
                 if event.type == "started" and step_id:
