@@ -64,11 +64,13 @@ def _say_to_file(settings, line: str, out: str) -> None:
     click.echo(t("tts.caption", text=line))
     with open_synthesizer(settings, echo=click.echo) as synth:
         audio = synth.synthesize(line)
+        info = synth.info
     try:
         Path(out).write_bytes(wav_bytes(audio.pcm, AudioFormat(audio.rate, 2, 1)))
     except OSError as exc:
         raise fail("say_out_unwritable", path=out, reason=exc.strerror or exc) from exc
-    click.echo(t("tts.saved", path=out, seconds=audio.seconds), err=True)
+    click.echo(t("tts.saved", path=out, seconds=audio.seconds, engine=info.engine,
+                 voice=info.voice or t("tts.default_voice")), err=True)
 
 
 @click.command()

@@ -124,7 +124,8 @@ def _month_date() -> re.Pattern:
     weekday = "|".join(weekdays)
     month = "|".join(months)
     day = r"(\d{1,2})(?:st|nd|rd|th)?"
-    return re.compile(rf"\b(?:({weekday}),?\s+)?(?:({month})\s+{day}|(?:the\s+)?{day}\s+(?:of\s+)?({month}))\b", re.IGNORECASE)
+    return re.compile(rf"\b(?:({weekday}),?\s+)?(?:({month})\s+{day}|(?:the\s+)?{day}\s+(?:of\s+)?({month}))\b",
+                      re.IGNORECASE)
 
 
 def _said_month_date(match: re.Match) -> str:
