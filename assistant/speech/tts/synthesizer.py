@@ -13,6 +13,7 @@ on with the fallback engine (pyttsx3).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -41,40 +42,42 @@ class CachedAudio:
 
 
 class _Turns:
-    """The engine is used by one caller at a time, and a caller in front goes before the warm-up."""
+    """The engine makes one piece at a time, and the warm-up waits while any line is being said now.
+
+    A line said now holds its place for its whole length (not just while a piece is made): otherwise the
+    warm-up slips in between its sentences, the next sentence comes late, and the listener hears a gap
+    in the middle of the line (measured: under load, answers started in such a gap were cut off).
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting = threading.Condition(threading.Lock())
-        self._front = 0
+        self._changed = threading.Condition()
+        self._lines_now = 0
+        self._busy = False
 
-    def front(self) -> "_Turn":
-        return _Turn(self, front=True)
+    @contextlib.contextmanager
+    def line(self, now: bool) -> Iterator[None]:
+        if now:
+            with self._changed:
+                self._lines_now += 1
+        try:
+            yield
+        finally:
+            if now:
+                with self._changed:
+                    self._lines_now -= 1
+                    self._changed.notify_all()
 
-    def back(self) -> "_Turn":
-        return _Turn(self, front=False)
-
-
-class _Turn:
-    def __init__(self, turns: _Turns, front: bool) -> None:
-        self.turns, self.is_front = turns, front
-
-    def __enter__(self) -> None:
-        turns = self.turns
-        with turns._waiting:
-            if self.is_front:
-                turns._front += 1
-            else:
-                turns._waiting.wait_for(lambda: turns._front == 0)
-        turns._lock.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        turns = self.turns
-        turns._lock.release()
-        if self.is_front:
-            with turns._waiting:
-                turns._front -= 1
-                turns._waiting.notify_all()
+    @contextlib.contextmanager
+    def piece(self, now: bool) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._busy and (now or self._lines_now == 0))
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
 
 
 class Synthesizer:
@@ -150,26 +153,27 @@ class Synthesizer:
         if hit is not None:
             yield hit
             return
-        for attempt in range(2):
-            path = self.cache_path(text)  # the key changes when the engine falls back
-            spoken, made, rate = self.spoken(text), [], 0
-            try:
-                pieces = self.engine.synthesize_stream(spoken)
-                while True:
-                    with self._turns.front() if front else self._turns.back():
-                        piece = next(pieces, None)
-                    if piece is None:
-                        break
-                    made.append(piece.pcm)
-                    rate = piece.rate
-                    yield CachedAudio(piece.pcm, piece.rate, path, cached=False)
-            except AssistantError as exc:
-                if attempt == 0 and not made and self._switch(exc):
-                    continue
-                raise
-            if made:
-                self._store(path, Audio(b"".join(made), rate))
-            return
+        with self._turns.line(front):
+            for attempt in range(2):
+                path = self.cache_path(text)  # the key changes when the engine falls back
+                spoken, made, rate = self.spoken(text), [], 0
+                try:
+                    pieces = self.engine.synthesize_stream(spoken)
+                    while True:
+                        with self._turns.piece(front):
+                            piece = next(pieces, None)
+                        if piece is None:
+                            break
+                        made.append(piece.pcm)
+                        rate = piece.rate
+                        yield CachedAudio(piece.pcm, piece.rate, path, cached=False)
+                except AssistantError as exc:
+                    if attempt == 0 and not made and self._switch(exc):
+                        continue
+                    raise
+                if made:
+                    self._store(path, Audio(b"".join(made), rate))
+                return
 
     def _switch(self, exc: AssistantError) -> bool:
         """Move to the fallback engine after ``exc`` if it is a broken engine; False when we cannot."""
