@@ -46,7 +46,7 @@ def test_debrief_completes_hands_free(pulse, speak):
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     lines: "queue.Queue[tuple[float, str]]" = queue.Queue()
-    threading.Thread(target=lambda: [lines.put((time.monotonic(), l.rstrip())) for l in proc.stdout],
+    threading.Thread(target=lambda: [lines.put((time.monotonic(), line.rstrip())) for line in proc.stdout],
                      daemon=True).start()
     answered = []
     deadline = time.monotonic() + 400
