@@ -328,3 +328,10 @@ def test_a_streamed_line_plays_whole_with_the_gate_closed(pulse, piper, tmp_path
     assert timing.synth_ms / 1000 < whole.seconds / 2  # playing started long before the line was all made
     played = _voiced_seconds(recording.pcm, 16000)
     assert played == pytest.approx(_voiced_seconds(whole.pcm, whole.rate), abs=0.4)
+
+
+def test_a_line_with_nothing_to_say_is_a_moment_of_silence(piper, tmp_path):
+    synth = Synthesizer(piper, cache_dir=tmp_path)
+    audio = synth.synthesize("...")
+    assert audio.seconds == pytest.approx(0.1) and set(audio.pcm) == {0}
+    assert synth.cached("...") is None

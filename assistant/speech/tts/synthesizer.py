@@ -173,6 +173,8 @@ class Synthesizer:
                     raise
                 if made:
                     self._store(path, Audio(b"".join(made), rate))
+                else:  # nothing sayable ("..."): a moment of silence, not an error, not cached
+                    yield CachedAudio(b"\0\0" * (self.info.sample_rate // 10), self.info.sample_rate, path, False)
                 return
 
     def _switch(self, exc: AssistantError) -> bool:
@@ -233,6 +235,10 @@ class Synthesizer:
         self._warmer = threading.Thread(target=run, name="tts-warm", daemon=True)
         self._warmer.start()
         return self._warmer
+
+    def stop_warming(self) -> None:
+        """Stop the warm-up after the line it is making (nothing will be played: captions only)."""
+        self._stop_warming.set()
 
     def with_rate(self, rate: int) -> "Synthesizer":
         """The same voice at another rate (breathing's faster cues), sharing the cache."""

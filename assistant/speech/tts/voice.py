@@ -89,13 +89,14 @@ class Voice:
         """At session start: make ``texts`` (the fixed lines) ahead in the background and open the speaker."""
         if self.no_audio:
             return
-        self.synthesizer.warm(texts)
         try:
             self.speaker.open(self.synthesizer.info.sample_rate)
         except AssistantError as exc:
             if self.strict:
                 raise
             self._warn(exc)
+            return
+        self.synthesizer.warm(texts)
 
     def set_rate_offset(self, delta: int) -> None:
         """"slower" / "faster": speak at the settings' rate plus ``delta`` words per minute from now on."""
@@ -149,6 +150,9 @@ class Voice:
         from assistant.text import t
 
         self.no_audio = True  # captions only from now on
+        stop_warming = getattr(self.synthesizer, "stop_warming", None)
+        if stop_warming is not None:
+            stop_warming()
         if not self.warned:
             self.warned = True
             self.echo(t("tts.audio_unavailable", reason=exc.line()), err=True)
