@@ -4,7 +4,8 @@
   the session's own lines; ``dialogue.session.fixed_lines``) spoken by the engine and transcribed by our
   whisper recogniser; word error rate over all lines (numbers compared as words on both sides).
 - ``tts_first_audio_ms_uncached``: a new 25-word, two-sentence line → first audio callback (Piper,
-  streaming, voice loaded and warmed by a few lines as in a session, output stream open). ``tts_cached_first_audio_ms``: a cached line → the same.
+  streaming, voice loaded and warmed by a few lines as in a session, output stream open).
+  ``tts_cached_first_audio_ms``: a cached line → the same.
 - ``tts_rtf_piper``: synthesis time / audio length over the fixed lines; ``tts_load_s_piper``.
 - ``peak_rss_mb_voice_piper_whisper``: a real `assistant checkin` in voice mode (Piper + whisper loaded,
   the warm-up running), VmHWM of the process.
