@@ -7,7 +7,7 @@ Everything the assistant writes lives under one directory, ``home()``:
       settings.toml   voice, rate, volume, devices, engine ...
       journal.db      the journal (later issues)
       models/         speech models installed by `assistant models download|install`
-      cache/tts/      synthesized prompt audio, keyed by (text, voice, rate, volume)
+      cache/tts/      synthesized prompt audio, keyed by (text, engine, voice, rate, volume)
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def settings_path() -> Path:
 class Settings:
     """User settings; every field can be set with `assistant settings set KEY VALUE`."""
 
-    voice: str = ""  # pyttsx3/espeak voice id; "" = the engine's default
-    rate: int = 150  # words per minute; calm and slow by default
+    tts_engine: str = "auto"  # auto | piper | pyttsx3 (auto: Piper when a Piper voice is installed)
+    voice: str = ""  # a Piper voice name (en_US-joe-medium) or an espeak voice id; "" = the default
+    rate: int = 150  # words per minute (Piper: its length scale); calm and slow by default
     volume: float = 0.9  # 0.0 .. 1.0
     input_device: str = ""  # name substring or index; "" = system default
     output_device: str = ""
@@ -148,7 +149,13 @@ _RANGES = {
     "end_silence_s": (0.3, 10.0),
     "max_answer_s": (5.0, 1800.0),
 }
-_CHOICES = {"engine": ("auto", "vosk", "whisper")}
+_CHOICES = {"engine": ("auto", "vosk", "whisper"), "tts_engine": ("auto", "piper", "pyttsx3")}
+
+
+def clamp_rate(rate: int) -> int:
+    """A speaking rate inside the range ``settings set rate`` allows (for "slower" / "faster")."""
+    low, high = _RANGES["rate"]
+    return int(min(high, max(low, rate)))
 
 
 def _check_range(key: str, value: object) -> None:

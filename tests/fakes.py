@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from assistant.events import EngineInfo, Transcript, Word
-from assistant.speech.tts.synthesizer import CachedAudio, VoiceInfo
+from assistant.speech.tts.base import TtsInfo, VoiceInfo
+from assistant.speech.tts.synthesizer import CachedAudio
 
 
 @dataclass
@@ -30,9 +31,16 @@ class RecordingSynthesizer:
         self.lines.append(text)
         return CachedAudio(silence(self.seconds, self.rate), self.rate, Path(os.devnull), cached=False)
 
+    @property
+    def info(self) -> TtsInfo:
+        return TtsInfo("recording", "test", self.rate)
+
     def prefetch(self, texts: Iterable[str]) -> int:
         self.prefetched.extend(texts)
         return 0
+
+    def warm(self, texts: Iterable[str]) -> None:
+        self.prefetched.extend(texts)
 
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo("test/en", "Test voice", ("en",))]

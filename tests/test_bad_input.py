@@ -462,10 +462,10 @@ def test_configured_device_that_does_not_exist_never_crashes():
 
 
 def test_a_hung_speech_worker_is_one_line(monkeypatch, tmp_path):
-    """tts.py has no environment override for its worker, so this row patches the module in-process."""
-    from assistant.speech.tts import synthesizer as tts
+    """The pyttsx3 engine has no environment override for its worker, so this row patches the module in-process."""
+    from assistant.speech.tts import pyttsx3_engine as tts
 
     monkeypatch.setattr(tts, "WORKER_COMMAND", (sys.executable, "-c", "import time; time.sleep(60)"))
-    monkeypatch.setitem(tts.Synthesizer.__init__.__kwdefaults__, "timeout_s", 0.5)
-    done = run("say", "--out", str(tmp_path / "x.wav"), "hello there")
+    monkeypatch.setitem(tts.Pyttsx3Engine.__init__.__kwdefaults__, "timeout_s", 0.5)
+    done = run("say", "--engine", "pyttsx3", "--out", str(tmp_path / "x.wav"), "hello there")
     assert done.one_line_error() and "tts_failed" in done.err, done

@@ -179,9 +179,10 @@ def test_chunks_captured_while_speaking_are_dropped(pulse, speak):
 
 
 def test_speaker_plays_a_synthesized_line(pulse):
-    from assistant.speech.tts.synthesizer import Synthesizer
+    from assistant.config import Settings
+    from assistant.speech.tts.select import open_synthesizer
 
-    with Synthesizer() as synth:
+    with open_synthesizer(Settings()) as synth:  # the default engine: Piper
         audio = synth.synthesize("The speaker test is playing this sentence now.")
     gate = Gate()
     with pulse.record_speaker() as recording, Speaker(gate=gate) as speaker:

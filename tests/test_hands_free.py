@@ -1,5 +1,6 @@
 """The whole debrief hands-free: a simulated person listens on the virtual speaker, waits for each
-question to finish, and speaks the answer into the virtual microphone. Zero keystrokes."""
+question to finish, and speaks the answer into the virtual microphone. Zero keystrokes. The questions
+are spoken by the default voice (Piper), streamed and warmed up as in real use."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import sys
 import threading
 import time
 
+from assistant.config import Settings
 from assistant.dialogue.scripts import load_script
 from assistant.journal.store import Store
+from assistant.speech.tts.select import choose
 from audio_fixtures import SpeakerMonitor
 
 ANSWERS = {
@@ -43,7 +46,7 @@ def test_debrief_completes_hands_free(pulse, speak):
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     lines: "queue.Queue[tuple[float, str]]" = queue.Queue()
-    threading.Thread(target=lambda: [lines.put((time.monotonic(), l.rstrip())) for l in proc.stdout],
+    threading.Thread(target=lambda: [lines.put((time.monotonic(), line.rstrip())) for line in proc.stdout],
                      daemon=True).start()
     answered = []
     deadline = time.monotonic() + 400
@@ -72,6 +75,8 @@ def test_debrief_completes_hands_free(pulse, speak):
     stderr = proc.stderr.read()
     assert proc.returncode == 0, stderr
     assert "No microphone" not in stderr
+    assert "warning" not in stderr  # no fallback: the questions were spoken by the default Piper voice
+    assert choose(Settings.load()).engine == "piper"
     with Store.open() as store:
         (row,) = store.list_sessions()
         answers = store.answers_for(row.id)

@@ -1,4 +1,5 @@
-"""Text to speech: the real pyttsx3/espeak-ng worker, the cache, timeouts, and the fakes."""
+"""Text to speech with pyttsx3 (espeak-ng, forced as with ``tts_engine = pyttsx3``): the real worker, the
+cache, timeouts, and the fakes. Piper has its own file (test_piper.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,32 @@ import pytest
 
 from assistant.audio.formats import read_wav, rms_dbfs
 from assistant.errors import AssistantError
+from assistant.speech.tts.pyttsx3_engine import Pyttsx3Engine
 from assistant.speech.tts.synthesizer import Synthesizer
 from assistant.speech.tts.voice import SayTiming, Voice
 from fakes import RecordingSynthesizer
 
 
+def espeak(voice: str = "", rate: int = 150, volume: float = 0.9, **options) -> Synthesizer:
+    """A synthesizer on the pyttsx3 engine (what ``tts_engine = pyttsx3`` gives)."""
+    cache_dir = options.pop("cache_dir", None)
+    return Synthesizer(Pyttsx3Engine(voice, rate, volume, **options), cache_dir=cache_dir)
+
+
 @pytest.fixture
 def synth():
-    with Synthesizer(timeout_s=10.0) as synthesizer:
+    with espeak(timeout_s=10.0) as synthesizer:
         yield synthesizer
+
+
+def test_the_pyttsx3_setting_chooses_espeak():
+    from assistant.config import Settings
+    from assistant.speech.tts.select import choose, open_engine
+
+    settings = Settings().with_value("tts_engine", "pyttsx3")
+    assert choose(settings).engine == "pyttsx3" and not choose(settings).problem
+    engine = open_engine(settings)
+    assert isinstance(engine, Pyttsx3Engine) and engine.rate == 150
 
 
 def test_real_synthesis_writes_a_16bit_wav(synth):
@@ -31,7 +49,7 @@ def test_real_synthesis_writes_a_16bit_wav(synth):
     assert 0.8 < audio.seconds < 5.0
     assert rms_dbfs(audio.pcm) > -40
     assert not audio.cached
-    assert synth.worker_starts == 1
+    assert synth.engine.worker_starts == 1
 
 
 def test_two_lines_in_a_row_are_two_different_recordings(synth):
@@ -42,26 +60,26 @@ def test_two_lines_in_a_row_are_two_different_recordings(synth):
     assert 0.2 < short.seconds < 1.5
     assert 2.0 < long.seconds < 8.0
     assert long.seconds > 2 * short.seconds
-    assert synth.worker_starts == 1  # one worker serves many requests
+    assert synth.engine.worker_starts == 1  # one worker serves many requests
 
 
 def test_cache_hit_starts_no_worker(synth):
     first = synth.synthesize("A line said twice.")
-    fresh = Synthesizer(timeout_s=10.0)  # a new process's view: only the cache on disk
+    fresh = espeak(timeout_s=10.0)  # a new process's view: only the cache on disk
     started = time.perf_counter()
     again = fresh.synthesize("A line   said twice. ")  # whitespace does not change the line
     elapsed_ms = (time.perf_counter() - started) * 1000
     assert again.cached and again.pcm == first.pcm and again.path == first.path
-    assert fresh.worker_starts == 0
+    assert fresh.engine.worker_starts == 0
     assert elapsed_ms < 30
 
 
 def test_cache_key_includes_voice_rate_and_volume(synth):
     base = synth.cache_path("hello")
-    assert Synthesizer(rate=120).cache_path("hello") != base
-    assert Synthesizer(volume=0.5).cache_path("hello") != base
-    assert Synthesizer(voice="gmw/en-us").cache_path("hello") != base
-    assert Synthesizer().cache_path("hello") == base
+    assert espeak(rate=120).cache_path("hello") != base
+    assert espeak(volume=0.5).cache_path("hello") != base
+    assert espeak(voice="gmw/en-us").cache_path("hello") != base
+    assert espeak().cache_path("hello") == base
 
 
 def test_cache_is_private(synth, assistant_home):
@@ -84,14 +102,14 @@ def test_voices_lists_english(synth):
 
 
 def test_rate_changes_the_audio():
-    with Synthesizer(rate=90) as slow_synth, Synthesizer(rate=300) as fast_synth:
+    with espeak(rate=90) as slow_synth, espeak(rate=300) as fast_synth:
         slow = slow_synth.synthesize("one two three four")
         fast = fast_synth.synthesize("one two three four")
     assert slow.seconds > 1.8 * fast.seconds
 
 
 def test_unknown_voice_is_one_clear_error():
-    with Synthesizer(voice="klingon-opera") as bad, pytest.raises(AssistantError) as info:
+    with espeak(voice="klingon-opera") as bad, pytest.raises(AssistantError) as info:
         bad.synthesize("hello")
     assert info.value.code == "tts_voice_unknown"
     assert "assistant voices" in info.value.line()
@@ -101,7 +119,7 @@ def test_empty_text_is_refused(synth):
     with pytest.raises(AssistantError) as info:
         synth.synthesize("   ")
     assert info.value.code == "tts_empty_text"
-    assert synth.worker_starts == 0
+    assert synth.engine.worker_starts == 0
 
 
 def _hanging_worker(tmp_path: Path, hang_times: int) -> list[str]:
@@ -122,11 +140,11 @@ def _hanging_worker(tmp_path: Path, hang_times: int) -> list[str]:
 
 
 def test_hung_worker_is_killed_and_the_retry_works(tmp_path):
-    with Synthesizer(timeout_s=1.0, worker_command=_hanging_worker(tmp_path, 1)) as synth:
+    with espeak(timeout_s=1.0, worker_command=_hanging_worker(tmp_path, 1)) as synth:
         started = time.monotonic()
         audio = synth.synthesize("after a hang")
         elapsed = time.monotonic() - started
-        hung = synth.worker_starts
+        hung = synth.engine.worker_starts
         assert audio.seconds > 0.3
         assert synth.synthesize("and the next one").seconds > 0.3
     assert hung == 2
@@ -134,10 +152,10 @@ def test_hung_worker_is_killed_and_the_retry_works(tmp_path):
 
 
 def test_worker_that_always_hangs_fails_with_one_line(tmp_path):
-    with Synthesizer(timeout_s=0.5, worker_command=_hanging_worker(tmp_path, 99)) as synth:
+    with espeak(timeout_s=0.5, worker_command=_hanging_worker(tmp_path, 99)) as synth:
         with pytest.raises(AssistantError) as info:
             synth.synthesize("never said")
-        assert synth.worker_starts == 2  # killed, restarted, retried once
+        assert synth.engine.worker_starts == 2  # killed, restarted, retried once
     assert info.value.code == "tts_failed"
     assert "0.5 s" in info.value.line() and "\n" not in info.value.line()
 
@@ -145,10 +163,10 @@ def test_worker_that_always_hangs_fails_with_one_line(tmp_path):
 def test_worker_that_crashes_is_restarted(tmp_path):
     script = tmp_path / "crash.py"
     script.write_text("import sys; sys.exit(3)\n")
-    with Synthesizer(worker_command=[sys.executable, str(script)]) as synth, pytest.raises(AssistantError) as info:
+    with espeak(worker_command=[sys.executable, str(script)]) as synth, pytest.raises(AssistantError) as info:
         synth.synthesize("crash")
     assert info.value.code == "tts_failed"
-    assert synth.worker_starts == 2
+    assert synth.engine.worker_starts == 2
 
 
 # --- the fake and the high-level voice ----------------------------------------------------------------
@@ -229,10 +247,8 @@ def test_strict_voice_raises():
 
 def test_long_first_line_is_written_to_its_own_file(tmp_path):
     """pyttsx3 2.99: a long first utterance queued with property changes used to end runAndWait early."""
-    from assistant.speech.tts.synthesizer import Synthesizer
-
     long_line = " ".join(["Before we start, this assistant supports your practice and is not therapy."] * 3)
-    with Synthesizer(cache_dir=tmp_path / "cache") as synth:
+    with espeak(cache_dir=tmp_path / "cache") as synth:
         first = synth.synthesize(long_line)
         second = synth.synthesize("Short.")
     assert first.seconds > 8 and second.seconds < 2
@@ -241,10 +257,9 @@ def test_long_first_line_is_written_to_its_own_file(tmp_path):
 def test_many_lines_in_a_row_each_get_their_own_audio(tmp_path):
     """The debrief's lines one after another through one worker: none missing, none swapped."""
     from assistant.dialogue.scripts import load_script
-    from assistant.speech.tts.synthesizer import Synthesizer
 
     lines = [s.text for s in load_script("debrief").steps if s.text.strip()]
-    with Synthesizer(cache_dir=tmp_path / "cache") as synth:
+    with espeak(cache_dir=tmp_path / "cache") as synth:
         seconds = [synth.synthesize(line).seconds for line in lines]
     # each clip's length follows its text's length (a swapped or doubled clip breaks this)
     per_char = [s / len(line) for s, line in zip(seconds, lines)]

@@ -12,7 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
 from assistant.audio.formats import TARGET_RATE, AudioChunk, AudioFormat, pcm_to_16k_mono
 from assistant.text import fail
@@ -268,6 +268,10 @@ class Speaker:
         self._pos = 0
         self._done = threading.Event()
         self._done.set()
+        self._feeding = False  # more pieces of the current line are still coming (streamed speech)
+        self._line = 0  # which line is playing; a piece for an older line is dropped
+        self._started_at = 0.0
+        self.feed_error: Exception | None = None  # what stopped the pieces of the last line early
 
     @classmethod
     def from_settings(cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None) -> "Speaker":
@@ -296,34 +300,72 @@ class Speaker:
             raise fail("output_device_busy", name=info.name, reason=exc) from exc
         self.device, self._stream_rate = info, stream_rate
 
-    def play(self, pcm: bytes, rate: int, *, blocking: bool = True) -> float:
-        """Play 16-bit mono ``pcm``; returns its duration in seconds. The gate is closed meanwhile."""
+    def play(self, pcm: bytes, rate: int, *, blocking: bool = True, more: Iterable[bytes] | None = None) -> float:
+        """Play 16-bit mono ``pcm``; returns its duration in seconds. The gate is closed meanwhile.
+
+        ``more``: the rest of the line, still being made (streamed speech). Its pieces are appended as
+        they come; the line, and the closed gate, last until the last piece has played.
+        """
         self.stop()
         self.open(rate)
-        if self._stream_rate != rate:
-            pcm = pcm_to_16k_mono(pcm, AudioFormat(rate, 2, 1), self._stream_rate)
         with self._lock:
-            self._pcm, self._pos = pcm, 0
+            self._line += 1
+            line = self._line
+            self._pcm, self._pos = self._to_stream_rate(pcm, rate), 0
             self.first_audio_at = None
-            self.duration_s = len(pcm) / (2 * self._stream_rate)
+            self.duration_s = len(self._pcm) / (2 * self._stream_rate)
+            self._feeding = more is not None
+            self.feed_error = None
+            self._started_at = time.monotonic()
             self._done.clear()
         if self.gate is not None:
             self.gate.close()
         try:
             self._stream.start()
         except self._sd.PortAudioError as exc:
+            self._feeding = False
             self._finished()
             raise fail("output_device_busy", name=self.device.name if self.device else "?", reason=exc) from exc
+        if more is not None:
+            threading.Thread(target=self._feed, args=(line, more, rate), name="speaker-feed", daemon=True).start()
         if blocking:
             self.wait()
         return self.duration_s
 
+    def _to_stream_rate(self, pcm: bytes, rate: int) -> bytes:
+        return pcm if self._stream_rate == rate else pcm_to_16k_mono(pcm, AudioFormat(rate, 2, 1), self._stream_rate)
+
+    def _feed(self, line: int, more: Iterable[bytes], rate: int) -> None:
+        """Append the pieces of ``line`` as they are made; stops when another line (or stop) replaces it."""
+        pieces = iter(more)
+        try:
+            for pcm in pieces:
+                piece = self._to_stream_rate(pcm, rate)
+                with self._lock:
+                    if self._line != line:
+                        return
+                    self._pcm += piece
+                    self.duration_s = len(self._pcm) / (2 * self._stream_rate)
+        except Exception as exc:  # the rest of the line cannot be made: what was made still plays
+            self.feed_error = exc
+        finally:
+            with self._lock:
+                if self._line == line:
+                    self._feeding = False
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()
+
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the current line has been played out; False on timeout (then it is stopped)."""
-        limit = timeout if timeout is not None else self.duration_s + 3.0 + self._latency()
-        if not self._done.wait(limit):
-            self.stop()
-            return False
+        since = time.monotonic() if timeout is not None else self._started_at
+        while not self._done.wait(0.05):
+            with self._lock:
+                feeding, duration = self._feeding, self.duration_s
+            limit = timeout if timeout is not None else duration + 3.0 + self._latency()
+            if (timeout is not None or not feeding) and time.monotonic() - since > limit:
+                self.stop()
+                return False
         return True
 
     def _latency(self) -> float:
@@ -339,9 +381,11 @@ class Speaker:
             self._pos += len(piece)
             if piece and self.first_audio_at is None:
                 self.first_audio_at = time.monotonic()
+            ended = len(piece) < size and not self._feeding
         outdata[: len(piece)] = piece
         if len(piece) < size:
-            outdata[len(piece) :] = b"\x00" * (size - len(piece))
+            outdata[len(piece) :] = b"\x00" * (size - len(piece))  # a streamed line waits for its next piece
+        if ended:
             raise self._sd.CallbackStop  # PortAudio plays out what is buffered, then calls _finished
 
     def _finished(self) -> None:
@@ -358,7 +402,10 @@ class Speaker:
         return not self._done.is_set()
 
     def stop(self) -> None:
-        """Stop at once (barge-in, Ctrl-C); a no-op when idle."""
+        """Stop at once (barge-in, Ctrl-C); a no-op when idle. Pieces still coming for the line are dropped."""
+        with self._lock:
+            self._line += 1
+            self._feeding = False
         stream = self._stream
         if stream is not None and not stream.stopped:
             try:

@@ -27,7 +27,7 @@ from assistant.breathing.patterns import Cue, Pattern, Timeline, data
 if TYPE_CHECKING:
     import numpy as np
 
-STREAM_RATE = 22050  # espeak-ng's native rate: cue speech needs no resampling
+STREAM_RATE = 22050  # Piper's and espeak-ng's native rate: cue speech needs no resampling
 LEAD_S = 0.5  # the exercise starts this long after the stream opens
 FIT_MARGIN_S = 0.15  # a cue must end this long before the next one starts
 FAST_RATE_FACTOR = 1.45
@@ -318,10 +318,12 @@ class Exercise:
 
     def _run_audio(self) -> None:
         from assistant.audio.devices import StreamPlayer, device_from_settings
-        from assistant.speech.tts.synthesizer import Synthesizer
+        from assistant.config import clamp_rate
 
-        fast = Synthesizer(voice=self.settings.voice, rate=min(400, int(self.settings.rate * FAST_RATE_FACTOR)),
-                           volume=self.settings.volume) if self.words else None
+        # The faster voice for cues too long for their slot: espeak at a higher rate, or Piper with a
+        # shorter length scale (the same loaded voice).
+        fast = self.voice.synthesizer.with_rate(clamp_rate(int(self.settings.rate * FAST_RATE_FACTOR))) \
+            if self.words else None
         sounds = prepare(self.pattern, self.voice.synthesizer if self.words else None, fast, words=self.words,
                          tones=self.tones, counts=self.counts)
         mixer = Mixer(self.timeline, sounds)

@@ -1,7 +1,8 @@
 """Audio commands: ``say``, ``voices``, ``devices``, ``settings show|set``, ``doctor``.
 
-The work lives in ``assistant.speech.tts.synthesizer``, ``assistant.audio.devices`` and ``assistant.config``; this module parses
-options and prints. Heavy imports (sounddevice, numpy, pyttsx3) happen inside the commands.
+The work lives in ``assistant.speech.tts`` (``select`` picks Piper or pyttsx3), ``assistant.audio.devices`` and
+``assistant.config``; this module parses options and prints. Heavy imports (sounddevice, numpy, pyttsx3, piper)
+happen inside the commands.
 """
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ from assistant.text import counted, fail, t
 @click.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--no-audio", is_flag=True, help="Print the caption only; do not synthesize or play.")
+@click.option("--engine", type=click.Choice(["auto", "piper", "pyttsx3"]), default=None,
+              help="Speech engine (default: settings tts_engine, auto = Piper when a Piper voice is installed).")
 @click.option("--voice", default=None, help="Voice id or name (default: settings; see assistant voices).")
 @click.option("--rate", type=int, default=None, help="Words per minute, 60-400 (default: settings).")
 @click.option("--volume", type=float, default=None, help="0.0-1.0 (default: settings).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write a WAV file instead of playing.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write a WAV file (with the active engine) instead of playing.")
 @click.option("--timing", is_flag=True, help="Report synthesis time and time to first audio on stderr.")
-def say(text: tuple[str, ...], no_audio: bool, voice: str | None, rate: int | None, volume: float | None,
-        out: str | None, timing: bool) -> None:
+def say(text: tuple[str, ...], no_audio: bool, engine: str | None, voice: str | None, rate: int | None,
+        volume: float | None, out: str | None, timing: bool) -> None:
     """Say a line aloud (and print it as a caption)."""
     from assistant.config import Settings
     from assistant.speech.tts.voice import Voice
 
     settings = Settings.load()
-    for key, value in (("voice", voice), ("rate", rate), ("volume", volume)):
+    for key, value in (("tts_engine", engine), ("voice", voice), ("rate", rate), ("volume", volume)):
         if value is not None:
             settings = settings.with_value(key, value)  # same range checks as settings set
     line = " ".join(text)
@@ -51,36 +55,53 @@ def say(text: tuple[str, ...], no_audio: bool, voice: str | None, rate: int | No
 
 
 def _say_to_file(settings, line: str, out: str) -> None:
-    from assistant.speech.tts.synthesizer import Synthesizer
+    """The line as a WAV file, made by whichever engine is active (and cached like a spoken line)."""
+    from pathlib import Path
+
+    from assistant.audio.formats import AudioFormat, wav_bytes
+    from assistant.speech.tts.select import open_synthesizer
 
     click.echo(t("tts.caption", text=line))
-    with Synthesizer.from_settings(settings) as synth:
+    with open_synthesizer(settings, echo=click.echo) as synth:
         audio = synth.synthesize(line)
+        info = synth.info
     try:
-        shutil.copyfile(audio.path, out)
+        Path(out).write_bytes(wav_bytes(audio.pcm, AudioFormat(audio.rate, 2, 1)))
     except OSError as exc:
         raise fail("say_out_unwritable", path=out, reason=exc) from exc
-    click.echo(t("tts.saved", path=out, seconds=audio.seconds), err=True)
+    click.echo(t("tts.saved", path=out, seconds=audio.seconds, engine=info.engine,
+                 voice=info.voice or t("tts.default_voice")), err=True)
 
 
 @click.command()
 @click.option("--language", default=None, help="Only voices for this language code, e.g. en.")
 def voices(language: str | None) -> None:
-    """List the voices for speech, marking the configured one."""
+    """List the voices for speech (Piper and espeak-ng), marking the one speaking now."""
     from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Synthesizer
+    from assistant.speech.tts.base import EngineName
+    from assistant.speech.tts.select import all_voices, choose
 
     settings = Settings.load()
-    with Synthesizer.from_settings(settings) as synth:
-        found = synth.voices()
-    wanted = (settings.voice or "").casefold()
+    found = all_voices(settings)
+    choice = choose(settings)
+    if choice.engine == EngineName.PIPER:
+        active_engine, active = EngineName.PIPER.value, choice.piper_voice.name
+    else:
+        active_engine, active = EngineName.PYTTSX3.value, settings.voice or ""
     for voice in found:
-        if language and not any(lang.casefold().split("-")[0] == language.casefold() for lang in voice.languages):
+        if language and not any(_language(lang) == language.casefold() for lang in voice.languages):
             continue
-        configured = bool(wanted) and wanted in (voice.id.casefold(), voice.name.casefold())
-        mark = t("tts.voice_mark_configured") if configured else t("tts.voice_mark_other")
-        click.echo(t("tts.voice_line", mark=mark, id=voice.id, name=voice.name, languages=", ".join(voice.languages)))
-    click.echo(t("tts.voices_footer", voice=settings.voice or t("tts.default_voice")))
+        is_active = voice.engine == active_engine and bool(active) and active.casefold() in (
+            voice.id.casefold(), voice.name.casefold())
+        mark = t("tts.voice_mark_configured") if is_active else t("tts.voice_mark_other")
+        click.echo(t("tts.voice_line", mark=mark, engine=voice.engine, id=voice.id, name=voice.name,
+                     languages=", ".join(voice.languages)))
+    click.echo(t("tts.voices_footer", engine=active_engine, voice=active or t("tts.default_voice")))
+
+
+def _language(code: str) -> str:
+    """"en_US", "en-us", "en" → "en"."""
+    return code.casefold().replace("_", "-").split("-")[0]
 
 
 @click.command()
@@ -112,7 +133,7 @@ def devices() -> None:
 
 @click.group()
 def settings() -> None:
-    """Show or change settings (voice, rate, volume, devices, engine ...)."""
+    """Show or change settings (tts_engine, voice, rate, volume, devices, engine ...)."""
 
 
 @settings.command(name="show")
@@ -156,17 +177,61 @@ def _check_synthesis() -> Check:
     import tempfile
     from pathlib import Path
 
+    from assistant.speech.tts.pyttsx3_engine import Pyttsx3Engine
     from assistant.speech.tts.synthesizer import Synthesizer
 
     name = t("audio.doctor.pyttsx3")
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory() as tmp, Synthesizer(cache_dir=Path(tmp)) as synth:
-            audio = synth.synthesize("hello")
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = Pyttsx3Engine(scratch_dir=Path(tmp))
+            with Synthesizer(engine, cache_dir=Path(tmp)) as synth:
+                audio = synth.synthesize("hello")
     except AssistantError as exc:
         return Check(name, False, exc.message, t("audio.doctor.pyttsx3_hint"))
     ms = (time.monotonic() - started) * 1000
     return Check(name, True, t("audio.doctor.pyttsx3_ok", seconds=audio.seconds, ms=ms))
+
+
+def _check_piper() -> Check:
+    import tempfile
+    from pathlib import Path
+
+    from assistant.config import Settings
+    from assistant.speech.models.piper_voices import find_voice
+    from assistant.speech.tts.piper_engine import PiperEngine
+    from assistant.speech.tts.synthesizer import Synthesizer
+
+    name = t("audio.doctor.piper")
+    settings = Settings.load()
+    files = find_voice(settings.voice or "", settings.language) or find_voice("", "en")
+    if files is None:
+        if settings.tts_engine == "pyttsx3":
+            return Check(name, True, t("audio.doctor.piper_not_used"))
+        return Check(name, False, t("audio.doctor.piper_missing"), t("audio.doctor.piper_hint"))
+    started = time.monotonic()
+    try:
+        engine = PiperEngine(files, settings.rate, settings.volume)
+        engine.wait_loaded()  # the load, timed on its own
+        loaded = time.monotonic()
+        with tempfile.TemporaryDirectory() as tmp:
+            audio = Synthesizer(engine, cache_dir=Path(tmp)).synthesize("hello")
+    except AssistantError as exc:
+        return Check(name, False, exc.message, exc.hint or t("audio.doctor.piper_hint"))
+    ms = (time.monotonic() - loaded) * 1000
+    return Check(name, True, t("audio.doctor.piper_ok", voice=files.name, load_s=loaded - started,
+                               seconds=audio.seconds, ms=ms))
+
+
+def _check_active_engine() -> Check:
+    from assistant.config import Settings
+    from assistant.speech.tts.select import choose
+
+    settings = Settings.load()
+    choice = choose(settings)
+    voice = choice.piper_voice.name if choice.piper_voice is not None else settings.voice or t("tts.default_voice")
+    return Check(t("audio.doctor.active_engine"), True, t("audio.doctor.active_engine_ok", engine=choice.engine,
+                                                          voice=voice))
 
 
 def _device_checks() -> list[Check]:
@@ -228,7 +293,8 @@ def _check_home() -> Check:
 
 
 def _all_checks() -> list[Check]:
-    return [_check_espeak(), _check_synthesis(), *_device_checks(), *_model_checks(), _check_home()]
+    return [_check_espeak(), _check_synthesis(), _check_piper(), _check_active_engine(), *_device_checks(),
+            *_model_checks(), _check_home()]
 
 
 @click.command()

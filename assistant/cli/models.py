@@ -1,4 +1,5 @@
-"""Model commands: ``assistant models list|download|install|path``. The work is in ``assistant.speech.models.catalog``."""
+"""Model commands: ``assistant models list|download|install|path``. The work is in ``assistant.speech.models``
+(``catalog`` and ``download`` for Vosk, ``piper_voices`` and ``piper_download`` for Piper voices)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from assistant.text import lookup, t
 
 @click.group()
 def models() -> None:
-    """List, download and install speech models."""
+    """List, download and install speech models and Piper voices."""
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -36,6 +37,7 @@ def list_models(language: str | None, as_json: bool) -> None:
     installed = registry.installed_models()
     active = registry.active_model(language, settings.engine)
     names = {model.name for model in installed}
+    voices = _piper_voices(settings)
     if as_json:
         click.echo(json.dumps({
             "language": language,
@@ -45,6 +47,9 @@ def list_models(language: str | None, as_json: bool) -> None:
                  "source": m.source, "dynamic_graph": m.dynamic_graph, "active": m == active}
                 for m in installed
             ],
+            "voices": [{"engine": "piper", "name": v.name, "path": str(v.model), "language": v.language,
+                        "quality": v.quality, "source": v.source, "active": speaking}
+                       for v, speaking in voices],
             "available": [
                 {"name": e.name, "engine": e.engine, "language": e.language, "size_mb": e.size_mb, "kind": e.kind,
                  "dynamic_graph": e.dynamic_graph, "url": e.url, "package": e.package, "pip": e.pip,
@@ -63,6 +68,12 @@ def list_models(language: str | None, as_json: bool) -> None:
     if active is None:
         click.echo(t("models.active_none", language=language))
     click.echo()
+    click.echo(t("models.voices_title"))
+    rows = [["*" if speaking else "", v.name, "piper", v.language, v.quality, v.source, str(v.model.parent)]
+            for v, speaking in voices]
+    click.echo("\n".join("  " + line for line in _table(t("models.voices_columns"), rows)) if rows
+               else t("models.voices_none"))
+    click.echo()
     click.echo(t("models.available_title"))
     rows = [
         [t("models.installed_mark") if e.name in names else "", e.name, e.engine, e.language,
@@ -73,12 +84,34 @@ def list_models(language: str | None, as_json: bool) -> None:
     click.echo("\n".join("  " + line for line in _table(lookup("models.available_columns"), rows)))
 
 
+def _piper_voices(settings) -> list:
+    """Installed Piper voices, each with whether it is the one speaking now."""
+    from assistant.speech.models.piper_voices import installed_voices
+    from assistant.speech.tts.select import choose
+
+    choice = choose(settings)
+    speaking = choice.piper_voice.model if choice.piper_voice is not None else None
+    return [(v, v.model == speaking) for v in installed_voices()]
+
+
 @models.command()
 @click.argument("name")
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def download(name: str, no_progress: bool) -> None:
-    """Download a Vosk model by name (see models list) and install it."""
+    """Download a Vosk model or a Piper voice (en_US-lessac-medium) by name and install it."""
     from assistant.speech.models import catalog as registry
+    from assistant.speech.models.piper_voices import installed_voice, is_voice_name
+
+    if is_voice_name(name):  # Piper's naming scheme: <ll_CC>-<speaker>-<quality>
+        existing_voice = installed_voice(name)
+        if existing_voice is not None:
+            click.echo(t("models.already_installed", name=name, path=existing_voice.model.parent))
+            return
+        from assistant.speech.models.piper_download import download_voice
+
+        voice = download_voice(name, progress=not no_progress)
+        click.echo(t("models.installed_voice", name=voice.name, path=voice.model.parent))
+        return
 
     existing = registry.installed_model(name)
     if existing is not None:
@@ -91,11 +124,18 @@ def download(name: str, no_progress: bool) -> None:
 
 
 @models.command()
-@click.argument("source", metavar="ZIP_OR_DIR", type=click.Path())
+@click.argument("source", metavar="ZIP_DIR_OR_ONNX", type=click.Path())
 @click.option("--name", default=None, help="Install under this name (default: the zip's or folder's name).")
 def install(source: str, name: str | None) -> None:
-    """Install a Vosk model from a .zip or a folder copied to this computer."""
+    """Install a Vosk model (.zip or folder) or a Piper voice (VOICE.onnx with VOICE.onnx.json beside it)."""
     from assistant.speech.models import catalog as registry
+
+    if source.endswith(".onnx"):
+        from assistant.speech.models.piper_voices import install_voice
+
+        voice = install_voice(source, name=name)
+        click.echo(t("models.installed_voice", name=voice.name, path=voice.model.parent))
+        return
 
     model = registry.install(source, name=name)
     click.echo(t("models.installed", name=model.name, path=model.path))

@@ -93,6 +93,43 @@ def words(key: str, **values: Any) -> str:
     return template.format(**values) if values else template
 
 
+# Lines of [say] that do not depend on an answer, in the order a session is likely to need them.
+_OPENING_SAY = ("first_run", "started", "resumed")
+_FIXED_SAY = ("take_your_time", "retry_rating", "retry_out_of_range",
+              "retry_yesno", "retry_duration", "retry_date", "retry_text", "retry_emotions", "confirm_again",
+              "ask_again", "skip_offer", "skip_offer_again", "skipped", "help", "went_back",
+              "no_earlier_question", "paused", "still_paused", "resumed_after_pause", "slower", "faster",
+              "breathe", "stopped", "finished")
+
+
+def fixed_lines(script: Script, crisis_resources: str | None = None) -> list[str]:
+    """Every line a session of ``script`` may say that needs no answer filled in: its steps, their help
+    and re-asks, and the session's own lines (what the voice makes ahead while the first lines play).
+
+    Lines with a ``{field}`` of an answer (read-backs, summaries) are left out: they are made when said.
+    """
+    lines: list[str] = []
+
+    def add(text: str) -> None:
+        if text and text.strip():
+            lines.append(text)
+
+    say = data("session.toml")["say"]
+    for key in _OPENING_SAY:
+        add(say[key])
+    for step in script.steps:
+        for text in (step.text, step.help):
+            if text and not placeholders(text):
+                add(text.format())
+        if step.type == "ask" and step.kind == "choice":
+            add(words("retry_choice", choices=", ".join(step.choices)))
+    for key in _FIXED_SAY:
+        if key in say and not placeholders(say[key]):
+            add(say[key])
+    add(words("crisis", resources=crisis_resources if crisis_resources is not None else words("crisis_resources")))
+    return list(dict.fromkeys(lines))
+
+
 class _Fill(dict):
     def __missing__(self, key: str) -> str:
         return data("session.toml")["spoken"]["missing"]

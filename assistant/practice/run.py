@@ -10,7 +10,10 @@ Modes (every script, the same session underneath):
   wait (nobody is there to reflect); when the files run out the session stops and can be resumed.
 
 The speech engine loads in a background thread while the first lines are spoken, so the first words
-come out at once (the warm-cache start → first audio figure in ``scripts/bench``).
+come out at once (the warm-cache start → first audio figure in ``scripts/bench``). The voice does the
+same: a Piper voice loads in the background, and the script's fixed lines (steps, help, re-asks, the
+session's own lines) are made ahead while the first ones play; only lines with answers filled in are
+made when they are said.
 """
 
 from __future__ import annotations
@@ -186,12 +189,13 @@ class Practice:
     def run(self, script_name: str, resume_id: str | None = None, on_event=None, step_id: str | None = None):
         from assistant.dialogue.pipeline import Runner
         from assistant.dialogue.scripts import load_script
-        from assistant.dialogue.session import Session
+        from assistant.dialogue.session import Session, fixed_lines
         from assistant.journal.store import Store
 
         script = load_script(script_name)
         marker = first_run_marker()
         first_run = not marker.exists()
+        self.voice.warm(fixed_lines(script, self.settings.crisis_resources or None))
         with Store.open() as store:
             answers, position, session_id = None, 0, uuid.uuid4().hex
             self._store, self._script = store, script_name

@@ -61,7 +61,8 @@ class Worker:
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         if request.get("cmd") == "voices":
-            found = [{"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])]} for v in self.voices()]
+            found = [{"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])]}
+                     for v in self.voices()]
             return {"ok": True, "voices": found}
         if request.get("cmd") == "ping":
             return {"ok": True}
@@ -96,7 +97,8 @@ def main() -> int:
     try:
         worker = Worker()
     except Exception as exc:  # pyttsx3/espeak missing or broken: say so once, then exit
-        answers.write(json.dumps({"ok": False, "code": "engine_failed", "error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        reply = {"ok": False, "code": "engine_failed", "error": f"{type(exc).__name__}: {exc}"}
+        answers.write(json.dumps(reply) + "\n")
         return 1
     for line in sys.stdin:
         if not line.strip():
