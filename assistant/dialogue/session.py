@@ -99,7 +99,9 @@ _FIXED_SAY = ("take_your_time", "retry_rating", "retry_out_of_range",
               "retry_yesno", "retry_duration", "retry_date", "retry_text", "retry_emotions", "confirm_again",
               "ask_again", "skip_offer", "skip_offer_again", "skipped", "help", "went_back",
               "no_earlier_question", "paused", "still_paused", "resumed_after_pause", "slower", "faster",
-              "breathe", "stopped", "finished")
+              "breathe", "stopped", "finished", "retry_negative_rating", "retry_negative_duration",
+              "retry_invalid_date", "retry_past_date", "leave_it", "summary_check", "summary_what", "summary_again",
+              "reflect_skipped")
 
 
 def fixed_lines(script: Script, crisis_resources: str | None = None) -> list[str]:
