@@ -24,7 +24,6 @@ import sqlite3
 import threading
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -34,16 +33,11 @@ from assistant.events import EVENT_TYPES, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
 from assistant.text import fail
+from assistant.times import day_bounds, utc_iso
 
 BUSY_TIMEOUT_MS = 5000
 OPEN_RETRIES = 8
 ENDING = {"finished": "finished", "stopped": "stopped"}
-
-
-def utc_iso(unix: float | None = None) -> str:
-    """UTC ISO 8601 with milliseconds; one fixed format so text comparison orders correctly."""
-    moment = datetime.fromtimestamp(unix, timezone.utc) if unix else datetime.now(timezone.utc)
-    return moment.isoformat(timespec="milliseconds")
 
 
 def _dumps(value: object) -> str:
@@ -54,7 +48,7 @@ def _loads(text: str | None) -> object:
     return None if text is None else json.loads(text)
 
 
-__all__ = ["AnswerRow", "Entry", "SearchHit", "SessionRow", "Store", "fts_query", "utc_iso"]
+__all__ = ["AnswerRow", "Entry", "SearchHit", "SessionRow", "Store", "fts_query"]
 
 
 # --- FTS query quoting -----------------------------------------------------------------------------
@@ -294,7 +288,7 @@ class Store:
 
     def list_sessions(self, since=None, until=None, script: str | None = None,
                       limit: int | None = None) -> list[SessionRow]:
-        """Sessions newest first. ``since``/``until``: dates or words accepted by ``export.parse_day``."""
+        """Sessions newest first. ``since``/``until``: dates or words accepted by ``times.parse_day``."""
         where, args = self._range(since, until, script)
         sql = where + " ORDER BY s.started_at DESC, s.rowid DESC"
         if limit is not None:
@@ -372,8 +366,6 @@ class Store:
     # --- Helpers ---------------------------------------------------------------------------------
 
     def _range(self, since, until, script) -> tuple[str, list]:
-        from assistant.journal.export import day_bounds
-
         clauses, args = [], []
         if since is not None:
             clauses.append("s.started_at >= ?")
