@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from assistant.journal.ratings import STAGES, merge_rating
 from assistant.journal.rows import AnswerRow, Entry
 from assistant.text import fail, t
 from assistant.times import local_now, local_time
@@ -24,8 +25,6 @@ from assistant.times import local_now, local_time
 FORMATS = ("md", "csv", "json")
 CSV_COLUMNS = ("session_id", "started_at", "script", "field", "kind", "value", "text", "round")
 STRING_KINDS = ("text", "choice", "date", "command")  # kinds whose value is a plain string
-# Rating fields named <measure>_<stage>, e.g. anxiety_before / anxiety_peak / anxiety_after.
-STAGES = ("before", "peak", "during", "after")
 
 
 # --- Values for reading ----------------------------------------------------------------------------
@@ -58,21 +57,15 @@ def show_value(answer: AnswerRow) -> str:
 def rating_summary(answers: tuple[AnswerRow, ...], short: bool = False) -> str:
     """E.g. "anxiety: 7/10 before → 9/10 at the peak → 3/10 after" (short: "anxiety 7→9→3"); "" if none.
 
-    Over repeated rounds: the first "before", the highest "peak"/"during", the last "after".
+    Over repeated rounds the stages fold as ``ratings.merge_rating`` says.
     """
-    measures: dict[str, dict[str, object]] = {}
+    measures: dict[str, dict[str, int | float]] = {}
     for answer in answers:
         stem, _, stage = answer.field.rpartition("_")
         value = answer.value
         if answer.kind != "rating" or not stem or stage not in STAGES or not isinstance(value, (int, float)):
             continue
-        stages = measures.setdefault(stem, {})
-        if stage == "before":
-            stages.setdefault(stage, value)
-        elif stage == "after":
-            stages[stage] = value
-        else:
-            stages[stage] = max(value, stages.get(stage, value))
+        merge_rating(measures.setdefault(stem, {}), stage, value)
     parts = []
     for stem, stages in measures.items():
         ordered = [(s, stages[s]) for s in STAGES if s in stages]

@@ -23,14 +23,17 @@ import re
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Iterator
 
 from sqlite_utils import Database
 
 from assistant.errors import AssistantError
 from assistant.events import EVENT_TYPES, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
+from assistant.journal.plans import PlanTables
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
 from assistant.text import fail
 from assistant.times import day_bounds, utc_iso
@@ -71,7 +74,10 @@ def fts_query(text: str) -> str:
 # --- The store -----------------------------------------------------------------------------------
 
 
-class Store:
+class Store(PlanTables):
+    """The open journal: sessions, answers and events (this module) and the growth plan's tables
+    (``plans.PlanTables``), asked only through named methods."""
+
     def __init__(self, db: Database, path: Path | None = None) -> None:
         self.db = db
         self.path = path
@@ -144,6 +150,12 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator["Store"]:
+        """One transaction around several writes, holding the write lock from its start (nested: a savepoint)."""
+        with self._lock, self.db.atomic():
+            yield self
 
     # --- Writing ---------------------------------------------------------------------------------
 

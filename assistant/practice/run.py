@@ -202,7 +202,7 @@ class Practice:
         from assistant.events import Listen
         from assistant.growth import ladder
 
-        steps = ladder.steps(store.db)
+        steps = ladder.steps(store)
         if not steps:
             return None
         shown = steps[:6]  # a spoken list longer than this is hard to follow
