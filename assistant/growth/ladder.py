@@ -121,7 +121,7 @@ def move_step(store: Store, step_id: int | str, before: int | str | None = None,
     if (before is None) == (after is None):
         raise fail("ladder_move_needs_one")
     step = get_step(store, step_id)
-    other = get_step(store, before if before is not None else after)
+    other = get_step(store, before if before is not None else str(after))
     if step.archived or other.archived:
         raise fail("ladder_step_archived", id=other.id if other.archived else step.id)
     if other.goal_id != step.goal_id:

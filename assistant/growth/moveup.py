@@ -104,7 +104,9 @@ def attempts(store: Store, fields: Fields | None = None, rule: Rules | None = No
 def is_calm(peak: int, first_peak: int | None, rule: Rules) -> bool:
     if peak <= rule.calm_peak:
         return True
-    return bool(first_peak) and peak <= first_peak * (1 - rule.drop_fraction)
+    if not first_peak:
+        return False
+    return peak <= first_peak * (1 - rule.drop_fraction)
 
 
 def verdict(tries: Sequence[Attempt], rule: Rules | None = None) -> Verdict:

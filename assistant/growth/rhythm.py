@@ -288,7 +288,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for char in line:
         limit = 75 if not out else 74
         if len((current + char).encode("utf-8")) > limit:
@@ -328,15 +329,15 @@ def _vtimezone(name: str, zone: tzinfo, first_year: int, last_year: int) -> list
         moment = later
     if not changes:
         at = datetime(first_year, 1, 1, tzinfo=timezone.utc).astimezone(zone)
-        changes_lines = [("STANDARD", "19700101T000000", at.utcoffset(), at.utcoffset(), at.tzname())]
+        changes_lines = [("STANDARD", "19700101T000000", _utcoffset(at), _utcoffset(at), at.tzname())]
     else:
         changes_lines = []
         for change in changes:
             before = (change - timedelta(seconds=1)).astimezone(zone)
             after = change.astimezone(zone)
             kind = "DAYLIGHT" if after.dst() else "STANDARD"
-            local_start = (change + before.utcoffset()).strftime("%Y%m%dT%H%M%S")
-            changes_lines.append((kind, local_start, before.utcoffset(), after.utcoffset(), after.tzname()))
+            local_start = (change + _utcoffset(before)).strftime("%Y%m%dT%H%M%S")
+            changes_lines.append((kind, local_start, _utcoffset(before), _utcoffset(after), after.tzname()))
     for kind, start, offset_from, offset_to, tzname in changes_lines:
         lines += [f"BEGIN:{kind}", f"DTSTART:{start}", f"TZOFFSETFROM:{_offset(offset_from)}",
                   f"TZOFFSETTO:{_offset(offset_to)}"]
@@ -344,6 +345,10 @@ def _vtimezone(name: str, zone: tzinfo, first_year: int, last_year: int) -> list
             lines.append(f"TZNAME:{_escape(tzname)}")
         lines.append(f"END:{kind}")
     return lines + ["END:VTIMEZONE"]
+
+
+def _utcoffset(moment: datetime) -> timedelta:
+    return moment.utcoffset() or timedelta(0)  # always set: every moment here is aware
 
 
 def _utc_stamp(moment: datetime) -> str:

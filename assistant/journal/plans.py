@@ -12,6 +12,7 @@ Each write method is one transaction; several writes that must happen together g
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -117,8 +118,11 @@ def _step(row: Sequence) -> Step:
     return Step(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] is not None)
 
 
-def _whole_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _inserted(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("the INSERT made no row")
+    return cursor.lastrowid
 
 
 class PlanTables:
@@ -143,7 +147,7 @@ class PlanTables:
     def add_goal(self, name: str) -> int:
         with self.atomic():
             cursor = self.db.execute("INSERT INTO goals (name, created_at) VALUES (?, ?)", [name, utc_iso()])
-        return cursor.lastrowid
+        return _inserted(cursor)
 
     def current_goal_id(self) -> int | None:
         """The goal of the latest linked session, else of the step added or changed last (active steps only)."""
@@ -180,7 +184,7 @@ class PlanTables:
             cursor = self.db.execute(
                 "INSERT INTO ladder_steps (goal_id, text, fear, position, planned_on, created_at, updated_at)"
                 " VALUES (?, ?, ?, 0, ?, ?, ?)", [goal_id, text, fear, planned_on, now, now])
-        return cursor.lastrowid
+        return _inserted(cursor)
 
     def update_step(self, step_id: int, **changes: object) -> None:
         """Change a step's ``text``, ``fear`` and/or ``planned_on``; it is marked changed either way."""
@@ -248,14 +252,14 @@ class PlanTables:
             f" {_INTERRUPTED} FROM sessions s LEFT JOIN ladder_steps l ON CAST(s.ladder_step_id AS INTEGER) = l.id"
             f"{where} ORDER BY s.started_at, s.rowid", args).fetchall()
         stages = {before: "before", peak: "peak", after: "after"}
-        ratings: dict[str, dict[str, int | float]] = {}
+        ratings: dict[str, dict[str, int]] = {}
         cursor = self.db.execute(
-            f"SELECT a.session_id, a.field, a.value_json FROM answers a WHERE a.field IN ({_marks(stages)})"
+            f"SELECT a.session_id, a.field, a.value_json FROM answers a WHERE a.field IN ({_marks(list(stages))})"
             f" AND a.session_id IN (SELECT s.id FROM sessions s{where}) ORDER BY a.round, a.id",
             [*stages, *args])
         for session_id, name, raw in cursor.fetchall():
             value = _loads(raw)
-            if _whole_number(value):
+            if isinstance(value, int) and not isinstance(value, bool):  # a rating is a whole number
                 merge_rating(ratings.setdefault(session_id, {}), stages[name], value)
         found = []
         for session_id, script, started, updated, status, step, step_text, interrupted in rows:
@@ -331,7 +335,7 @@ class PlanTables:
                 "INSERT INTO rhythms (uid, title, byday, at_time, interval, start_date, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [str(uuid.uuid4()), title, ",".join(days), at_time, interval, start_date.isoformat(), utc_iso()])
-        return self._rhythms("WHERE id = ?", [cursor.lastrowid])[0]
+        return self._rhythms("WHERE id = ?", [_inserted(cursor)])[0]
 
     def rhythms(self) -> list[RhythmRow]:
         return self._rhythms("ORDER BY id", [])

@@ -8,10 +8,14 @@ last "after". The journal's exports, the ladder's attempts and the progress repo
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 STAGES = ("before", "peak", "during", "after")
 
+Rating = TypeVar("Rating", int, float)
 
-def merge_rating(got: dict[str, int | float], stage: str, value: int | float) -> None:
+
+def merge_rating(got: dict[str, Rating], stage: str, value: Rating) -> None:
     """Fold one rating (answers in the order given) into ``got``, stage → value."""
     if stage == "before":
         got.setdefault(stage, value)

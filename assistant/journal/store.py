@@ -228,7 +228,8 @@ class Store(PlanTables):
         )
 
     def _update_session(self, event: SessionEvent, at: str, detail: dict) -> None:
-        sets, args = ["updated_at = ?"], [at]
+        sets: list[str] = ["updated_at = ?"]
+        args: list[object] = [at]
         if isinstance(detail.get("position"), int):
             sets.append("position = ?")
             args.append(detail["position"])
