@@ -10,8 +10,8 @@ Tables (all timestamps are UTC ISO 8601 text, e.g. ``2026-11-21T13:02:07.123+00:
 ``sessions``  one row per guided session.
     id (uuid text, pk), script (script id), title (script title, for exports), started_at,
     ended_at, updated_at, status (in_progress | finished | stopped | flagged), position (index of
-    the next step, for resume), engine, model, flagged_reason, ladder_step_id (nullable; a later
-    issue links sessions to exposure-ladder steps).
+    the next step, for resume), engine, model, flagged_reason, ladder_step_id (nullable; str(ladder_steps.id)
+    of the exposure-ladder step a debrief was an attempt at).
 
 ``answers``  the current answer to each question of a session: one row per
     (session_id, field, round); ``round`` > 1 when a script repeats steps. "Go back" replaces the
@@ -120,7 +120,7 @@ def migrate(db: Database) -> None:
     migrations.apply(db)
 
 
-# --- Growth plan (issue 5): exposure ladders, weekly targets, rhythm ---------------------------------
+# --- Growth plan: exposure ladders, weekly targets, rhythm -----------------------------------------
 #
 # ``goals``         id (int pk), name, created_at, archived_at. Names are matched case-blind in code.
 # ``ladder_steps``  id (int pk, the number people type), goal_id → goals.id, text, fear (predicted 0–10),
