@@ -104,7 +104,7 @@ class Store(PlanTables):
             try:
                 db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
-                raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
+                raise fail("journal_unreadable", path=db_path, reason=exc) from exc
         conn = None
         try:
             if not db_path.exists():
@@ -136,7 +136,7 @@ class Store(PlanTables):
                     raise fail("journal_damaged", path=db_path, reason=exc) from exc
                 raise fail("journal_unreadable", path=db_path, reason=exc) from exc
             if isinstance(exc, OSError):
-                raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
+                raise fail("journal_unreadable", path=db_path, reason=exc) from exc
             raise
         tighten_sidecars(db_path)
         store = cls(db, db_path)
