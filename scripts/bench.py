@@ -351,41 +351,10 @@ def bench_breathing(ctx) -> dict:
 
 @section
 def bench_store(ctx) -> dict:
-    """100k answers: insert rate, FTS search p50/p95, JSON export."""
-    import random
+    """100k answers: insert rate; search and JSON export ÷ bare sqlite3 on the same file (bench_store.py)."""
+    from bench_store import bench_store as run
 
-    from assistant.events import SessionEvent
-    from assistant.journal.store import Store
-
-    n = int(os.environ.get("BENCH_STORE_ENTRIES", "100000"))
-    vocab = ("friend sister brother coffee call walk nervous relieved tight chest hands cold learned kind "
-             "questions invite next week talk listen proud scared lonely dinner message work").split()
-    rng = random.Random(7)
-    per_session = 10
-    with Store.open() as store:
-        started = time.perf_counter()
-        for s in range(n // per_session):
-            sid = f"bench-{s:06d}"
-            store.record(SessionEvent("started", sid, "debrief", at=1.7e9 + s * 3600))
-            for q in range(per_session):
-                text = " ".join(rng.choice(vocab) for _ in range(12))
-                store.record(SessionEvent("answer", sid, "debrief", step_id=f"q{q}", field=f"f{q}", kind="text",
-                                          value=text, text=text, at=1.7e9 + s * 3600 + q))
-            store.record(SessionEvent("finished", sid, "debrief", at=1.7e9 + s * 3600 + 60))
-        insert_s = time.perf_counter() - started
-        searches = []
-        for _ in range(100):
-            query = " ".join(rng.sample(vocab, 2))
-            t0 = time.perf_counter()
-            store.search(query)
-            searches.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        exported = store.export("json")
-        export_s = time.perf_counter() - t0
-    return {"store_entries": n, "store_insert_per_s": round(n / insert_s, 1),
-            "fts_search_ms_p50": round(percentile(searches, 50), 2),
-            "fts_search_ms_p95": round(percentile(searches, 95), 2),
-            "export_json_s": round(export_s, 3), "export_json_mb": round(len(exported) / 1e6, 1)}
+    return run(ctx)
 
 
 def _voice_session_rss(engine: str, model: str | None, language: str) -> float:

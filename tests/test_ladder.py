@@ -222,7 +222,7 @@ def test_linking_to_an_archived_step_is_refused(store):
     sid = str(uuid.uuid4())
     store.record(SessionEvent("started", sid, "debrief", at=T0.timestamp()))
     with pytest.raises(AssistantError) as info:
-        ladder.link_session(store.db, sid, step.id)  # a bare Database works too
+        ladder.link_session(store, sid, step.id)
     assert info.value.code == "ladder_step_archived"
 
 

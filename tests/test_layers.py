@@ -8,6 +8,7 @@ a lazy import is still a dependency).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,42 @@ def test_the_import_reader_sees_imports_inside_functions(tmp_path):
     source.write_text("def f():\n    from assistant.journal import store\n    import assistant.errors\n")
     assert imports_of(source, {"assistant.journal", "assistant.journal.store", "assistant.errors"}) == {
         "assistant.journal.store", "assistant.errors"}
+
+
+# --- The journal owns its tables: no SQL anywhere else ---------------------------------------------
+
+SQL_WORDS = re.compile(r"SELECT|INSERT|UPDATE|DELETE")  # what `grep -rE "SELECT|INSERT|UPDATE|DELETE"` finds
+
+
+def sql_outside_journal(root: Path) -> list[str]:
+    """``file:line`` of every upper-case SQL keyword in the package's text files outside ``journal/``."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        inside = path.relative_to(root).parts
+        if inside[0] == "journal":
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # not source
+        for number, line in enumerate(text.splitlines(), start=1):
+            if SQL_WORDS.search(line):
+                found.append(f"{path.relative_to(root.parent)}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_sql_outside_the_journal():
+    assert sql_outside_journal(PACKAGE) == []
+    assert any(SQL_WORDS.search(p.read_text()) for p in (PACKAGE / "journal").glob("*.py"))  # the scan reads
+
+
+def test_the_sql_check_finds_sql_anywhere_else(tmp_path):
+    root = tmp_path / "assistant"
+    (root / "journal").mkdir(parents=True)
+    (root / "growth").mkdir()
+    (root / "journal" / "store.py").write_text('SQL = "SELECT id FROM sessions"\n')
+    (root / "growth" / "plan.py").write_text('def f(db):\n    return db.execute("DELETE FROM rhythms")\n')
+    (root / "times.py").write_text("# select, update and delete in lower case are words, not SQL\n")
+    assert sql_outside_journal(root) == ['assistant/growth/plan.py:2: return db.execute("DELETE FROM rhythms")']

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from assistant.dialogue import parse
 from assistant.dialogue.scripts import Condition, ExpressionError, load_file
 from assistant.errors import AssistantError
-from assistant.journal.export import parse_day
+from assistant.times import parse_day
 
 NUMBER_WORDS = ["zero", "one", "two", "three", "six", "seven", "ten", "eleven", "twenty", "fifty", "hundred",
                 "half", "and", "a", "out", "of", "to", "or", "minutes", "hours", "hour", "an", "about",

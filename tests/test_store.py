@@ -16,9 +16,10 @@ import pytest
 
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent, Transcript, Word
-from assistant.journal.export import day_bounds, parse_csv_value, parse_day, write_private
+from assistant.journal.export import parse_csv_value, write_private
 from assistant.journal.rows import Entry
-from assistant.journal.store import Store, fts_query, utc_iso
+from assistant.journal.store import Store, fts_query
+from assistant.times import day_bounds, parse_day, utc_iso
 
 SID = "5e55a0b1-7c1d-4f0e-9a2b-3c4d5e6f7a8b"
 SCRIPT = "ask-directions"

@@ -42,7 +42,8 @@ def entries() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_entries(since: str | None, until: str | None, script: str | None, as_json: bool) -> None:
     """List journal entries, newest first."""
-    from assistant.journal.export import local_time, rating_summary
+    from assistant.journal.export import rating_summary
+    from assistant.times import local_time
 
     with _open() as store:
         rows = store.list_sessions(since=since, until=until, script=script)
@@ -72,7 +73,8 @@ def list_entries(since: str | None, until: str | None, script: str | None, as_js
 def show_entry(entry_id: str, as_json: bool) -> None:
     """Show one entry with all its answers (ID may be a unique prefix)."""
     from assistant.dialogue.scripts import script_words
-    from assistant.journal.export import label_for, local_time, rating_summary, show_value
+    from assistant.journal.export import label_for, rating_summary, show_value
+    from assistant.times import local_time
 
     with _open() as store:
         entry = store.get_entry(entry_id)
@@ -110,7 +112,8 @@ def show_entry(entry_id: str, as_json: bool) -> None:
 def search_entries(query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Search the words of all answers (any text is safe to type)."""
     from assistant.dialogue.scripts import script_words
-    from assistant.journal.export import label_for, local_time
+    from assistant.journal.export import label_for
+    from assistant.times import local_time
 
     text = " ".join(query)
     with _open() as store:
@@ -136,8 +139,9 @@ def search_entries(query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (private, 0600).")
 def export_entries(fmt: str, since: str | None, until: str | None, output: str | None) -> None:
     """Export entries as Markdown, CSV or JSON (to stdout unless -o FILE)."""
-    from assistant.journal.export import FORMATS, day_bounds, write_private
+    from assistant.journal.export import FORMATS, write_private
     from assistant.text import fail
+    from assistant.times import day_bounds
 
     if fmt not in FORMATS:  # checked before touching the journal, as one line
         raise fail("export_bad_format", format=fmt, formats=", ".join(FORMATS))
@@ -161,8 +165,8 @@ def export_entries(fmt: str, since: str | None, until: str | None, output: str |
 @click.option("--yes", is_flag=True, help="Delete without asking.")
 def delete_entry(entry_id: str, yes: bool) -> None:
     """Delete one entry: the session, its answers and its log, for good."""
-    from assistant.journal.export import local_time
     from assistant.text import fail
+    from assistant.times import local_time
 
     with _open() as store:
         entry = store.get_entry(entry_id)

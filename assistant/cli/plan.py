@@ -142,7 +142,7 @@ def ladder_show(step_id: str, as_json: bool) -> None:
 
     from assistant.growth import ladder as lad
     from assistant.growth import moveup
-    from assistant.journal.export import local_time
+    from assistant.times import local_time
 
     with _open() as store:
         step = lad.get_step(store, step_id)
@@ -387,7 +387,8 @@ def progress(as_json: bool) -> None:
 def report(output: str, since: str | None) -> None:
     """Write a one-file HTML progress report (charts with text alternatives; printable)."""
     from assistant.growth.report import render_html
-    from assistant.journal.export import parse_day, write_private
+    from assistant.journal.export import write_private
+    from assistant.times import parse_day
 
     start = parse_day(since) if since else None
     with _open() as store:

@@ -109,9 +109,9 @@ def practice(name, text, no_audio, audio_in, confirm, engine, model, language, f
 @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
 def resume(script_name, text, no_audio, audio_in, confirm, engine, model, language, files):
     """Continue the last unfinished session where it stopped."""
-    from assistant.journal.export import local_time
     from assistant.journal.store import Store
     from assistant.text import fail
+    from assistant.times import local_time
 
     with Store.open() as store:
         row = store.unfinished(script_name)

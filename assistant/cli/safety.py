@@ -94,28 +94,7 @@ def _convert(encrypt: bool) -> Path:
             raise fail("journal_already_encrypted" if encrypt else "journal_not_encrypted")
         old_key = encryption.passphrase(path) if store.encrypted else None
         new_key = _new_passphrase() if encrypt else None
-        # Out of WAL mode first: then no -wal file belongs to the old file, and closing this connection
-        # after the swap touches nothing by name. Fails as "busy" while another process has it open.
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.db.execute("PRAGMA journal_mode = DELETE")
-        part = path.with_name(f".{path.name}.{os.getpid()}.part")
-        part.unlink(missing_ok=True)
-        store.db.conn.execute("BEGIN IMMEDIATE")  # no other process writes to the file being replaced
-        try:
-            try:
-                encryption.convert(path, part, old_key, new_key)
-            except Exception as exc:
-                part.unlink(missing_ok=True)
-                if encryption.is_db_error(exc) or isinstance(exc, OSError):
-                    raise fail("journal_convert_failed", path=path, reason=exc) from exc
-                raise
-            if encrypt:
-                encryption.write_marker(path)
-            os.replace(part, path)
-            if not encrypt:
-                encryption.remove_marker(path)
-        finally:
-            store.db.conn.execute("ROLLBACK")
+        journal_file.change_encryption(store, old_key, new_key)
     return path
 
 
@@ -152,7 +131,8 @@ def journal_status() -> None:
 
 
 @click.command()
-@click.option("--all", "everything", is_flag=True, help="Delete the journal, settings, scripts, cache, audio and backups.")
+@click.option("--all", "everything", is_flag=True,
+              help="Delete the journal, settings, scripts, cache, audio and backups.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget(everything: bool, yes: bool) -> None:
     """Delete every trace of you the assistant keeps (installed speech models stay)."""

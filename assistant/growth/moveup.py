@@ -2,10 +2,10 @@
 
 An *attempt* is a debrief session linked to a ladder step (``ladder.link_session``). It carries the
 debrief's anxiety answers: the first "before", the highest "peak" and the last "after" when a script
-repeats rounds. An attempt is *abandoned* when its session was flagged, or stopped or interrupted
-(unfinished for longer than ``stale_hours``) before the peak was rated; an unfinished session younger
-than that is *ongoing* and not judged yet. A session stopped *after* the peak was rated counts as an
-ordinary attempt.
+repeats rounds (``journal.ratings.merge_rating``). An attempt is *abandoned* when its session was flagged,
+or stopped or interrupted (unfinished for longer than ``stale_hours``) before the peak was rated; an
+unfinished session younger than that is *ongoing* and not judged yet. A session stopped *after* the peak
+was rated counts as an ordinary attempt.
 
 The move-up rule (numbers in ``[rules]`` of ``prompts/plan.toml``), judged on the step attempted last:
 
@@ -19,18 +19,17 @@ The move-up rule (numbers in ``[rules]`` of ``prompts/plan.toml``), judged on th
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from assistant.growth.config import Fields, Rules, answer_fields, w
 from assistant.growth.config import rules as load_rules
-from assistant.growth.ladder import Step, current_goal, goal_id, steps
+from assistant.growth.ladder import Step, goal_id, steps
+from assistant.times import utc_iso
 
-
-def _db(store_or_db: Any) -> Any:
-    return getattr(store_or_db, "db", store_or_db)
+if TYPE_CHECKING:
+    from assistant.journal.store import Store
 
 
 @dataclass(frozen=True)
@@ -80,59 +79,34 @@ class Suggestion:
 # --- Attempts and the move-up rule -----------------------------------------------------------------
 
 
-def attempts(db: Any, fields: Fields | None = None, rule: Rules | None = None,
+def attempts(store: Store, fields: Fields | None = None, rule: Rules | None = None,
              now: datetime | None = None) -> dict[int, list[Attempt]]:
     """Every linked session as an attempt, per step id, oldest first."""
-    db, fields, rule = _db(db), fields or answer_fields(), rule or load_rules()
-    now = now or datetime.now(timezone.utc)
-    stale = (now - timedelta(hours=rule.stale_hours)).astimezone(timezone.utc).isoformat(timespec="milliseconds")
-    names = {fields.before: "before", fields.peak: "peak", fields.after: "after"}
-    ratings: dict[str, dict[str, int]] = {}
-    cursor = db.execute(
-        "SELECT a.session_id, a.field, a.value_json FROM answers a JOIN sessions s ON s.id = a.session_id"
-        f" WHERE s.ladder_step_id IS NOT NULL AND a.field IN ({', '.join('?' * len(names))})"
-        " ORDER BY a.round, a.id", list(names))
-    for session_id, name, raw in cursor.fetchall():
-        value = json.loads(raw) if raw else None
-        if not isinstance(value, int) or isinstance(value, bool):
-            continue
-        merge_rating(ratings.setdefault(session_id, {}), names[name], value)
-    interrupted = {r[0] for r in db.execute(
-        "SELECT e.session_id FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.ladder_step_id IS NOT"
-        " NULL AND e.type = 'stopped' AND e.detail_json LIKE '%\"interrupted\"%'").fetchall()}
+    fields, rule = fields or answer_fields(), rule or load_rules()
+    stale = utc_iso((now or datetime.now(timezone.utc)) - timedelta(hours=rule.stale_hours))
     found: dict[int, list[Attempt]] = {}
-    rows = db.execute("SELECT id, ladder_step_id, started_at, updated_at, status FROM sessions"
-                      " WHERE ladder_step_id IS NOT NULL ORDER BY started_at, rowid").fetchall()
-    for session_id, step_text, started, updated, status in rows:
-        if not str(step_text).isdigit():
+    for s in store.rated_sessions(fields.before, fields.peak, fields.after, linked=True):
+        if not str(s.ladder_step_id).isdigit():
             continue
-        got = ratings.get(session_id, {})
-        ongoing = status == "in_progress" and (updated or started) >= stale
+        ongoing = s.status == "in_progress" and (s.updated_at or s.started_at) >= stale
         reason = ""
-        if status == "flagged":
+        if s.status == "flagged":
             reason = "flagged"
-        elif status in ("stopped", "in_progress") and not ongoing and "peak" not in got:
-            reason = "interrupted" if status == "in_progress" or session_id in interrupted else "stopped"
-        found.setdefault(int(step_text), []).append(Attempt(
-            session_id, int(step_text), started, status, got.get("before"), got.get("peak"), got.get("after"),
+        elif s.status in ("stopped", "in_progress") and not ongoing and s.peak is None:
+            reason = "interrupted" if s.status == "in_progress" or s.interrupted else "stopped"
+        step = int(str(s.ladder_step_id))
+        found.setdefault(step, []).append(Attempt(
+            s.session_id, step, s.started_at, s.status, s.before, s.peak, s.after,
             abandoned=bool(reason), reason=reason, ongoing=ongoing))
     return found
-
-
-def merge_rating(got: dict, stage: str, value: int) -> None:
-    """Fold one anxiety answer into an attempt: the first "before", the highest "peak", the last "after"."""
-    if stage == "before":
-        got.setdefault(stage, value)
-    elif stage == "peak":
-        got[stage] = max(value, got.get(stage, value))
-    else:
-        got[stage] = value
 
 
 def is_calm(peak: int, first_peak: int | None, rule: Rules) -> bool:
     if peak <= rule.calm_peak:
         return True
-    return bool(first_peak) and peak <= first_peak * (1 - rule.drop_fraction)
+    if not first_peak:
+        return False
+    return peak <= first_peak * (1 - rule.drop_fraction)
 
 
 def verdict(tries: Sequence[Attempt], rule: Rules | None = None) -> Verdict:
@@ -176,15 +150,16 @@ def explain(v: Verdict, focus: Step, rule: Rules | None = None) -> str:
              peak=v.peaks[0] if v.peaks else "", high=rule.too_high_peak, goal=focus.goal)
 
 
-def suggest(db: Any, goal: str | None = None, rule: Rules | None = None, now: datetime | None = None) -> Suggestion:
+def suggest(store: Store, goal: str | None = None, rule: Rules | None = None,
+            now: datetime | None = None) -> Suggestion:
     """What to try next on a ladder (the goal in use unless ``goal``), and why."""
-    db, rule = _db(db), rule or load_rules()
-    gid = goal_id(db, goal) if goal is not None else current_goal(db)
-    ladder = [s for s in steps(db) if s.goal_id == gid] if gid is not None else []
+    rule = rule or load_rules()
+    gid = goal_id(store, goal) if goal is not None else store.current_goal_id()
+    ladder = [s for s in steps(store) if s.goal_id == gid] if gid is not None else []
     name = ladder[0].goal if ladder else (goal or w("ladder.default_goal"))
     if not ladder:
         return Suggestion("empty", "empty", name, w("next.text.empty"), w("next.why.empty"), w("next.hint.add"))
-    tries = attempts(db, rule=rule, now=now)
+    tries = attempts(store, rule=rule, now=now)
     judged = {s.id: verdict(tries.get(s.id, []), rule) for s in ladder}
     tried = [s for s in ladder if tries.get(s.id)]
     total = len(ladder)
@@ -233,13 +208,13 @@ class Position:
     passed: int  # steps whose latest attempts met the move-up rule
 
 
-def position(db: Any, goal: str | None = None, rule: Rules | None = None,
+def position(store: Store, goal: str | None = None, rule: Rules | None = None,
              now: datetime | None = None) -> Position:
-    db, rule = _db(db), rule or load_rules()
-    suggestion = suggest(db, goal, rule, now)
+    rule = rule or load_rules()
+    suggestion = suggest(store, goal, rule, now)
     focus = suggestion.step or suggestion.focus
-    ladder = steps(db, suggestion.goal) if suggestion.kind != "empty" else []
-    tries = attempts(db, rule=rule, now=now)
+    ladder = steps(store, suggestion.goal) if suggestion.kind != "empty" else []
+    tries = attempts(store, rule=rule, now=now)
     passed = sum(1 for s in ladder if verdict(tries.get(s.id, []), rule).kind == "move_up")
     current = len(ladder) if suggestion.kind == "top" else (focus.position if focus else 0)
     return Position(suggestion.goal, current, len(ladder), passed)

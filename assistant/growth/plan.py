@@ -19,14 +19,18 @@ A missed week is reported as information about the week, never as a failure.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from assistant.growth.config import Fields, Rules, answer_fields, plural, w
 from assistant.growth.config import rules as load_rules
+from assistant.journal.ratings import merge_rating
 from assistant.text import fail
+from assistant.times import local_day_start, local_moment
+
+if TYPE_CHECKING:
+    from assistant.journal.store import Store
 
 MEASURES = ("disclosures", "new_topics", "minutes")
 TARGET_RANGE = {"disclosures": (0, 50), "new_topics": (0, 50), "minutes": (0, 3000)}
@@ -43,7 +47,7 @@ class Week:
         if moment is None:
             moment = datetime.now().astimezone()
         elif isinstance(moment, str):
-            moment = datetime.fromisoformat(moment).astimezone()
+            moment = local_moment(moment)
         elif isinstance(moment, datetime):
             moment = moment.astimezone()
         iso = moment.isocalendar()
@@ -61,18 +65,8 @@ class Week:
         return Week.of(self.monday + timedelta(weeks=weeks))
 
     def bounds(self) -> tuple[str, str]:
-        """UTC ISO [start, end) of local Monday 00:00 to the next Monday 00:00."""
-        start = datetime.combine(self.monday, time.min).astimezone()
-        end = datetime.combine(self.monday + timedelta(days=7), time.min).astimezone()
-        return _utc(start), _utc(end)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _db(store_or_db: Any) -> Any:
-    return getattr(store_or_db, "db", store_or_db)
+        """Stored-form [start, end) of local Monday 00:00 to the next Monday 00:00."""
+        return local_day_start(self.monday), local_day_start(self.monday + timedelta(days=7))
 
 
 @dataclass(frozen=True)
@@ -92,96 +86,69 @@ class WeekCount:
         return sum(self.drops) / len(self.drops) if self.drops else None
 
 
-def _rating(raw: str | None) -> int | float | None:
-    value = json.loads(raw) if raw else None
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def count_week(db: Any, week: Week, fields: Fields | None = None) -> WeekCount:
-    db, fields = _db(db), fields or answer_fields()
+def count_week(store: Store, week: Week, fields: Fields | None = None) -> WeekCount:
+    fields = fields or answer_fields()
     start, end = week.bounds()
-    scripts = list(fields.debrief_scripts)
-    marks = ", ".join("?" * len(scripts))
-    sessions = db.execute(f"SELECT id, status, ladder_step_id FROM sessions WHERE script IN ({marks})"
-                          " AND started_at >= ? AND started_at < ? ORDER BY started_at", [*scripts, start, end]
-                          ).fetchall()
+    sessions = store.sessions_of(fields.debrief_scripts, start, end)
     if not sessions:
         return WeekCount(week)
-    ids = [s[0] for s in sessions]
-    wanted = [fields.before, fields.after, fields.new_topic, fields.minutes]
+    ids = [s.id for s in sessions]
+    stages = {fields.before: "before", fields.after: "after"}
+    ratings: dict[str, dict[str, int]] = {}
     answers: dict[str, dict[str, Any]] = {}
-    cursor = db.execute(f"SELECT session_id, field, value_json FROM answers WHERE session_id IN"
-                        f" ({', '.join('?' * len(ids))}) AND field IN (?, ?, ?, ?) ORDER BY round, id", [*ids, *wanted])
-    for session_id, name, raw in cursor.fetchall():
-        got = answers.setdefault(session_id, {})
-        if name == fields.before and name in got:
-            continue  # the first "before" of repeated rounds
-        got[name] = json.loads(raw) if raw else None
-    finished = [s for s in sessions if s[1] == "finished"]
-    firsts = _first_attempts(db, {s[2] for s in finished if s[2]})
+    for found in store.answers_in(ids, [*stages, fields.new_topic, fields.minutes]):
+        if found.field not in stages:
+            answers.setdefault(found.session_id, {})[found.field] = found.value
+        elif isinstance(found.value, int) and not isinstance(found.value, bool):
+            merge_rating(ratings.setdefault(found.session_id, {}), stages[found.field], found.value)
+    finished = [s for s in sessions if s.status == "finished"]
+    firsts = store.first_finished_attempts({s.ladder_step_id for s in finished if s.ladder_step_id})
     minutes = 0.0
     new_topics = 0
-    for session_id, _, step in finished:
-        got = answers.get(session_id, {})
-        if got.get(fields.new_topic) is True or (step and firsts.get(step) == session_id):
+    for session in finished:
+        got = answers.get(session.id, {})
+        step = session.ladder_step_id
+        if got.get(fields.new_topic) is True or (step and firsts.get(step) == session.id):
             new_topics += 1
         value = got.get(fields.minutes)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             minutes += value
     drops = []
     for session_id in ids:
-        got = answers.get(session_id, {})
-        before, after = got.get(fields.before), got.get(fields.after)
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in (before, after)):
-            drops.append(before - after)
+        got = ratings.get(session_id, {})
+        if "before" in got and "after" in got:
+            drops.append(got["before"] - got["after"])
     return WeekCount(week, len(finished), new_topics, round(minutes, 1), len(sessions), tuple(drops))
-
-
-def _first_attempts(db: Any, step_ids: set[str]) -> dict[str, str]:
-    """Step id → the session id of its first finished attempt."""
-    firsts: dict[str, str] = {}
-    for step in step_ids:
-        row = db.execute("SELECT id FROM sessions WHERE ladder_step_id = ? AND status = 'finished'"
-                         " ORDER BY started_at, rowid LIMIT 1", [step]).fetchone()
-        if row:
-            firsts[step] = row[0]
-    return firsts
 
 
 # --- Targets ---------------------------------------------------------------------------------------
 
 
-def targets(db: Any) -> dict[str, int]:
-    return {m: t for m, t in _db(db).execute("SELECT measure, target FROM plan_targets WHERE target > 0").fetchall()
-            if m in MEASURES}
+def targets(store: Store) -> dict[str, int]:
+    return {m: t for m, t in store.plan_targets().items() if m in MEASURES}
 
 
-def set_target(db: Any, measure: str, target: int) -> None:
+def set_target(store: Store, measure: str, target: int) -> None:
     """Set the weekly target for ``measure``; 0 removes it."""
     if measure not in MEASURES:
         raise fail("plan_unknown_measure", measure=measure, measures=", ".join(MEASURES))
     low, high = TARGET_RANGE[measure]
     if isinstance(target, bool) or not low <= target <= high:
         raise fail("plan_bad_target", measure=measure, target=target, low=low, high=high)
-    db = _db(db)
-    stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    with db.atomic():
-        db["plan_targets"].upsert({"measure": measure, "target": target, "updated_at": stamp}, pk="measure")
+    store.set_plan_target(measure, target)
 
 
 # --- The streak ------------------------------------------------------------------------------------
 
 
-def practice_weeks(db: Any, fields: Fields | None = None) -> set[Week]:
+def practice_weeks(store: Store, fields: Fields | None = None) -> set[Week]:
     """Local weeks with at least one finished debrief."""
-    scripts = list((fields or answer_fields()).debrief_scripts)
-    rows = _db(db).execute(f"SELECT started_at FROM sessions WHERE status = 'finished' AND script IN"
-                           f" ({', '.join('?' * len(scripts))})", scripts).fetchall()
-    return {Week.of(r[0]) for r in rows}
+    scripts = (fields or answer_fields()).debrief_scripts
+    return {Week.of(s.started_at) for s in store.sessions_of(scripts, status="finished")}
 
 
-def streak(db: Any, now: datetime | None = None, fields: Fields | None = None) -> int:
-    weeks = practice_weeks(db, fields)
+def streak(store: Store, now: datetime | None = None, fields: Fields | None = None) -> int:
+    weeks = practice_weeks(store, fields)
     week = Week.of(now)
     if week not in weeks:
         week = week.shift(-1)  # this week is not over: it cannot break the streak yet
@@ -235,12 +202,12 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def plan_view(db: Any, now: datetime | None = None, rule: Rules | None = None,
+def plan_view(store: Store, now: datetime | None = None, rule: Rules | None = None,
               fields: Fields | None = None) -> PlanView:
-    db, rule, fields = _db(db), rule or load_rules(), fields or answer_fields()
+    rule, fields = rule or load_rules(), fields or answer_fields()
     week = Week.of(now)
-    count, last = count_week(db, week, fields), count_week(db, week.shift(-1), fields)
-    goals = targets(db)
+    count, last = count_week(store, week, fields), count_week(store, week.shift(-1), fields)
+    goals = targets(store)
     asked = asked_fields(fields)
     sunday = week.monday + timedelta(days=6)
     lines = [w("plan.heading", week=week.label, monday=week.monday.strftime(w("plan.day_format")),
@@ -257,13 +224,13 @@ def plan_view(db: Any, now: datetime | None = None, rule: Rules | None = None,
             lines.append(w("plan.line_no_target", name=name, value=value, measure=measure))
     if "minutes" in goals and fields.minutes not in asked:
         notes.append(w("plan.minutes_not_asked", field=fields.minutes))
-    weeks = streak(db, now, fields)
+    weeks = streak(store, now, fields)
     lines.append(plural("plan.streak", weeks))
     celebrations = [w(f"plan.celebrate.{m}", target=goals[m], value=_number(count.value(m))) for m in met]
     if weeks >= rule.streak_celebrate_from:
         celebrations.append(w("plan.celebrate.streak", weeks=weeks))
     missed = [m for m in MEASURES if m in goals and last.value(m) < goals[m]]
-    earlier = any(p < week.shift(-1) for p in practice_weeks(db, fields))
+    earlier = any(p < week.shift(-1) for p in practice_weeks(store, fields))
     if last.disclosures == 0:
         if earlier:  # someone who has practised before; a newcomer's empty last week says nothing
             notes.append(w("plan.info.quiet_week"))

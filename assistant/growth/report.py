@@ -9,21 +9,19 @@ person said is escaped with ``html.escape``. Words come from ``[report]`` in ``p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.growth.config import answer_fields, plural, w
 from assistant.growth.config import rules as load_rules
-from assistant.growth.moveup import merge_rating
+from assistant.times import local_day_start, local_time
+
+if TYPE_CHECKING:
+    from assistant.journal.store import Store
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 720, 260, 44, 16, 16, 40
-
-
-def _db(store_or_db: Any) -> Any:
-    return getattr(store_or_db, "db", store_or_db)
 
 
 def _number(value: float) -> str:
@@ -54,14 +52,13 @@ class Progress:
                 "streak_weeks": self.streak, "lines": list(self.lines)}
 
 
-def progress(db: Any, now: datetime | None = None) -> Progress:
+def progress(store: Store, now: datetime | None = None) -> Progress:
     from assistant.growth.moveup import position
     from assistant.growth.plan import Week, count_week, streak
 
-    db = _db(db)
-    count = count_week(db, Week.of(now))
-    where = position(db, now=now.astimezone(timezone.utc) if now else None)
-    weeks = streak(db, now)
+    count = count_week(store, Week.of(now))
+    where = position(store, now=now.astimezone(timezone.utc) if now else None)
+    weeks = streak(store, now)
     lines = [plural("progress.attempts", count.attempts)]
     drop = count.average_drop
     if drop is None:
@@ -89,46 +86,24 @@ class Point:
     after: int | None
 
 
-def _since_stamp(since: date | None) -> str:
-    if since is None:
-        return ""
-    return datetime.combine(since, time.min).astimezone().astimezone(timezone.utc).isoformat(timespec="milliseconds")
+def _since_stamp(since: date | None) -> str | None:
+    return local_day_start(since) if since is not None else None
 
 
-def anxiety_points(db: Any, since: date | None = None) -> list[Point]:
+def anxiety_points(store: Store, since: date | None = None) -> list[Point]:
     """Debrief sessions with at least one anxiety rating, oldest first."""
     fields = answer_fields()
-    db = _db(db)
-    scripts = list(fields.debrief_scripts)
-    names = {fields.before: "before", fields.peak: "peak", fields.after: "after"}
-    rows = db.execute(
-        "SELECT s.id, s.started_at, coalesce(l.text, ''), a.field, a.value_json FROM sessions s"
-        " JOIN answers a ON a.session_id = s.id LEFT JOIN ladder_steps l ON CAST(s.ladder_step_id AS INTEGER) = l.id"
-        f" WHERE s.script IN ({', '.join('?' * len(scripts))}) AND s.started_at >= ? AND a.field IN (?, ?, ?)"
-        " ORDER BY s.started_at, s.rowid, a.round, a.id", [*scripts, _since_stamp(since), *names]).fetchall()
-    found: dict[str, dict[str, Any]] = {}
-    for session_id, started, title, name, raw in rows:
-        value = json.loads(raw) if raw else None
-        got = found.setdefault(session_id, {"started": started, "title": title})
-        if not isinstance(value, int) or isinstance(value, bool):
-            continue
-        merge_rating(got, names[name], value)
+    found = store.rated_sessions(fields.before, fields.peak, fields.after, scripts=fields.debrief_scripts,
+                                 since=_since_stamp(since))
     fmt = w("report.time_format")
-    return [Point(datetime.fromisoformat(g["started"]).astimezone().strftime(fmt), g["title"], g.get("before"),
-                  g.get("peak"), g.get("after")) for g in found.values()
-            if any(k in g for k in ("before", "peak", "after"))]
+    return [Point(local_time(s.started_at, fmt), s.step_text, s.before, s.peak, s.after) for s in found if s.rated]
 
 
-def learnings(db: Any, since: date | None = None, limit: int = 12) -> list[tuple[str, str]]:
+def learnings(store: Store, since: date | None = None, limit: int = 12) -> list[tuple[str, str]]:
     fields = answer_fields()
-    scripts = list(fields.debrief_scripts)
-    rows = _db(db).execute(
-        "SELECT s.started_at, a.text FROM answers a JOIN sessions s ON s.id = a.session_id"
-        f" WHERE s.script IN ({', '.join('?' * len(scripts))}) AND a.field = ? AND s.started_at >= ?"
-        " AND coalesce(a.text, '') != '' ORDER BY s.started_at DESC LIMIT ?",
-        [*scripts, fields.learned, _since_stamp(since), limit]).fetchall()
+    found = store.latest_texts(fields.debrief_scripts, fields.learned, _since_stamp(since), limit)
     fmt = w("report.day_format")
-    return [(datetime.fromisoformat(r[0]).astimezone().strftime(fmt), r[1]) for r in rows]
+    return [(local_time(a.started_at, fmt), a.text or "") for a in found]
 
 
 # --- SVG -------------------------------------------------------------------------------------------
@@ -203,13 +178,13 @@ def _cell(value: Any) -> str:
     return w("report.none") if value is None else _number(value)
 
 
-def ladder_chart(db: Any, now: datetime | None = None) -> str:
+def ladder_chart(store: Store, now: datetime | None = None) -> str:
     from assistant.growth.ladder import steps
     from assistant.growth.moveup import attempts, verdict
 
     rule = load_rules()
-    ladder = steps(db)
-    tries = attempts(db, rule=rule, now=now)
+    ladder = steps(store)
+    tries = attempts(store, rule=rule, now=now)
     bar_h, gap = 18, 8
     height = max(60, PAD_TOP + len(ladder) * (bar_h + gap) + 30)
     desc = w("report.ladder.desc", count=len(ladder)) if ladder else w("report.ladder.empty")
@@ -239,12 +214,12 @@ def ladder_chart(db: Any, now: datetime | None = None) -> str:
     return _figure("ladder", svg, w("report.ladder.caption"), head, rows)
 
 
-def targets_chart(db: Any, now: datetime | None = None) -> str:
+def targets_chart(store: Store, now: datetime | None = None) -> str:
     from assistant.growth.plan import MEASURES, Week, count_week, targets
 
     weeks = [Week.of(now).shift(-i) for i in range(load_rules().report_weeks - 1, -1, -1)]
-    counts = [count_week(db, week) for week in weeks]
-    goals = targets(db)
+    counts = [count_week(store, week) for week in weeks]
+    goals = targets(store)
     top = max([4] + [c.disclosures for c in counts] + [goals.get("disclosures", 0)])
     top += top % 2  # even, so the middle tick is a whole number
     desc = w("report.targets.desc", weeks=len(weeks), target=goals.get("disclosures", w("report.none")))
@@ -300,10 +275,9 @@ blockquote{margin:.3rem 0 .8rem 1rem;padding-left:.6rem;border-left:3px solid #b
 """
 
 
-def render_html(db: Any, since: date | None = None, now: datetime | None = None) -> str:
+def render_html(store: Store, since: date | None = None, now: datetime | None = None) -> str:
     """The whole report page."""
-    db = _db(db)
-    summary = progress(db, now)
+    summary = progress(store, now)
     stamp = (now or datetime.now()).astimezone().strftime(w("report.time_format"))
     scope = w("report.since", day=since.isoformat()) if since else w("report.all_time")
     parts = ["<!DOCTYPE html>", f'<html lang="{escape(w("report.lang"))}">', "<head>", '<meta charset="utf-8">',
@@ -315,11 +289,11 @@ def render_html(db: Any, since: date | None = None, now: datetime | None = None)
              f"<p>{escape(w('report.note'))}</p>",
              f"<h2>{escape(w('report.summary_heading'))}</h2>", "<ul>"]
     parts += [f"<li>{escape(line)}</li>" for line in summary.lines]
-    parts += ["</ul>", f"<h2>{escape(w('report.anxiety.heading'))}</h2>", anxiety_chart(anxiety_points(db, since)),
-              f"<h2>{escape(w('report.ladder.heading'))}</h2>", ladder_chart(db, now),
-              f"<h2>{escape(w('report.targets.heading'))}</h2>", targets_chart(db, now),
+    parts += ["</ul>", f"<h2>{escape(w('report.anxiety.heading'))}</h2>", anxiety_chart(anxiety_points(store, since)),
+              f"<h2>{escape(w('report.ladder.heading'))}</h2>", ladder_chart(store, now),
+              f"<h2>{escape(w('report.targets.heading'))}</h2>", targets_chart(store, now),
               f"<h2>{escape(w('report.learned.heading'))}</h2>"]
-    learned = learnings(db, since)
+    learned = learnings(store, since)
     if learned:
         for day, text in learned:
             parts.append(f"<p><strong>{escape(day)}</strong></p><blockquote>{escape(text)}</blockquote>")

@@ -16,18 +16,21 @@ UTC when the local zone has no IANA name; follow-ups and planned steps are singl
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant import __version__
 from assistant.growth.config import Fields, answer_fields, lookup, plural, w
 from assistant.text import fail
+from assistant.times import local_day_start
+
+if TYPE_CHECKING:
+    from assistant.journal.plans import RhythmRow, Step
+    from assistant.journal.store import Store
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_INTERVAL = 8
@@ -55,16 +58,16 @@ class Rhythm:
     def rrule(self) -> str:
         return _rrule(self.days, self.interval)
 
+    @classmethod
+    def from_row(cls, row: RhythmRow) -> "Rhythm":
+        return cls(row.id, row.uid, row.title, row.days, row.at_time, row.interval, row.start_date)
+
 
 def _rrule(days: tuple[str, ...], interval: int) -> str:
     rule = "FREQ=WEEKLY"
     if interval > 1:
         rule += f";INTERVAL={interval}"
     return rule + ";BYDAY=" + ",".join(days)
-
-
-def _db(store_or_db: Any) -> Any:
-    return getattr(store_or_db, "db", store_or_db)
 
 
 def parse_every(text: str, interval: int | None = None) -> tuple[tuple[str, ...], str | None, int]:
@@ -107,40 +110,31 @@ def _clock(token: str, text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
-def add_rhythm(db: Any, title: str, every: str, interval: int | None = None, today: date | None = None) -> Rhythm:
+def add_rhythm(store: Store, title: str, every: str, interval: int | None = None,
+               today: date | None = None) -> Rhythm:
     if not title.strip():
         raise fail("rhythm_title_empty")
     days, at, every_n = parse_every(every, interval)
     today = today or date.today()
     start = next(today + timedelta(days=i) for i in range(7) if DAYS[(today + timedelta(days=i)).weekday()] in days)
-    db = _db(db)
-    with db.atomic():
-        new = db["rhythms"].insert({
-            "uid": str(uuid.uuid4()), "title": " ".join(title.split()), "byday": ",".join(days), "at_time": at,
-            "interval": every_n, "start_date": start.isoformat(),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}).last_pk
-    return get_rhythm(db, new)
+    return Rhythm.from_row(store.add_rhythm(" ".join(title.split()), days, at, every_n, start))
 
 
-def rhythms(db: Any) -> list[Rhythm]:
-    rows = _db(db).execute("SELECT id, uid, title, byday, at_time, interval, start_date FROM rhythms"
-                           " ORDER BY id").fetchall()
-    return [Rhythm(r[0], r[1], r[2], tuple(r[3].split(",")), r[4], r[5], date.fromisoformat(r[6])) for r in rows]
+def rhythms(store: Store) -> list[Rhythm]:
+    return [Rhythm.from_row(row) for row in store.rhythms()]
 
 
-def get_rhythm(db: Any, rhythm_id: int | str) -> Rhythm:
+def get_rhythm(store: Store, rhythm_id: int | str) -> Rhythm:
     text = str(rhythm_id).strip().lstrip("#")
-    found = [r for r in rhythms(db) if text.isdigit() and r.id == int(text)]
+    found = [r for r in rhythms(store) if text.isdigit() and r.id == int(text)]
     if not found:
         raise fail("rhythm_unknown", id=rhythm_id)
     return found[0]
 
 
-def remove_rhythm(db: Any, rhythm_id: int | str) -> Rhythm:
-    found = get_rhythm(db, rhythm_id)
-    db = _db(db)
-    with db.atomic():
-        db.execute("DELETE FROM rhythms WHERE id = ?", [found.id])
+def remove_rhythm(store: Store, rhythm_id: int | str) -> Rhythm:
+    found = get_rhythm(store, rhythm_id)
+    store.remove_rhythm(found.id)
     return found
 
 
@@ -171,49 +165,44 @@ class Due:
                  since=self.since.isoformat() if self.since else "")
 
 
-def follow_ups(db: Any, fields: Fields | None = None) -> list[Due]:
+def follow_ups(store: Store, fields: Fields | None = None) -> list[Due]:
     """Every repair follow-up date, with the repair step said (or the session's date) as the title."""
     fields = fields or answer_fields()
-    rows = _db(db).execute(
-        "SELECT a.session_id, a.value_json, (SELECT b.text FROM answers b WHERE b.session_id = a.session_id"
-        " AND b.field = ? ORDER BY b.round DESC LIMIT 1) FROM answers a JOIN sessions s ON s.id = a.session_id"
-        " WHERE s.script = ? AND a.field = ? ORDER BY s.started_at",
-        [fields.repair_step, fields.repair_script, fields.follow_up]).fetchall()
     found = []
-    for session_id, raw, step in rows:
-        value = json.loads(raw) if raw else None
+    for follow in store.follow_ups(fields.repair_script, fields.follow_up, fields.repair_step):
         try:
-            day = date.fromisoformat(value) if isinstance(value, str) else None
+            day = date.fromisoformat(follow.value) if isinstance(follow.value, str) else None
         except ValueError:
             day = None
         if day:
-            found.append(Due("follow_up", step or w("today.follow_up_untitled"), day, ref=session_id))
+            found.append(Due("follow_up", follow.title or w("today.follow_up_untitled"), day, ref=follow.session_id))
     return found
 
 
-def planned_steps(db: Any, day: date) -> list[Due]:
+def _planned(store: Store) -> list[tuple[date, Step]]:
+    """Active ladder steps with a planned day, by day then ladder position."""
+    planned = [(date.fromisoformat(s.planned_on), s) for s in store.ladder_steps() if s.planned_on]
+    return sorted(planned, key=lambda pair: (pair[0], pair[1].position))
+
+
+def planned_steps(store: Store, day: date) -> list[Due]:
     """Active ladder steps planned for ``day``, or planned earlier and not attempted since."""
-    db = _db(db)
-    rows = db.execute("SELECT id, text, planned_on FROM ladder_steps WHERE archived_at IS NULL AND planned_on"
-                      " IS NOT NULL AND planned_on <= ? ORDER BY planned_on, position", [day.isoformat()]).fetchall()
     found = []
-    for step_id, text, planned in rows:
-        planned_day = date.fromisoformat(planned)
-        if planned_day < day:
-            start = datetime.combine(planned_day, time.min).astimezone().astimezone(timezone.utc)
-            tried = db.execute("SELECT 1 FROM sessions WHERE ladder_step_id = ? AND started_at >= ? LIMIT 1",
-                               [str(step_id), start.isoformat(timespec="milliseconds")]).fetchone()
-            if tried:
-                continue
-        found.append(Due("ladder", text, day, ref=str(step_id), since=planned_day if planned_day < day else None))
+    for planned_day, step in _planned(store):
+        if planned_day > day:
+            continue
+        if planned_day < day and store.attempted_since(step.id, local_day_start(planned_day)):
+            continue
+        found.append(Due("ladder", step.text, day, ref=str(step.id),
+                         since=planned_day if planned_day < day else None))
     return found
 
 
-def due_on(db: Any, day: date | None = None, fields: Fields | None = None) -> list[Due]:
+def due_on(store: Store, day: date | None = None, fields: Fields | None = None) -> list[Due]:
     day = day or date.today()
-    items = [Due("rhythm", r.title, day, r.at_time, str(r.id)) for r in rhythms(db) if r.occurs_on(day)]
-    items += [f for f in follow_ups(db, fields) if f.day == day]
-    items += planned_steps(db, day)
+    items = [Due("rhythm", r.title, day, r.at_time, str(r.id)) for r in rhythms(store) if r.occurs_on(day)]
+    items += [f for f in follow_ups(store, fields) if f.day == day]
+    items += planned_steps(store, day)
     order = ("rhythm", "follow_up", "ladder")
     return sorted(items, key=lambda d: (d.at_time or "99:99", order.index(d.kind)))  # stable: ladder order kept
 
@@ -254,12 +243,12 @@ class Today:
                 "next": self.suggestion.to_dict(), "streak_weeks": self.streak, "speech": self.speech}
 
 
-def today_view(db: Any, day: date | None = None) -> Today:
+def today_view(store: Store, day: date | None = None) -> Today:
     from assistant.growth.moveup import suggest
     from assistant.growth.plan import streak
 
     day = day or date.today()
-    return Today(day, tuple(due_on(db, day)), suggest(db), streak(db))
+    return Today(day, tuple(due_on(store, day)), suggest(store), streak(store))
 
 
 # --- iCalendar -------------------------------------------------------------------------------------
@@ -299,7 +288,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for char in line:
         limit = 75 if not out else 74
         if len((current + char).encode("utf-8")) > limit:
@@ -339,15 +329,15 @@ def _vtimezone(name: str, zone: tzinfo, first_year: int, last_year: int) -> list
         moment = later
     if not changes:
         at = datetime(first_year, 1, 1, tzinfo=timezone.utc).astimezone(zone)
-        changes_lines = [("STANDARD", "19700101T000000", at.utcoffset(), at.utcoffset(), at.tzname())]
+        changes_lines = [("STANDARD", "19700101T000000", _utcoffset(at), _utcoffset(at), at.tzname())]
     else:
         changes_lines = []
         for change in changes:
             before = (change - timedelta(seconds=1)).astimezone(zone)
             after = change.astimezone(zone)
             kind = "DAYLIGHT" if after.dst() else "STANDARD"
-            local_start = (change + before.utcoffset()).strftime("%Y%m%dT%H%M%S")
-            changes_lines.append((kind, local_start, before.utcoffset(), after.utcoffset(), after.tzname()))
+            local_start = (change + _utcoffset(before)).strftime("%Y%m%dT%H%M%S")
+            changes_lines.append((kind, local_start, _utcoffset(before), _utcoffset(after), after.tzname()))
     for kind, start, offset_from, offset_to, tzname in changes_lines:
         lines += [f"BEGIN:{kind}", f"DTSTART:{start}", f"TZOFFSETFROM:{_offset(offset_from)}",
                   f"TZOFFSETTO:{_offset(offset_to)}"]
@@ -355,6 +345,10 @@ def _vtimezone(name: str, zone: tzinfo, first_year: int, last_year: int) -> list
             lines.append(f"TZNAME:{_escape(tzname)}")
         lines.append(f"END:{kind}")
     return lines + ["END:VTIMEZONE"]
+
+
+def _utcoffset(moment: datetime) -> timedelta:
+    return moment.utcoffset() or timedelta(0)  # always set: every moment here is aware
 
 
 def _utc_stamp(moment: datetime) -> str:
@@ -387,13 +381,13 @@ def _day_event(uid: str, day: date, summary: str, stamp: str) -> list[str]:
             f"SUMMARY:{_escape(summary)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
 
 
-def to_ics(db: Any, today: date | None = None, now: datetime | None = None,
+def to_ics(store: Store, today: date | None = None, now: datetime | None = None,
            zone: tuple[str, tzinfo] | None | bool = True, fields: Fields | None = None) -> str:
     """The whole rhythm as one iCalendar text (CRLF lines). ``zone=True`` finds the local zone."""
     today = today or date.today()
     stamp = _utc_stamp(now or datetime.now(timezone.utc))
     found = local_zone() if zone is True else (zone or None)
-    items = rhythms(db)
+    items = rhythms(store)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//practice-assistant//growth plan {__version__}//EN",
              "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_escape(w('ics.calendar_name'))}"]
     timed = [r for r in items if r.at_time]
@@ -402,13 +396,12 @@ def to_ics(db: Any, today: date | None = None, now: datetime | None = None,
         lines += _vtimezone(found[0], found[1], first - 1, max(first, today.year) + 5)
     for r in items:
         lines += _rhythm_event(r, found, stamp)
-    for f in follow_ups(db, fields):
+    for f in follow_ups(store, fields):
         if f.day >= today:
             lines += _day_event(f"follow-up-{f.ref}", f.day, w("ics.follow_up", title=f.title), stamp)
-    rows = _db(db).execute("SELECT id, text, planned_on FROM ladder_steps WHERE archived_at IS NULL"
-                           " AND planned_on >= ?", [today.isoformat()]).fetchall()
-    for step_id, text, planned in rows:
-        lines += _day_event(f"ladder-step-{step_id}-{planned}", date.fromisoformat(planned),
-                            w("ics.ladder", title=text), stamp)
+    for planned_day, step in _planned(store):
+        if planned_day >= today:
+            lines += _day_event(f"ladder-step-{step.id}-{step.planned_on}", planned_day,
+                                w("ics.ladder", title=step.text), stamp)
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)

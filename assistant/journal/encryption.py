@@ -5,7 +5,7 @@ passphrase comes from ``ASSISTANT_PASSPHRASE`` or, in a terminal, a hidden promp
 command); with neither, every command that needs the journal stops with one line. Without the
 passphrase the file is unreadable: no answer text, no search index, no timestamps.
 
-Why SQLCipher and not field-level encryption (evaluated for issue 6, Python 3.11, x86_64):
+Why SQLCipher and not field-level encryption (evaluated on Python 3.11, x86_64):
 
 * ``pip download --no-deps`` finds manylinux wheels for all three SQLCipher bindings on PyPI:
   ``sqlcipher3`` 0.6.4 (SQLCipher 4.19 on SQLite 3.53, manylinux_2_28), ``sqlcipher3-binary`` 0.6.0

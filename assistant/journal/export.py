@@ -1,8 +1,6 @@
-"""Journal entries as text: dates people type, answer values for reading, and md / csv / json exports.
+"""Journal entries as text: answer values for reading, and md / csv / json exports.
 
-Stored timestamps are UTC; everything a person reads here is in local time. Day words for
-``--since``/``--until``: ``YYYY-MM-DD``, ``today``, ``yesterday``, ``Nd`` (days ago), ``Nw`` (weeks
-ago); a day means the whole local calendar day.
+Stored timestamps are UTC; everything a person reads here is in local time (``assistant.times``).
 
 CSV cells: ``value`` holds strings verbatim and any other value as JSON (``7``, ``true``,
 ``["calm", "tired"]``); :func:`parse_csv_value` reads a cell back given its kind. Timestamps in
@@ -16,63 +14,17 @@ import io
 import json
 import os
 import re
-from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
+from assistant.journal.ratings import STAGES, merge_rating
 from assistant.journal.rows import AnswerRow, Entry
 from assistant.text import fail, t
+from assistant.times import local_now, local_time
 
 FORMATS = ("md", "csv", "json")
 CSV_COLUMNS = ("session_id", "started_at", "script", "field", "kind", "value", "text", "round")
 STRING_KINDS = ("text", "choice", "date", "command")  # kinds whose value is a plain string
-# Rating fields named <measure>_<stage>, e.g. anxiety_before / anxiety_peak / anxiety_after.
-STAGES = ("before", "peak", "during", "after")
-
-_RELATIVE = re.compile(r"^(\d{1,4})([dw])$")
-
-
-# --- Days ------------------------------------------------------------------------------------------
-
-
-def parse_day(text: str, today: date | None = None) -> date:
-    """A local calendar day from what a person typed; one clear error for anything else."""
-    today = today or date.today()
-    word = str(text).strip().lower()
-    if word == "today":
-        return today
-    if word == "yesterday":
-        return today - timedelta(days=1)
-    relative = _RELATIVE.match(word)
-    if relative:
-        count, unit = int(relative.group(1)), relative.group(2)
-        return today - timedelta(days=count * (7 if unit == "w" else 1))
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-        try:
-            return date.fromisoformat(word)
-        except ValueError:
-            pass
-    raise fail("entries_bad_date", value=text)
-
-
-def day_bounds(value: str | date | datetime) -> tuple[str, str]:
-    """UTC ISO bounds [start, end) of the local day ``value`` names (a datetime is an exact instant)."""
-    if isinstance(value, datetime):
-        instant = value if value.tzinfo else value.astimezone()
-        stamp = instant.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-        return stamp, stamp
-    day = value if isinstance(value, date) else parse_day(value)
-    start = datetime.combine(day, time.min).astimezone()  # local midnight
-    end = datetime.combine(day + timedelta(days=1), time.min).astimezone()
-    return (start.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
-            end.astimezone(timezone.utc).isoformat(timespec="milliseconds"))
-
-
-def local_time(stamp: str | None) -> str:
-    """A stored UTC timestamp shown in local time (format from messages.toml)."""
-    if not stamp:
-        return ""
-    return datetime.fromisoformat(stamp).astimezone().strftime(t("entries.time_format"))
 
 
 # --- Values for reading ----------------------------------------------------------------------------
@@ -105,21 +57,15 @@ def show_value(answer: AnswerRow) -> str:
 def rating_summary(answers: tuple[AnswerRow, ...], short: bool = False) -> str:
     """E.g. "anxiety: 7/10 before → 9/10 at the peak → 3/10 after" (short: "anxiety 7→9→3"); "" if none.
 
-    Over repeated rounds: the first "before", the highest "peak"/"during", the last "after".
+    Over repeated rounds the stages fold as ``ratings.merge_rating`` says.
     """
-    measures: dict[str, dict[str, object]] = {}
+    measures: dict[str, dict[str, int | float]] = {}
     for answer in answers:
         stem, _, stage = answer.field.rpartition("_")
         value = answer.value
         if answer.kind != "rating" or not stem or stage not in STAGES or not isinstance(value, (int, float)):
             continue
-        stages = measures.setdefault(stem, {})
-        if stage == "before":
-            stages.setdefault(stage, value)
-        elif stage == "after":
-            stages[stage] = value
-        else:
-            stages[stage] = max(value, stages.get(stage, value))
+        merge_rating(measures.setdefault(stem, {}), stage, value)
     parts = []
     for stem, stages in measures.items():
         ordered = [(s, stages[s]) for s in STAGES if s in stages]
@@ -194,7 +140,7 @@ def parse_csv_value(cell: str, kind: str) -> object:
 
 def to_markdown(entries: list[Entry], words: ScriptWords | None = None) -> str:
     exported = "entries.md_exported_one" if len(entries) == 1 else "entries.md_exported"
-    lines = [f"# {t('entries.md_title')}", "", t(exported, when=_now_local(), count=len(entries)), ""]
+    lines = [f"# {t('entries.md_title')}", "", t(exported, when=local_now(), count=len(entries)), ""]
     if not entries:
         lines += [t("entries.none"), ""]
     scripts: dict[str, tuple[str | None, dict[str, str]]] = {}
@@ -229,10 +175,6 @@ def _markdown_entry(entry: Entry, script_title: str | None, questions: dict[str,
 def _md(text: str) -> str:
     """Escape the characters that would turn a person's words into Markdown formatting."""
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", str(text))
-
-
-def _now_local() -> str:
-    return datetime.now().astimezone().strftime(t("entries.time_format"))
 
 
 def write_private(path: str | os.PathLike, text: str) -> Path:

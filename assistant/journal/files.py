@@ -10,6 +10,8 @@ Backups are made with ``VACUUM INTO`` (a consistent snapshot while sessions may 
 same encryption and key as the journal) into a 0600 file, then checked before they are kept.
 Restore checks the file first (``PRAGMA integrity_check``, the journal's tables and migrations) and
 moves the current journal aside as ``journal-before-restore-<UTC time>.db`` before replacing it.
+Encrypting or decrypting rewrites the whole file beside it and swaps it in while every other writer is
+held off (:func:`change_encryption`).
 """
 
 from __future__ import annotations
@@ -285,3 +287,38 @@ def restore(source: Path, journal: Path, ask: bool = True) -> tuple[Verified, Pa
     if checked.encrypted:
         encryption.write_marker(journal)
     return checked, old
+
+
+# --- Encrypting and decrypting in place ---------------------------------------------------------------
+
+
+def change_encryption(store, old_key: str | None, new_key: str | None) -> Path:
+    """Rewrite the open journal with ``new_key`` (None: plain SQLite) and swap it in for the old file.
+
+    ``old_key`` opens the current file (None when it is plain). The store stays open on the old file's
+    inode until it is closed; the caller closes it right after.
+    """
+    path = Path(store.path)
+    # Out of WAL mode first: then no -wal file belongs to the old file, and closing this connection
+    # after the swap touches nothing by name. Fails as "busy" while another process has it open.
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.db.execute("PRAGMA journal_mode = DELETE")
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    part.unlink(missing_ok=True)
+    store.db.conn.execute("BEGIN IMMEDIATE")  # no other process writes to the file being replaced
+    try:
+        try:
+            encryption.convert(path, part, old_key, new_key)
+        except Exception as exc:
+            part.unlink(missing_ok=True)
+            if encryption.is_db_error(exc) or isinstance(exc, OSError):
+                raise fail("journal_convert_failed", path=path, reason=exc) from exc
+            raise
+        if new_key:
+            encryption.write_marker(path)
+        os.replace(part, path)
+        if not new_key:
+            encryption.remove_marker(path)
+    finally:
+        store.db.conn.execute("ROLLBACK")
+    return path

@@ -39,7 +39,8 @@ class Plan:
 
 def plan(home: Path) -> Plan:
     """What ``forget --all`` would delete in ``home``, and what it would leave."""
-    remove, left = [], []
+    remove: list[Path] = []
+    left: list[Path] = []
     if home.is_dir():
         for entry in sorted(home.iterdir()):
             name = entry.name

@@ -10,8 +10,8 @@ Tables (all timestamps are UTC ISO 8601 text, e.g. ``2026-11-21T13:02:07.123+00:
 ``sessions``  one row per guided session.
     id (uuid text, pk), script (script id), title (script title, for exports), started_at,
     ended_at, updated_at, status (in_progress | finished | stopped | flagged), position (index of
-    the next step, for resume), engine, model, flagged_reason, ladder_step_id (nullable; a later
-    issue links sessions to exposure-ladder steps).
+    the next step, for resume), engine, model, flagged_reason, ladder_step_id (nullable; str(ladder_steps.id)
+    of the exposure-ladder step a debrief was an attempt at).
 
 ``answers``  the current answer to each question of a session: one row per
     (session_id, field, round); ``round`` > 1 when a script repeats steps. "Go back" replaces the
@@ -39,7 +39,7 @@ migrations = Migrations("assistant")
 
 @migrations()
 def m001_journal_tables(db: Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": str,
             "script": str,
@@ -58,10 +58,10 @@ def m001_journal_tables(db: Database) -> None:
         not_null={"script", "started_at", "status"},
         defaults={"status": "in_progress", "position": 0},
     )
-    db["sessions"].create_index(["started_at"])
-    db["sessions"].create_index(["status", "started_at"])
+    db.table("sessions").create_index(["started_at"])
+    db.table("sessions").create_index(["status", "started_at"])
 
-    db["answers"].create(
+    db.table("answers").create(
         {
             "id": int,
             "session_id": str,
@@ -88,9 +88,9 @@ def m001_journal_tables(db: Database) -> None:
         foreign_keys=[("session_id", "sessions", "id")],
     )
     # One current answer per question and round; the upsert in store.py relies on this index.
-    db["answers"].create_index(["session_id", "field", "round"], unique=True)
+    db.table("answers").create_index(["session_id", "field", "round"], unique=True)
 
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "session_id": str,
@@ -106,13 +106,13 @@ def m001_journal_tables(db: Database) -> None:
         not_null={"session_id", "type", "at"},
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["events"].create_index(["session_id"])
+    db.table("events").create_index(["session_id"])
 
 
 @migrations()
 def m002_answers_fts(db: Database) -> None:
     # Indexes answers already stored by a journal that predates search.
-    db["answers"].enable_fts(["text", "field"], create_triggers=True, tokenize="porter")
+    db.table("answers").enable_fts(["text", "field"], create_triggers=True, tokenize="porter")
 
 
 def migrate(db: Database) -> None:
@@ -120,7 +120,7 @@ def migrate(db: Database) -> None:
     migrations.apply(db)
 
 
-# --- Growth plan (issue 5): exposure ladders, weekly targets, rhythm ---------------------------------
+# --- Growth plan: exposure ladders, weekly targets, rhythm -----------------------------------------
 #
 # ``goals``         id (int pk), name, created_at, archived_at. Names are matched case-blind in code.
 # ``ladder_steps``  id (int pk, the number people type), goal_id → goals.id, text, fear (predicted 0–10),
@@ -134,12 +134,12 @@ def migrate(db: Database) -> None:
 
 @migrations()
 def m003_growth_plan(db: Database) -> None:
-    db["goals"].create(
+    db.table("goals").create(
         {"id": int, "name": str, "created_at": str, "archived_at": str},
         pk="id",
         not_null={"name", "created_at"},
     )
-    db["ladder_steps"].create(
+    db.table("ladder_steps").create(
         {
             "id": int,
             "goal_id": int,
@@ -155,14 +155,14 @@ def m003_growth_plan(db: Database) -> None:
         not_null={"goal_id", "text", "fear", "position", "created_at"},
         foreign_keys=[("goal_id", "goals", "id")],
     )
-    db["ladder_steps"].create_index(["goal_id", "position"])
-    db["sessions"].create_index(["ladder_step_id"])
-    db["plan_targets"].create(
+    db.table("ladder_steps").create_index(["goal_id", "position"])
+    db.table("sessions").create_index(["ladder_step_id"])
+    db.table("plan_targets").create(
         {"measure": str, "target": int, "updated_at": str},
         pk="measure",
         not_null={"target"},
     )
-    db["rhythms"].create(
+    db.table("rhythms").create(
         {
             "id": int,
             "uid": str,

@@ -17,33 +17,31 @@ for resume. "resumed" (or a repeated "started") reopens a stopped session.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator, Sequence
 
 from sqlite_utils import Database
 
 from assistant.errors import AssistantError
 from assistant.events import EVENT_TYPES, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
+from assistant.journal.plans import PlanTables
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
 from assistant.text import fail
+from assistant.times import day_bounds, utc_iso
 
 BUSY_TIMEOUT_MS = 5000
 OPEN_RETRIES = 8
 ENDING = {"finished": "finished", "stopped": "stopped"}
-
-
-def utc_iso(unix: float | None = None) -> str:
-    """UTC ISO 8601 with milliseconds; one fixed format so text comparison orders correctly."""
-    moment = datetime.fromtimestamp(unix, timezone.utc) if unix else datetime.now(timezone.utc)
-    return moment.isoformat(timespec="milliseconds")
 
 
 def _dumps(value: object) -> str:
@@ -54,7 +52,7 @@ def _loads(text: str | None) -> object:
     return None if text is None else json.loads(text)
 
 
-__all__ = ["AnswerRow", "Entry", "SearchHit", "SessionRow", "Store", "fts_query", "utc_iso"]
+__all__ = ["AnswerRow", "Entry", "SearchHit", "SessionRow", "Store", "fts_query"]
 
 
 # --- FTS query quoting -----------------------------------------------------------------------------
@@ -77,7 +75,10 @@ def fts_query(text: str) -> str:
 # --- The store -----------------------------------------------------------------------------------
 
 
-class Store:
+class Store(PlanTables):
+    """The open journal: sessions, answers and events (this module) and the growth plan's tables
+    (``plans.PlanTables``), asked only through named methods."""
+
     def __init__(self, db: Database, path: Path | None = None) -> None:
         self.db = db
         self.path = path
@@ -151,6 +152,12 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def atomic(self) -> Iterator["Store"]:
+        """One transaction around several writes, holding the write lock from its start (nested: a savepoint)."""
+        with self._lock, self.db.atomic():
+            yield self
+
     # --- Writing ---------------------------------------------------------------------------------
 
     def record(self, event: SessionEvent) -> None:
@@ -221,7 +228,8 @@ class Store:
         )
 
     def _update_session(self, event: SessionEvent, at: str, detail: dict) -> None:
-        sets, args = ["updated_at = ?"], [at]
+        sets: list[str] = ["updated_at = ?"]
+        args: list[object] = [at]
         if isinstance(detail.get("position"), int):
             sets.append("position = ?")
             args.append(detail["position"])
@@ -289,12 +297,13 @@ class Store:
         return {a.field: a.value for a in sorted(self.answers(session_id), key=lambda a: a.round)}
 
     def answers(self, session_id: str) -> list[AnswerRow]:
-        cursor = self.db.execute("SELECT * FROM answers WHERE session_id = ? ORDER BY id", [session_id])
-        return [_answer(row) for row in _dicts(cursor)]
+        cursor = self.db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers a WHERE session_id = ? ORDER BY id",
+                                 [session_id])
+        return [_answer(row) for row in cursor.fetchall()]
 
     def list_sessions(self, since=None, until=None, script: str | None = None,
                       limit: int | None = None) -> list[SessionRow]:
-        """Sessions newest first. ``since``/``until``: dates or words accepted by ``export.parse_day``."""
+        """Sessions newest first. ``since``/``until``: dates or words accepted by ``times.parse_day``."""
         where, args = self._range(since, until, script)
         sql = where + " ORDER BY s.started_at DESC, s.rowid DESC"
         if limit is not None:
@@ -310,15 +319,17 @@ class Store:
         if not sessions:
             return []
         where, args = self._range(since, until, script)
-        scope = f"SELECT s.id FROM sessions s {where}"
+        # The whole journal needs no filter (the IN over every session id cost a sixth of an export).
+        scope = f" AND session_id IN (SELECT s.id FROM sessions s {where})" if where else ""
         answers: dict[str, list[AnswerRow]] = {}
-        cursor = self.db.execute(f"SELECT * FROM answers WHERE session_id IN ({scope}) ORDER BY id", args)
-        for row in _dicts(cursor):
-            answers.setdefault(row["session_id"], []).append(_answer(row))
+        cursor = self.db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers a WHERE 1{scope} ORDER BY id", args)
+        for row in cursor.fetchall():
+            answer = _answer(row)
+            answers.setdefault(answer.session_id, []).append(answer)
         skips: dict[str, list[str]] = {}
         cursor = self.db.execute(
-            f"SELECT session_id, field FROM events WHERE type = 'skipped' AND field IS NOT NULL"
-            f" AND session_id IN ({scope}) ORDER BY id", args)
+            f"SELECT session_id, field FROM events WHERE type = 'skipped' AND field IS NOT NULL{scope} ORDER BY id",
+            args)
         for session_id, name in cursor.fetchall():
             skips.setdefault(session_id, []).append(name)
         return [self._entry(s, answers.get(s.id, []), skips.get(s.id, [])) for s in sessions]
@@ -345,35 +356,30 @@ class Store:
         if not match:
             return []
         cursor = self.db.execute(
-            """
-            SELECT a.*, snippet(answers_fts, 0, ?, ?, ?, 12) AS snippet, answers_fts.rank AS rank
+            f"""
+            SELECT snippet(answers_fts, 0, ?, ?, ?, 12), answers_fts.rank, {_ANSWER_COLUMNS}
             FROM answers_fts JOIN answers a ON a.id = answers_fts.rowid
             WHERE answers_fts MATCH ? ORDER BY answers_fts.rank LIMIT ?
             """,
             [marks[0], marks[1], ellipsis, match, int(limit)],
         )
-        rows = _dicts(cursor)
-        ids = sorted({row["session_id"] for row in rows})
+        found = [(snippet, rank, _answer(row)) for snippet, rank, *row in cursor.fetchall()]
+        ids = sorted({answer.session_id for _, _, answer in found})
         sessions = {s.id: s for s in self._sessions(f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
-        hits = []
-        for row in rows:
-            snippet = row.pop("snippet") or row.get("text") or ""
-            rank = row.pop("rank")
-            hits.append(SearchHit(sessions[row["session_id"]], _answer(row), snippet, rank))
-        return hits
+        return [SearchHit(sessions[answer.session_id], answer, snippet or answer.text or "", rank)
+                for snippet, rank, answer in found]
 
     def export(self, format: str, since=None, until=None, words=None) -> str:
         """The journal (optionally a date range) as ``md``, ``csv`` or ``json`` text; ``words`` gives each
         script's title and questions for Markdown (``export.ScriptWords``)."""
         from assistant.journal.export import render
 
-        return render(format, self.entries(since, until), words)
+        with _cycle_collector_paused():
+            return render(format, self.entries(since, until), words)
 
     # --- Helpers ---------------------------------------------------------------------------------
 
     def _range(self, since, until, script) -> tuple[str, list]:
-        from assistant.journal.export import day_bounds
-
         clauses, args = [], []
         if since is not None:
             clauses.append("s.started_at >= ?")
@@ -406,6 +412,20 @@ class Store:
         return Entry(session, tuple(answers), tuple(skipped))
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """An export builds several objects per answer, none of them in a reference cycle (reference counting
+    frees them all); with the cyclic collector running, its rescans of the growing heap were 10-20 % of a
+    100k-answer export (scripts/bench store), so it waits until the export is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _round(detail: dict) -> int:
     value = detail.get("round", 1)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
@@ -416,12 +436,22 @@ def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _answer(row: dict) -> AnswerRow:
-    words = tuple(Word(**w) for w in (_loads(row.get("words_json")) or ()))
-    return AnswerRow(
-        session_id=row["session_id"], field=row["field"], kind=row["kind"], value=_loads(row["value_json"]),
-        text=row["text"], step_id=row["step_id"], label=row["label"], engine=row["engine"], model=row["model"],
-        confidence=row["confidence"], words=words, start_s=row["start_s"], end_s=row["end_s"],
-        round=row["round"], detail=_loads(row["detail_json"]), created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+# The answers columns in AnswerRow's field order, so a row becomes an AnswerRow positionally (an export
+# builds 100k of them; going through a dict per row cost a third of the export's time).
+_ANSWER_COLUMNS = ("a.session_id, a.field, a.kind, a.value_json, a.text, a.step_id, a.label, a.engine, a.model,"
+                   " a.confidence, a.words_json, a.start_s, a.end_s, a.round, a.detail_json, a.created_at,"
+                   " a.updated_at")
+
+
+# Stored JSON is our own json.dumps output, so raw_decode (the C scanner alone) reads it; json.loads adds
+# two whitespace regex checks that were a third of the time spent turning a row into an AnswerRow.
+_decode = json.JSONDecoder().raw_decode
+
+
+def _answer(row: Sequence) -> AnswerRow:
+    (session_id, field, kind, value, text, step_id, label, engine, model, confidence, words, start_s, end_s,
+     round_, detail, created_at, updated_at) = row
+    return AnswerRow(session_id, field, kind, None if value is None else _decode(value)[0], text, step_id, label,
+                     engine, model, confidence, tuple(Word(**w) for w in _decode(words)[0]) if words else (),
+                     start_s, end_s, round_, None if detail is None else _decode(detail)[0], created_at,
+                     updated_at)

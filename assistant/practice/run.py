@@ -304,7 +304,7 @@ class Practice:
         """Before a debrief: which ladder step was this? (None when there is no ladder, or "none")."""
         from assistant.growth import ladder
 
-        steps = ladder.steps(store.db)
+        steps = ladder.steps(store)
         if not steps:
             return None
         shown = steps[:6]  # a spoken list longer than this is hard to follow
