@@ -13,6 +13,7 @@ from datetime import date, datetime
 import click
 
 from assistant.growth.config import lookup, w
+from assistant.text import counted
 
 DAY_HELP = "YYYY-MM-DD, today, tomorrow, a weekday, 'in three days'; none clears."
 
@@ -345,7 +346,7 @@ def rhythm_export(output: str) -> None:
     with _open() as store:
         text = to_ics(store)
     path = write_private(output, text)
-    click.echo(w("rhythm.exported", path=path, count=text.count("BEGIN:VEVENT")), err=True)
+    click.echo(w("rhythm.exported", path=path, events=counted("event", text.count("BEGIN:VEVENT"))), err=True)
 
 
 @click.command()

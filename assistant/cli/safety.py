@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from assistant.text import fail, t
+from assistant.text import counted, fail, t
 
 
 def _journal_path() -> Path:
@@ -35,7 +35,8 @@ def backup(output: str | None) -> None:
         output = str(folder / f"journal-{journal_file.stamp()}.db")
     with Store.open() as store:
         done = journal_file.backup(store, Path(output))
-    click.echo(t("safety.backup_written", path=done.path, sessions=done.sessions, answers=done.answers,
+    click.echo(t("safety.backup_written", path=done.path, sessions=counted("session", done.sessions),
+                 answers=counted("answer", done.answers),
                  encrypted=t("safety.backup_encrypted") if done.encrypted else ""), err=True)
 
 
@@ -48,7 +49,8 @@ def restore(file: str) -> None:
 
     ensure_home()
     checked, old = journal_file.restore(Path(file), _journal_path())
-    click.echo(t("safety.restored", path=_journal_path(), sessions=checked.sessions, answers=checked.answers),
+    click.echo(t("safety.restored", path=_journal_path(), sessions=counted("session", checked.sessions),
+                 answers=counted("answer", checked.answers)),
                err=True)
     if old is not None:
         click.echo(t("safety.restored_old", path=old), err=True)
@@ -162,7 +164,7 @@ def forget(everything: bool, yes: bool) -> None:
     from assistant.journal import encryption
 
     encryption.forget_passphrase()
-    click.echo(t("safety.forgotten", count=count, home=where), err=True)
+    click.echo(t("safety.forgotten", items=counted("item", count), home=where), err=True)
     click.echo(t("safety.forget_outside", home=where), err=True)
 
 

@@ -31,9 +31,10 @@ def w(key: str, **values: Any) -> str:
 
 
 def plural(key: str, count: int, **values: Any) -> str:
-    """``key.zero`` (when the table has one) for 0, ``key.one`` for 1, else ``key.many``."""
-    form = "one" if count == 1 else "zero" if count == 0 and "zero" in lookup(key) else "many"
-    return w(f"{key}.{form}", count=count, **values)
+    """``key.zero`` (when the table has one) for 0, ``key.one`` for 1, else ``key.many`` (``text.plural_in``)."""
+    from assistant.text import plural_in
+
+    return plural_in(PLAN_FILE, key, count, **values)
 
 
 @dataclass(frozen=True)

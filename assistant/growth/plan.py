@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.growth.config import Fields, Rules, answer_fields, plural, w
 from assistant.growth.config import rules as load_rules
 from assistant.journal.ratings import merge_rating
-from assistant.text import fail
+from assistant.text import counted, fail
 from assistant.times import local_day_start, local_moment
 
 if TYPE_CHECKING:
@@ -198,6 +198,13 @@ class PlanView:
                 "celebrations": list(self.celebrations), "notes": list(self.notes), "speech": self.speech}
 
 
+def _counted(noun: str, value: float) -> str:
+    """"1 disclosure", "3 new topics", "12.5 minutes" (a whole number takes its plural form)."""
+    if float(value).is_integer():
+        return counted(noun, int(value))
+    return counted(noun, 2).replace("2", _number(value), 1)
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
@@ -226,9 +233,11 @@ def plan_view(store: Store, now: datetime | None = None, rule: Rules | None = No
         notes.append(w("plan.minutes_not_asked", field=fields.minutes))
     weeks = streak(store, now, fields)
     lines.append(plural("plan.streak", weeks))
-    celebrations = [w(f"plan.celebrate.{m}", target=goals[m], value=_number(count.value(m))) for m in met]
+    nouns = {"disclosures": "disclosure", "new_topics": "new_topic", "minutes": "minute"}
+    celebrations = [w(f"plan.celebrate.{m}", target=goals[m], value=_number(count.value(m)),
+                      counted=_counted(nouns[m], count.value(m))) for m in met]
     if weeks >= rule.streak_celebrate_from:
-        celebrations.append(w("plan.celebrate.streak", weeks=weeks))
+        celebrations.append(w("plan.celebrate.streak", weeks=weeks, counted=counted("week", weeks)))
     missed = [m for m in MEASURES if m in goals and last.value(m) < goals[m]]
     earlier = any(p < week.shift(-1) for p in practice_weeks(store, fields))
     if last.disclosures == 0:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.growth.config import answer_fields, plural, w
 from assistant.growth.config import rules as load_rules
+from assistant.text import counted
 from assistant.times import local_day_start, local_time
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _marker(shape: str, x: float, y: float, css: str) -> str:
 
 
 def anxiety_chart(points: list[Point]) -> str:
-    desc = w("report.anxiety.desc", count=len(points)) if points else w("report.anxiety.empty")
+    desc = w("report.anxiety.desc", attempts=counted("attempt", len(points))) if points else w("report.anxiety.empty")
     svg = _svg_open("anxiety", w("report.anxiety.title"), desc) + _axis(10, [0, 2, 4, 6, 8, 10])
     for stage, css, shape in SERIES:
         coords = [(_x(i, len(points)), _y(getattr(p, stage))) for i, p in enumerate(points)
@@ -187,7 +188,7 @@ def ladder_chart(store: Store, now: datetime | None = None) -> str:
     tries = attempts(store, rule=rule, now=now)
     bar_h, gap = 18, 8
     height = max(60, PAD_TOP + len(ladder) * (bar_h + gap) + 30)
-    desc = w("report.ladder.desc", count=len(ladder)) if ladder else w("report.ladder.empty")
+    desc = w("report.ladder.desc", steps=counted("ladder_step", len(ladder))) if ladder else w("report.ladder.empty")
     svg = [f'<svg role="img" aria-labelledby="ladder-title ladder-desc" viewBox="0 0 {WIDTH} {height}"'
            f' width="100%" xmlns="http://www.w3.org/2000/svg">',
            f'<title id="ladder-title">{escape(w("report.ladder.title"))}</title>',
@@ -222,7 +223,7 @@ def targets_chart(store: Store, now: datetime | None = None) -> str:
     goals = targets(store)
     top = max([4] + [c.disclosures for c in counts] + [goals.get("disclosures", 0)])
     top += top % 2  # even, so the middle tick is a whole number
-    desc = w("report.targets.desc", weeks=len(weeks), target=goals.get("disclosures", w("report.none")))
+    desc = w("report.targets.desc", weeks=counted("week", len(weeks)), target=goals.get("disclosures", w("report.none")))
     svg = _svg_open("targets", w("report.targets.title"), desc) + _axis(top, [0, top // 2, top])
     slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / len(weeks)
     for i, c in enumerate(counts):

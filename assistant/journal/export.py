@@ -19,7 +19,7 @@ from typing import Callable
 
 from assistant.journal.ratings import STAGES, merge_rating
 from assistant.journal.rows import AnswerRow, Entry
-from assistant.text import fail, t
+from assistant.text import counted, fail, t
 from assistant.times import local_now, local_time
 
 FORMATS = ("md", "csv", "json")
@@ -139,8 +139,8 @@ def parse_csv_value(cell: str, kind: str) -> object:
 
 
 def to_markdown(entries: list[Entry], words: ScriptWords | None = None) -> str:
-    exported = "entries.md_exported_one" if len(entries) == 1 else "entries.md_exported"
-    lines = [f"# {t('entries.md_title')}", "", t(exported, when=local_now(), count=len(entries)), ""]
+    lines = [f"# {t('entries.md_title')}", "", t("entries.md_exported", when=local_now(),
+                                                  sessions=counted("session", len(entries))), ""]
     if not entries:
         lines += [t("entries.none"), ""]
     scripts: dict[str, tuple[str | None, dict[str, str]]] = {}
