@@ -50,7 +50,7 @@ def test_debrief_asks_which_step_and_links_it():
     with Store.open() as store:
         step = ladder.add_step(store, "send a friend a photo", 3, "closer friendships")
         ladder.add_step(store, "ask a friend to coffee", 6, "closer friendships")
-    proc = cli("debrief", "--text", "--no-audio", stdin=_debrief_answers("the first one"))
+    proc = cli("debrief", "--guided", "--text", "--no-audio", stdin=_debrief_answers("the first one"))
     assert "was this one of your ladder steps" in proc.stdout
     with Store.open() as store:
         (row,) = store.list_sessions()
@@ -64,7 +64,7 @@ def test_debrief_asks_which_step_and_links_it():
 def test_debrief_with_step_option_does_not_ask():
     with Store.open() as store:
         step = ladder.add_step(store, "call my brother", 5, "family")
-    proc = cli("debrief", "--text", "--no-audio", "--step", str(step.id), stdin=_debrief_answers("x")[2:])
+    proc = cli("debrief", "--guided", "--text", "--no-audio", "--step", str(step.id), stdin=_debrief_answers("x")[2:])
     assert "was this one of your ladder steps" not in proc.stdout
     with Store.open() as store:
         (row,) = store.list_sessions()

@@ -399,7 +399,7 @@ class Session:
                 continue
             self._answers[field] = found.value
             self._told.add(field)
-            out.append(self._filled_event(step, field, found.value, found.words, "reflection", found.span))
+            out.append(self._filled_event(step, field, found.value, found.words, "reflection", found.span, said))
         self._reflected = step
         if suggestion:
             self._say(out, suggestion.text)
@@ -411,8 +411,12 @@ class Session:
         self._prompt(out, words("summary_check"), self._listen("correction"))
 
     def _filled_event(self, step: Step, field: str, value: Any, said: str, source: str,
-                      span: tuple[int, int] | None = None) -> SessionEvent:
+                      span: tuple[int, int] | None = None, heard: Transcript | None = None) -> SessionEvent:
+        """An answer read from a reflection or a correction. It keeps which engine heard the words it came
+        from (not their timings: those belong to the whole answer, stored once)."""
         detail: dict[str, Any] = {"source": source, "from": said}
+        transcript = (Transcript(said, True, engine=heard.engine, model=heard.model, language=heard.language)
+                      if heard is not None else None)
         if span is not None:
             detail["span"] = list(span)
         source = dict(step.fills).get(field, field)
@@ -422,8 +426,8 @@ class Session:
         if self._kinds.get(field) == "emotions" and isinstance(value, list):
             detail["families"] = parse.families(value)
         return SessionEvent("answer", self.session_id, self.script.name, step_id=step.id, field=field,
-                            kind=self._kinds.get(field, "text"), value=value, text=said, at=self._clock(),
-                            detail=detail)
+                            kind=self._kinds.get(field, "text"), value=value, text=said, transcript=transcript,
+                            at=self._clock(), detail=detail)
 
     def _summary_reply(self, out: list[Output], text: str, said: Transcript | None) -> None:
         """At "Is that right?" after the summary: yes, a correction, or a plain no (what should change?)."""
@@ -437,7 +441,8 @@ class Session:
             for source, value in updates.items():
                 self._answers[field_of[source]] = value
                 self._told.add(field_of[source])
-                out.append(self._filled_event(step, field_of[source], value, " ".join(text.split()), "correction"))
+                out.append(self._filled_event(step, field_of[source], value, " ".join(text.split()), "correction",
+                                              heard=said))
             self._extraction = extract.with_values(self._extraction, updates)
             self._summary_tries += 1
             self._say(out, extract.summary(self._extraction))
