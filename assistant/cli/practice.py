@@ -159,7 +159,7 @@ def demo(ctx, no_audio, engine, model, language):
     from assistant.practice.demo import SpokenAnswers, data, kinds_of
     from assistant.practice.run import Practice, load_in_background
 
-    mode = make_mode(False, no_audio, (), "ratings", engine, model, language)
+    mode = make_mode(False, no_audio, (), None, engine, model, language)
     click.echo(data()["intro"], err=True)
     source = SpokenAnswers(load_in_background(mode, ClickConsole()), kinds_of(load_script("debrief")),
                            on_say=lambda voice, text: click.echo(data()["says"].format(voice=voice, text=text)))
@@ -187,7 +187,7 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
     spoken = tuple(t(f"menu.{key}") for key in MENU)
     choice = None
     with Practice(mode, console=ClickConsole()) as practice:
-        listen = Listen("menu", "choice", grammar("choice", spoken))
+        listen = Listen("menu", "choice", grammar("choice", spoken), choices=spoken)
         for attempt in range(3):
             practice.voice.say(t("menu.prompt" if attempt == 0 else "menu.again"))
             try:

@@ -18,8 +18,9 @@ message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. 
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
 Closed answers that do not parse are asked again with a hint at most twice, then skipping is offered.
 An ``answer`` event is emitted only once the answer is final (confirmed, when confirmation applies:
-``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none; a step's own
-``confirm`` wins). Skipping clears the field in ``answers``. After a text answer the language coach may
+``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none, ``"auto"`` a rating
+that was heard (not typed) with a confidence below ``[settings] confirm_below``; a step's own ``confirm``
+wins). Skipping clears the field in ``answers``. After a text answer the language coach may
 add one gentle reframe, stored in the answer event's ``detail["coach"]``.
 
 Resume: pass the earlier ``answers`` and the ``position`` (index of the step to continue from, as given
@@ -39,7 +40,7 @@ from assistant.dialogue.scripts import Script, Step, placeholders
 from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
 
-CONFIRM_MODES = ("always", "ratings", "never")
+CONFIRM_MODES = ("auto", "always", "ratings", "never")
 MAX_RETRIES = 2  # re-asks after an unclear answer before skipping is offered
 _CORRECTABLE = ("rating", "choice", "duration", "date")  # "no, it was a six" corrects these
 
@@ -259,7 +260,7 @@ class Session:
         self._prompt(out, self._fill(step.text), self._listen(step.kind), (words(hint, choices=", ".join(step.choices)),))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
-        if not self._needs_confirm(step):
+        if not self._needs_confirm(step, said):
             self._store(out, step, value, text, said)
             return
         self._mode, self._silences, self._pending = "confirm", 0, (value, text, said)
@@ -270,9 +271,12 @@ class Session:
             question = words("confirm_text" if step.kind == "text" else "confirm_value", answer=answer)
         self._prompt(out, question, self._listen("yesno"))
 
-    def _needs_confirm(self, step: Step) -> bool:
+    def _needs_confirm(self, step: Step, said: Transcript | None) -> bool:
         if step.confirm is not None:
             return step.confirm is not False
+        if self.confirm == "auto":  # typed answers are never read back; heard ratings when the ear was unsure
+            unsure = said is not None and (said.conf is None or said.conf < data("session.toml")["settings"]["confirm_below"])
+            return step.kind == "rating" and unsure
         return self.confirm == "always" or (self.confirm == "ratings" and step.kind == "rating")
 
     def _confirm(self, out: list[Output], text: str, said: Transcript | None) -> None:
@@ -413,7 +417,7 @@ class Session:
     def _listen(self, kind: str) -> Listen:
         step = self.step
         choices = step.choices if step and kind == "choice" else ()
-        return Listen(step.field if step else "", kind, parse.grammar(kind, choices), step.id if step else "")
+        return Listen(step.field if step else "", kind, parse.grammar(kind, choices), step.id if step else "", choices)
 
     def _say(self, out: list[Output], text: str) -> None:
         if text and text.strip():

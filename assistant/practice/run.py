@@ -31,7 +31,7 @@ class Mode:
     text: bool = False
     no_audio: bool = False
     audio_in: tuple[str, ...] = ()
-    confirm: str = "ratings"
+    confirm: str | None = None  # None: the setting (auto)
     engine: str | None = None
     model: str | None = None
     language: str | None = None
@@ -70,12 +70,6 @@ def _open_engine(mode: Mode, console: Console):
     loaded = open_engine(mode.engine, mode.model, mode.language)
     console.echo(describe(loaded.info), err=True)
     return loaded
-
-
-def endpoint_config(settings):
-    from assistant.speech.stt.endpoint import EndpointConfig
-
-    return EndpointConfig(end_silence_s=settings.end_silence_s, max_answer_s=settings.max_answer_s)
 
 
 def check_audio_files(files: tuple[str, ...]) -> None:
@@ -121,11 +115,12 @@ class Practice:
         return self.gate
 
     def _source(self):
+        from assistant.practice.hearing import Ear
         from assistant.practice.sources import FileAnswers, MicAnswers, TypedAnswers
 
         if self.mode.audio_in:
             return FileAnswers(load_in_background(self.mode, self.console), self.mode.audio_in,
-                               endpoint_config(self.settings))
+                               Ear.from_settings(self.settings))
         if self.mode.text:
             return TypedAnswers(read_line=self.console.read_line)
         try:
@@ -137,7 +132,7 @@ class Practice:
             self.console.echo(t("practice.no_microphone", reason=exc.message), err=True)
             self.mic = None
             return TypedAnswers(read_line=self.console.read_line)
-        return MicAnswers(load_in_background(self.mode, self.console), self.mic, endpoint_config(self.settings))
+        return MicAnswers(load_in_background(self.mode, self.console), self.mic, Ear.from_settings(self.settings))
 
     def wait(self, seconds: float) -> None:
         if not self.mode.audio_in:
@@ -176,7 +171,8 @@ class Practice:
             if script_name == "debrief" and not resume_id:
                 step_id = step_id or self.ask_ladder_step(store)
             self._session_id = session_id
-            session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
+            session = Session(script, session_id, confirm=self.mode.confirm or self.settings.confirm,
+                              answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None)
 
             def hook(event):
@@ -208,7 +204,7 @@ class Practice:
         shown = steps[:6]  # a spoken list longer than this is hard to follow
         choices = tuple(s.text for s in shown) + (t("practice.no_step"),)
         listing = " ".join(t("practice.step_choice", n=i, text=s.text) for i, s in enumerate(shown, 1))
-        listen = Listen("ladder_step", "choice", parse.grammar("choice", choices))
+        listen = Listen("ladder_step", "choice", parse.grammar("choice", choices), choices=choices)
         for attempt in range(3):
             self.voice.say(t("practice.which_step" if attempt == 0 else "practice.which_step_again",
                              steps=listing, none=choices[-1]))
