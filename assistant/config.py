@@ -16,8 +16,9 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
-from assistant.text import fail, readable
+from assistant.text import fail, lookup, readable
 
 APP_NAME = "practice-assistant"
 
@@ -40,8 +41,14 @@ def ensure_home() -> Path:
         probe.touch()
         probe.unlink()
     except OSError as exc:
-        raise fail("home_unwritable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("home_unwritable", path=path, reason=exc) from exc
     return path
+
+
+def touch_private(path: Path) -> None:
+    """Create an (empty) marker file readable by its owner only: every file in the home is 0600."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def models_dir() -> Path:
@@ -92,16 +99,18 @@ class Settings:
 
     def with_value(self, key: str, value: object) -> "Settings":
         """Return a copy with ``key`` set, converting strings to the field's type."""
-        types = {f.name: f.type for f in fields(self)}
+        types = {f.name: str(f.type) for f in fields(self)}  # annotations are strings (__future__ annotations)
         if key not in types:
             raise fail("settings_unknown_key", key=key, keys=", ".join(types))
-        kind = {"str": str, "int": int, "float": float, "bool": _to_bool}[types[key]]
+        converters: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": _to_bool}
+        kind = converters[types[key]]
         if isinstance(value, str):
             value = readable(value)  # bytes that were not UTF-8 (argv) must not break the file
         try:
             converted = kind(value)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise fail("settings_bad_value", key=key, value=value, kind=types[key]) from exc
+            kind_words = lookup(f"setting_kinds.{types[key]}")
+            raise fail("settings_bad_value", key=key, value=value, kind=kind_words) from exc
         _check_range(key, converted)
         return replace(self, **{key: converted})
 

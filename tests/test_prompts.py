@@ -10,7 +10,7 @@ import pytest
 from assistant.dialogue.scripts import Condition, ExpressionError, list_scripts, load_file, load_script
 from assistant.errors import AssistantError
 
-SHIPPED = ["breathe", "checkin", "compassion", "debrief", "grounding", "ladder-build", "rehearse", "repair"]
+SHIPPED = ["breathe", "checkin", "compassion", "debrief", "grounding", "ladder-build", "note", "rehearse", "repair"]
 
 
 def test_shipped_scripts_are_listed_and_load():
@@ -23,8 +23,9 @@ def test_shipped_scripts_are_listed_and_load():
 
 def test_debrief_fields_in_order():
     script = load_script("debrief")
-    assert script.fields[:7] == ["what_happened", "disclosure_level", "new_topic", "conversation_minutes",
-                                 "anxiety_before", "anxiety_peak", "anxiety_after"]
+    assert script.fields[:8] == ["reflection", "what_happened", "disclosure_level", "new_topic",
+                                 "conversation_minutes", "anxiety_before", "anxiety_peak", "anxiety_after"]
+    assert script.steps[1].type == "reflect" and "anxiety_peak" in script.steps[1].filled_fields
     kinds = {s.field: s.kind for s in script.steps if s.type == "ask"}
     assert kinds["anxiety_peak"] == "rating"
     assert kinds["anxiety_duration"] == "duration"

@@ -17,6 +17,8 @@ TODAY = lambda: dt.date(2024, 5, 8)  # noqa: E731  a Wednesday
 
 
 def make(name="debrief", **options):
+    """The question-by-question flow (``guided``): the reflection flow has its own tests (test_reflect.py)."""
+    options.setdefault("guided", True)
     return Session(load_script(name), "s1", clock=CLOCK, today=TODAY, **options)
 
 
@@ -430,11 +432,16 @@ def test_coach_offers_a_reframe_once():
     assert "When it feels like you don't listen, I feel" in suggestion and "Would you be willing" in suggestion
 
 
-def test_coach_only_for_text_and_once_per_pattern():
-    session = make("grounding")
+def test_coach_only_where_the_script_asks_and_once_per_pattern():
+    session = make("rehearse")  # intention and invitation are marked coach = true
     out = run(session, ["whatever", "whatever"])
     coached = [e for e in events(out, "answer") if "coach" in e.detail]
-    assert len(coached) == 1
+    assert [e.field for e in coached] == ["intention"]
+
+
+def test_no_relationship_reframes_for_grounding_answers():
+    out = run(make("grounding"), ["whatever", "you never listen", "I'm fine", "whatever", "whatever"])
+    assert not [e for e in events(out, "answer") if "coach" in e.detail]
 
 
 # --- every shipped script --------------------------------------------------------------------------
@@ -467,7 +474,10 @@ def test_every_shipped_script_runs_to_completion(name):
 
 def test_repair_stores_an_iso_follow_up_date():
     session = make("repair")
-    out = run(session, ["I forgot her birthday", "she felt unimportant", "guilty", "to ask sooner", "call and apologise", "in three days"])
+    out = run(session, ["I forgot her birthday", "she felt unimportant", "guilty", "to ask sooner", "call and apologise",
+                        "in three days"])
+    assert said(out)[-1] == "I heard Saturday, May 11. Is that right?"  # dates are read back: the weekday helps
+    out = session.hear("yes")
     assert answers(out)["follow_up"] == "2024-05-11"
     assert "So, on Saturday, May 11, you'll follow up. Your step: call and apologise." in said(out)
 

@@ -111,7 +111,7 @@ def read_wav(path: str | Path) -> tuple[bytes, AudioFormat]:
     except IsADirectoryError as exc:
         raise fail("audio_not_wav", path=path, reason="it is a directory") from exc
     except OSError as exc:
-        raise fail("audio_unreadable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("audio_unreadable", path=path, reason=exc) from exc
     return parse_wav(data, str(path))
 
 

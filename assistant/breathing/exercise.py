@@ -171,6 +171,7 @@ class BreathingResult:
     completed_cycles: int
     duration_s: float
     stopped: bool
+    crisis_text: str = ""  # crisis words heard during the exercise: it stopped, the session must hear them
 
 
 class Commands:
@@ -179,6 +180,7 @@ class Commands:
     def __init__(self) -> None:
         self.queue: "queue.Queue[str]" = queue.Queue()
         self.heard: list[str] = []  # every final transcript, for diagnostics
+        self.crisis_text = ""
         self._stop = threading.Event()
 
     def get(self) -> str | None:
@@ -188,9 +190,14 @@ class Commands:
             return None
 
     def put_text(self, text: str) -> None:
+        from assistant.dialogue import crisis
         from assistant.dialogue.parse import match_command
 
         self.heard.append(text)
+        if crisis.check(text):  # the one crisis check, here too: the exercise stops at once
+            self.crisis_text = text
+            self.queue.put("crisis")
+            return
         command = match_command(text)
         if command in COMMANDS:
             self.queue.put(command)
@@ -266,14 +273,15 @@ class Exercise:
         except KeyboardInterrupt:  # Ctrl-C ends the exercise gently, like saying "stop"
             self.stopped = True
         return BreathingResult(self.pattern.name, self.cycles, self.timeline.completed_cycles,
-                               round(self.clock() - started, 2), self.stopped)
+                               round(self.clock() - started, 2), self.stopped,
+                               self.commands.crisis_text if self.commands else "")
 
     # --- commands shared by both runners ------------------------------------------------------------
 
     def _handle(self, command: str, now_s: float, say: Callable[[str], float]) -> bool:
         """Apply a command at session time ``now_s``; False when the exercise should end."""
         words = data()["words"]
-        if command == "stop":
+        if command in ("stop", "crisis"):
             self.stopped = True
             return False
         if command == "pause":
@@ -365,7 +373,8 @@ def run_exercise(voice, pattern_name: str, options: BreathingOptions | None = No
     recorded answers, nobody is there to breathe, so the timed captions are printed without waiting.
     """
     from assistant.breathing.patterns import get_pattern
-    from assistant.config import home
+    from assistant.config import home, touch_private
+    from assistant.text import counted
 
     if options is None:
         pattern = get_pattern(pattern_name)
@@ -374,10 +383,11 @@ def run_exercise(voice, pattern_name: str, options: BreathingOptions | None = No
     marker = home() / ".breathing-note"
     if not marker.exists():
         voice.say(words["safety"])
-        marker.touch()
+        touch_private(marker)
     minutes = round(options.pattern.cycle_s * options.cycles / 60)
     duration = words["about_a_minute"] if minutes <= 1 else words["about_minutes"].format(minutes=minutes)
-    voice.say(words["intro"].format(title=options.pattern.title, cycles=options.cycles, duration=duration))
+    voice.say(words["intro"].format(title=options.pattern.title, rounds=counted("round", options.cycles),
+                                    duration=duration))
     commands = None
     if microphone is not None and engine is not None:
         commands = Commands().listen_voice(engine, microphone)
@@ -389,7 +399,8 @@ def run_exercise(voice, pattern_name: str, options: BreathingOptions | None = No
     finally:
         if commands is not None:
             commands.close()
-    voice.say(words["stopped"] if result.stopped else words["closing"])
+    if not result.crisis_text:  # after crisis words the session speaks, not the exercise
+        voice.say(words["stopped"] if result.stopped else words["closing"])
     return result
 
 

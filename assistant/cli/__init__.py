@@ -49,7 +49,9 @@ class LazyCommands(MutableMapping):
         if name == "ladder":  # built by voice, so it lives with the guided sessions
             from assistant.cli.practice import ladder_build
 
-            self._loaded["ladder"].add_command(ladder_build)
+            group = self._loaded["ladder"]
+            assert isinstance(group, click.Group)
+            group.add_command(ladder_build)
         return self._loaded[name]
 
     def __getitem__(self, name: str) -> click.Command:
@@ -75,7 +77,7 @@ class LazyCommands(MutableMapping):
 class LazyGroup(click.Group):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = LazyCommands()
+        self.commands: LazyCommands = LazyCommands()  # type: ignore[assignment]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         table = self.commands.table

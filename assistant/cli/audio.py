@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import click
 
 from assistant.errors import AssistantError
-from assistant.text import fail, t
+from assistant.text import counted, fail, t
 
 
 @click.command()
@@ -59,7 +59,7 @@ def _say_to_file(settings, line: str, out: str) -> None:
     try:
         shutil.copyfile(audio.path, out)
     except OSError as exc:
-        raise fail("say_out_unwritable", path=out, reason=exc.strerror or exc) from exc
+        raise fail("say_out_unwritable", path=out, reason=exc) from exc
     click.echo(t("tts.saved", path=out, seconds=audio.seconds), err=True)
 
 
@@ -244,7 +244,7 @@ def doctor() -> None:
         if result.hint:
             click.echo(t("audio.doctor.fix", hint=result.hint))
     if problems:
-        click.echo(t("audio.doctor.some_failed", count=problems))
+        click.echo(t("audio.doctor.some_failed", problems=counted("problem", problems)))
         raise SystemExit(1)  # click.exceptions.Exit is swallowed outside standalone mode
     click.echo(t("audio.doctor.all_ok"))
 

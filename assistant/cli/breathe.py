@@ -23,14 +23,15 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     """Paced breathing (box, 478, coherent, sigh or 4-2-6), with a rating before and after."""
     from assistant.breathing.exercise import BreathingOptions
     from assistant.breathing.patterns import cycles_for, data, get_pattern, patterns
-    from assistant.cli.options import ClickConsole, report
+    from assistant.cli.options import ClickConsole, finish
     from assistant.practice.run import Practice
-    from assistant.text import fail
+    from assistant.text import counted, fail
 
     if list_only:
         for pattern in patterns().values():
             click.echo(data()["words"]["list_line"].format(name=pattern.name, title=pattern.title,
-                                                           timings=pattern.timings, cycles=pattern.cycles))
+                                                           timings=pattern.timings,
+                                                           rounds=counted("round", pattern.cycles)))
         return
     pattern = get_pattern(name, custom)
     rounds = cycles_for(pattern, cycles, minutes)
@@ -40,7 +41,7 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     with Practice(mode, console=ClickConsole()) as practice:
         practice.breathing = BreathingOptions(pattern, rounds, counts=counts, tones=tones, words=words)
         result = practice.run("breathe")
-    report(result)
+    finish(result)
 
 
 COMMANDS = [breathe]

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from assistant.text import t
+from assistant.text import counted, t
 
 DAY_HELP = "YYYY-MM-DD, today, yesterday, 7d or 2w."
 
@@ -18,7 +18,9 @@ def _open():
 
 
 def _answers_words(count: int) -> str:
-    return t("entries.answers_one") if count == 1 else t("entries.answers_many", count=count)
+    from assistant.text import counted
+
+    return counted("answer", count)
 
 
 def _status(status: str) -> str:
@@ -149,7 +151,7 @@ def export_entries(fmt: str, since: str | None, until: str | None, output: str |
         count = len(store.list_sessions(since=since, until=until))
     if output:
         path = write_private(output, text)
-        click.echo(t("entries.export_written", path=path, count=count, format=fmt), err=True)
+        click.echo(t("entries.export_written", path=path, entries=counted("entry", count), format=fmt), err=True)
     else:
         click.echo(text, nl=False)
 

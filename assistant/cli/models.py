@@ -6,7 +6,7 @@ import json
 
 import click
 
-from assistant.text import t
+from assistant.text import lookup, t
 
 
 @click.group()
@@ -59,7 +59,7 @@ def list_models(language: str | None, as_json: bool) -> None:
          _yes_no(m.dynamic_graph), m.source, str(m.path)]
         for m in installed
     ]
-    click.echo("\n".join("  " + line for line in _table(t("models.installed_columns"), rows)) if rows else t("models.installed_none"))
+    click.echo("\n".join("  " + line for line in _table(lookup("models.installed_columns"), rows)) if rows else t("models.installed_none"))
     if active is None:
         click.echo(t("models.active_none", language=language))
     click.echo()
@@ -70,7 +70,7 @@ def list_models(language: str | None, as_json: bool) -> None:
          "; ".join(t("models.wer", percent=p, test_set=s) for s, p in e.wer)]
         for e in registry.catalog()
     ]
-    click.echo("\n".join("  " + line for line in _table(t("models.available_columns"), rows)))
+    click.echo("\n".join("  " + line for line in _table(lookup("models.available_columns"), rows)))
 
 
 @models.command()

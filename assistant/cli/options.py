@@ -27,11 +27,11 @@ def practice_options(func):
     return engine_options(func)
 
 
-def make_mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=()):
+def make_mode(text, no_audio, audio_in, confirm, engine, model, language, extra_files=(), guided=False):
     from assistant.practice.run import Mode
 
     return Mode(text=text, no_audio=no_audio, audio_in=tuple(audio_in) + tuple(extra_files), confirm=confirm,
-                engine=engine, model=model, language=language)
+                engine=engine, model=model, language=language, guided=guided)
 
 
 class ClickConsole:
@@ -51,10 +51,22 @@ class ClickConsole:
 
 def report(result) -> None:
     """The closing line: where the entry went and how to find or continue it."""
-    from assistant.text import t
+    from assistant.text import counted, t
 
     key = {"finished": "practice.saved", "flagged": "practice.flagged"}.get(result.status, "practice.stopped")
-    click.echo(t(key, id=result.session_id[:8], answers=result.answers), err=True)
+    click.echo(t(key, id=result.session_id[:8], answers=counted("answer", result.answers)), err=True)
+
+
+# Exit status of a run stopped for safety (crisis language heard), so scripts around the assistant can tell
+# it from success (0), an error (1) and a usage mistake (2).
+CRISIS_EXIT = 3
+
+
+def finish(result) -> None:
+    """Report a run; a run stopped for safety ends the process with ``CRISIS_EXIT``."""
+    report(result)
+    if result.status == "flagged":
+        raise SystemExit(CRISIS_EXIT)
 
 
 def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
@@ -62,7 +74,7 @@ def run_script(script: str, mode, resume_id: str | None = None, step_id: str | N
 
     with Practice(mode, console=ClickConsole()) as practice:
         result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
-    report(result)
+    finish(result)
     return result
 
 

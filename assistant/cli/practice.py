@@ -7,8 +7,8 @@ import json
 
 import click
 
-from assistant.cli.options import ClickConsole, engine_options, make_mode, practice_options, run_script
-from assistant.text import t
+from assistant.cli.options import ClickConsole, engine_options, finish, make_mode, practice_options, run_script
+from assistant.text import counted, t
 
 SHIPPED = {  # command name → script name
     "debrief": "debrief",
@@ -17,7 +17,9 @@ SHIPPED = {  # command name → script name
     "rehearse": "rehearse",
     "repair": "repair",
     "grounding": "grounding",
+    "note": "note",
 }
+REFLECTING = ("debrief", "checkin", "repair")  # scripts that open with a reflection: --guided skips it
 
 
 def _check_step(step_id: str | None) -> None:
@@ -35,10 +37,14 @@ def _make(command_name: str, script: str) -> click.Command:
     @click.command(command_name, help=t(f"commands.{command_name}"))
     @practice_options
     @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
-    def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None):
+    def command(text, no_audio, audio_in, confirm, engine, model, language, files, step=None, guided=False):
         _check_step(step)
-        run_script(script, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files), step_id=step)
+        mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language, files, guided=guided)
+        run_script(script, mode, step_id=step)
 
+    if script in REFLECTING:
+        command = click.option("--guided", is_flag=True,
+                               help="One question per field, instead of telling it in your own words first.")(command)
     if script == "debrief":
         command = click.option("--step", metavar="ID", default=None,
                                help="The ladder step this was an attempt at (otherwise you are asked).")(command)
@@ -77,7 +83,7 @@ def build_ladder(mode) -> None:
                 continue
             add_step(store, tidy(step["step_text"]), int(step["step_fear"]), goal[0])
             added += 1
-    click.echo(t("practice.ladder_built", count=added, goal=goal[0]))
+    click.echo(t("practice.ladder_built", steps=counted("step", added), goal=goal[0]))
 
 
 @click.command("build")
@@ -115,18 +121,26 @@ def resume(script_name, text, no_audio, audio_in, confirm, engine, model, langua
     run_script(row.script, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files), row.id)
 
 
-@click.group("prompts")
+@click.group("prompts", help=t("prompts_cli.help"))
 def prompts_group():
-    """List and inspect the guided scripts."""
+    pass
 
 
 @prompts_group.command("list")
 def prompts_list():
-    """List the guided scripts (shipped and your own)."""
-    from assistant.dialogue.scripts import list_scripts
+    """List the guided scripts (shipped and your own); a broken one is marked with what is wrong."""
+    from assistant.dialogue.scripts import survey_scripts
 
-    for script in list_scripts():
+    broken = 0
+    for listed in survey_scripts():
+        if listed.script is None:
+            broken += 1
+            click.echo(t("prompts_cli.broken_line", name=listed.name, problem=listed.problem))
+            continue
+        script = listed.script
         click.echo(t("prompts_cli.line", name=script.name, title=script.title, description=script.description))
+    if broken:
+        raise SystemExit(1)
 
 
 @prompts_group.command("show")
@@ -145,6 +159,12 @@ def prompts_show(name, as_json):
     for i, step in enumerate(data["steps"], 1):
         label = f"{step['type']}" + (f" {step['field']} ({step['kind']})" if step.get("field") else "")
         click.echo(t("prompts_cli.step", n=i, label=label, text=step.get("text", "")))
+        if "when" in step:
+            click.echo(t("prompts_cli.when", expression=step["when"]))
+        if "repeat" in step:
+            repeat = step["repeat"]
+            key = "prompts_cli.repeat_while" if "while" in repeat else "prompts_cli.repeat"
+            click.echo(t(key, start=repeat["from"], rounds=repeat["rounds"], expression=repeat.get("while", "")))
 
 
 @click.command("demo")
@@ -178,29 +198,20 @@ MENU = ("debrief", "checkin", "breathe", "compassion", "rehearse", "repair", "gr
 @click.pass_context
 def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
     """The spoken menu (what plain `assistant` starts): choose an exercise by voice."""
-    from assistant.dialogue.parse import grammar, parse_choice
-    from assistant.dialogue.pipeline import EndOfInput
-    from assistant.events import Listen
-    from assistant.practice.run import Practice
+    from assistant.practice.run import CrisisHeard, Practice
 
     mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)
     spoken = tuple(t(f"menu.{key}") for key in MENU)
-    choice = None
     with Practice(mode, console=ClickConsole()) as practice:
-        listen = Listen("menu", "choice", grammar("choice", spoken), choices=spoken)
-        for attempt in range(3):
-            practice.voice.say(t("menu.prompt" if attempt == 0 else "menu.again"))
-            try:
-                heard = practice.source.answer(listen)
-            except EndOfInput:
-                break
-            picked = parse_choice(heard.text, spoken) if heard else None
-            if picked is not None and picked.ok:
-                choice = MENU[spoken.index(picked.value)]
-                break
-        if choice is None:
+        try:
+            picked = practice.choose("menu", spoken, t("menu.prompt"), t("menu.again"))
+        except CrisisHeard as hit:
+            finish(practice.stop_for_safety("menu", hit.heard))
+            return
+        if picked is None:  # stop, silence or the end of input
             practice.voice.say(t("menu.bye"))
             return
+        choice = MENU[spoken.index(picked)]
         if mode.audio_in:  # the remaining recordings answer the chosen exercise
             mode = make_mode(text, no_audio, mode.audio_in[practice.source.used:], confirm, engine, model, language)
         else:

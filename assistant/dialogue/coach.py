@@ -1,9 +1,6 @@
-"""The crisis check and the language coach. Pure functions over text; patterns in ``prompts/``.
-
-* :func:`is_crisis` — every answer goes through it first (``prompts/safety.toml``): idioms that only
-  sound alarming ("I nearly died laughing") are removed, then the crisis patterns are tried.
-* :func:`suggest` — after a free-text answer, spot absolute or avoidant phrasing ("you never listen",
-  "I'm fine", "whatever") and offer one gentle invitation reframe (``prompts/coach.toml``).
+"""The language coach: after a free-text answer where the script asks for it (``coach = true``), spot
+absolute or avoidant phrasing ("you never listen", "I'm fine", "whatever") and offer one gentle invitation
+reframe (``prompts/coach.toml``). Pure functions over text. (The crisis check is ``crisis.py``.)
 """
 
 from __future__ import annotations
@@ -18,34 +15,6 @@ from assistant.text import data_file as data
 def _plain(text: str) -> str:
     """Lowercase, apostrophes dropped ("don't" → "dont"); punctuation kept."""
     return text.lower().replace("’", "").replace("'", "").replace("‘", "")
-
-
-def safety_text(text: str) -> str:
-    """The form the safety patterns see: lowercase, no apostrophes, punctuation as single spaces."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", _plain(text)).split())
-
-
-@lru_cache(maxsize=None)
-def _safety() -> tuple[list[re.Pattern], list[re.Pattern]]:
-    table = data("safety.toml")
-    return [re.compile(p) for p in table["safe"]], [re.compile(p) for p in table["crisis"]]
-
-
-def crisis_match(text: str) -> str | None:
-    """The crisis pattern ``text`` matches (after idioms are taken out), or None."""
-    safe, crisis = _safety()
-    plain = safety_text(text)
-    for pattern in safe:
-        plain = pattern.sub(" ", plain)
-    plain = " ".join(plain.split())
-    for pattern in crisis:
-        if pattern.search(plain):
-            return pattern.pattern
-    return None
-
-
-def is_crisis(text: str) -> bool:
-    return crisis_match(text) is not None
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ class Condition:
 
 
 def _tokenize(source: str) -> list[tuple[str, Any]]:
-    tokens, pos, text = [], 0, source.rstrip()
+    tokens: list[tuple[str, Any]] = []
+    pos, text = 0, source.rstrip()
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
@@ -78,7 +79,8 @@ def _tokenize(source: str) -> list[tuple[str, Any]]:
         elif op or paren or word in ("and", "or"):
             tokens.append(("op", op or paren or word))
         else:
-            tokens.append(("lit", word in ("yes", "true")) if word in ("yes", "no", "true", "false") else ("field", word))
+            is_flag = word in ("yes", "no", "true", "false")
+            tokens.append(("lit", word in ("yes", "true")) if is_flag else ("field", word))
         pos = match.end()
     return tokens
 

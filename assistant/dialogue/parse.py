@@ -9,16 +9,25 @@
   over- than under-estimate, and ratings are read back for confirmation by default. Halves round up.
   "none" / "nothing" / "not at all" is 0. Two unrelated numbers ("a four, then a nine") are unclear.
   Homophones (free→3, for→4, ate→8 ...) count only when no real number was said and they end a short
-  answer ("a free"; "it's hard to say" has no number); "sex" is never six.
+  answer ("a free"; "it's hard to say" has no number); "sex" is never six;
+  nor do ordinals, which whisper writes for a lone number ("probably the sixth", "a sixth" → 6).
+  A minus sign or "minus" is refused (``problem="negative"``), never read as the plain number.
 * yesno: every yes- and no-phrase found is collected; a longer phrase swallows the shorter ones
   inside it ("I don't think so" is no, not "think so"); mixed answers ("yeah no") and unsure ones
   ("I'm not sure", "I don't know") are unclear.
-* duration: minutes (int when whole); ranges take the higher; "all evening" etc. are estimates.
+* duration: minutes (int when whole); ranges take the higher; "all evening" etc. are estimates. A number
+  with no unit ("45", "about 20") is minutes: the questions ask "roughly how long", and minutes are what
+  people mean for a conversation. Negative lengths are refused (``problem="negative"``).
 * date: ISO ``YYYY-MM-DD`` from "tomorrow", "in three days", "next week", "friday" (the next one
   after today; "next friday" is the same day), "on the 5th" (the next 5th after today), "march 3rd".
-  "next/this weekend" is the coming Saturday.
-* emotions: known words (and their other forms) in order, negated ones ("not angry") left out;
-  value is a list, possibly empty: the words said are always kept in the event's text.
+  "next/this weekend" is the coming Saturday. Typed dates are read exactly: ``2026-12-10`` (ISO), and
+  numeric ``12/10`` or ``12/10/2026`` month first (``day_first=False``, US English, the shipped voice
+  and crisis line) or day first (``day_first=True``, every other language setting); when the first number
+  is over 12 it can only be the day. A date that does not exist ("2026-02-30") is ``invalid_date``, one
+  that has already gone by is ``past_date``: both are asked again, never moved to another day.
+* emotions: known words (and their other forms) in order, negated ones ("not angry") left out. When no
+  known word was said ("like a failure", "kind of meh"), the value is the words said, as one item: a
+  feeling in the person's own words is still the answer.
 * commands: the whole utterance, or the utterance starting with a command followed only by filler
   words or a punctuation break ("skip, please") — so "I skipped lunch" and "back pain" are answers.
 """
@@ -39,10 +48,14 @@ from assistant.text import data_file as data
 COMMANDS = ("repeat", "skip", "back", "pause", "resume", "stop", "help", "slower", "faster")
 
 
+# Why an answer was not taken; each has its own re-ask hint in session.toml [say] (retry_<problem>...).
+PROBLEMS = ("unclear", "out_of_range", "negative", "invalid_date", "past_date")
+
+
 @dataclass(frozen=True)
 class Parsed:
     value: Any = None
-    problem: str = ""  # "" when ok | "unclear" | "out_of_range"
+    problem: str = ""  # "" when ok, else one of PROBLEMS
 
     @property
     def ok(self) -> bool:
@@ -114,7 +127,20 @@ def _pick(tokens: list[str], found: list[tuple[int, float]]) -> float | None:
     return None
 
 
+_MINUS_SIGN = re.compile(r"(?:^|[\s(])[-−–]\s*\d")
+
+
+def _negative(text: str) -> bool:
+    """"-3", "− 5 minutes", "minus two": a number below zero was said."""
+    if _MINUS_SIGN.search(text):
+        return True
+    tokens, numbers = words(text), _vocab()["words"]["numbers"]
+    return any(t in ("minus", "negative") and _number(n, numbers) is not None for t, n in zip(tokens, tokens[1:]))
+
+
 def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
+    if _negative(text):
+        return Parsed(None, "negative")
     scale_word = _vocab()["words"]["scale_phrases"][0]
     tokens = words(re.sub(r"(\d)\s*/\s*(\d)", rf"\1 {scale_word} \2", text))  # "6/10"
     found = [(i, v) for i, v in _numbers(tokens) if not _after_scale(tokens, i)]
@@ -122,6 +148,9 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
         homophones, numbers = _vocab()["words"]["homophones"], _vocab()["words"]["numbers"]
         found = [(i, numbers[homophones[t]]) for i, t in enumerate(tokens)
                  if homophones.get(t) in numbers and (i == len(tokens) - 1 or _after_scale(tokens, len(tokens) - 1))]
+    if not found and len(tokens) <= 4:  # "probably the sixth": whisper's spelling of a lone "six"
+        ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
+        found = [(start, ordinals[p]) for start, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True))]
     if not found:
         if _find(tokens, _phrases(_vocab()["words"]["zero_phrases"])):
             return Parsed(low)
@@ -156,8 +185,9 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
             number = _number(tokens[i + 1], vocab["numbers"])
             if number is not None:
                 picks.add(int(number))
-    if len(tokens) == 1 and _number(tokens[0], vocab["numbers"]) is not None:
-        picks.add(int(_number(tokens[0], vocab["numbers"])))
+    alone = _number(tokens[0], vocab["numbers"]) if len(tokens) == 1 else None
+    if alone is not None:
+        picks.add(int(alone))
     if _find(tokens, _phrases(vocab["last"])):
         picks.add(len(choices))
     if len(picks) == 1 and 1 <= (index := picks.pop()) <= len(choices):
@@ -185,7 +215,9 @@ def _alike(a: str, b: str) -> bool:
 
 
 def parse_duration(text: str) -> Parsed:
-    """Minutes: "about ten minutes" → 10, "an hour and a half" → 90, "30 seconds" → 0.5."""
+    """Minutes: "about ten minutes" → 10, "an hour and a half" → 90, "30 seconds" → 0.5, "45" → 45."""
+    if _negative(text):
+        return Parsed(None, "negative")
     tokens = words(text)
     table = _vocab()["words"]["duration"]
     units, amounts, numbers = table["units"], table["amounts"], _vocab()["words"]["numbers"]
@@ -218,6 +250,8 @@ def parse_duration(text: str) -> Parsed:
                 soft = 1
             else:
                 pending = amounts[token]
+    if not found and pending is not None and _only_hedges(tokens):
+        total, found = pending, True  # "45", "about twenty": a bare number is minutes
     if not found:
         vague = _find(tokens, _phrases(list(table["vague"])))
         if not vague:
@@ -228,13 +262,58 @@ def parse_duration(text: str) -> Parsed:
     return Parsed(int(total) if total == int(total) else total)
 
 
-def parse_date(text: str, today: dt.date | None = None) -> Parsed:
-    """An ISO date for a follow-up: "tomorrow", "in three days", "friday", "on the 5th" ..."""
+def _only_hedges(tokens: list[str]) -> bool:
+    """Nothing but one number and words like "about", "maybe", "roughly" ("about 45")."""
+    hedges = set(_vocab()["words"]["duration"]["hedges"])
+    numbers = _vocab()["words"]["numbers"]
+    said = [t for t in tokens if t not in hedges]
+    return len(said) <= 2 and all(_number(t, numbers) is not None for t in said)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\b")
+
+
+def parse_date(text: str, today: dt.date | None = None, day_first: bool = False) -> Parsed:
+    """An ISO date for a follow-up: "2026-12-10", "12/10", "tomorrow", "in three days", "friday" ..."""
     today = today or dt.date.today()
+    typed = _typed_date(text, today, day_first)
+    if typed is not None:
+        return typed
     try:
         return _parse_date(text, today)
     except (OverflowError, ValueError):  # "in 417420 weeks": past the year 9999
         return Parsed(None, "out_of_range")
+
+
+def _typed_date(text: str, today: dt.date, day_first: bool) -> Parsed | None:
+    """A date written in numbers, read exactly; None when the text holds none."""
+    iso = _ISO_DATE.search(text)
+    numeric = None if iso else _NUMERIC_DATE.search(text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif numeric:
+        first, second, year_text = numeric.groups()
+        a, b = int(first), int(second)
+        month, day = (b, a) if day_first or a > 12 else (a, b)
+        if day_first and b > 12 and a <= 12:  # "12/25" with day first: only the other reading exists
+            month, day = a, b
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0) if year_text else today.year
+        if not year_text:
+            try:
+                if dt.date(year, month, day) < today:  # "3/2" in December: next year's
+                    year += 1
+            except ValueError:
+                pass
+    else:
+        return None
+    try:
+        day_value = dt.date(year, month, day)
+    except ValueError:
+        return Parsed(None, "invalid_date")
+    if day_value < today:
+        return Parsed(day_value.isoformat(), "past_date")
+    return Parsed(day_value.isoformat())
 
 
 def _parse_date(text: str, today: dt.date) -> Parsed:
@@ -312,6 +391,13 @@ def emotion_forms() -> dict[tuple[str, ...], tuple[str, str]]:
 
 def parse_emotions(text: str) -> Parsed:
     tokens = words(text)
+    found = _known_emotions(tokens)
+    if not found and tokens:
+        return Parsed([" ".join(text.split()).strip(" .,;:!?")])  # their own words for it
+    return Parsed(found)
+
+
+def _known_emotions(tokens: list[str]) -> list[str]:
     forms = emotion_forms()
     negations = set(_vocab()["words"]["negations"])
     found: list[str] = []
@@ -321,7 +407,7 @@ def parse_emotions(text: str) -> Parsed:
         name = forms[phrase][0]
         if name not in found:
             found.append(name)
-    return Parsed(found)
+    return found
 
 
 def families(emotions: list[str]) -> list[str]:
@@ -329,7 +415,8 @@ def families(emotions: list[str]) -> list[str]:
     return sorted({by_name[e] for e in emotions if e in by_name})
 
 
-def parse_answer(kind: str, text: str, *, choices: tuple[str, ...] = (), today: dt.date | None = None) -> Parsed:
+def parse_answer(kind: str, text: str, *, choices: tuple[str, ...] = (), today: dt.date | None = None,
+                 day_first: bool = False) -> Parsed:
     if kind == "rating":
         return parse_rating(text)
     if kind == "yesno":
@@ -339,7 +426,7 @@ def parse_answer(kind: str, text: str, *, choices: tuple[str, ...] = (), today: 
     if kind == "duration":
         return parse_duration(text)
     if kind == "date":
-        return parse_date(text, today)
+        return parse_date(text, today, day_first)
     if kind == "emotions":
         return parse_emotions(text)
     stripped = " ".join(text.split())
@@ -416,15 +503,18 @@ def spoken(kind: str, value: Any) -> str:
     return str(value).strip().rstrip(".!?;, ")  # read back inside a sentence: its own full stop would double
 
 
-def _spoken_minutes(minutes: float, spoken: dict[str, str]) -> str:
+def _spoken_minutes(minutes: float, spoken: dict[str, Any]) -> str:
+    def form(unit: str, count: int) -> str:
+        return spoken[unit]["one" if count == 1 else "many"].format(count=count)
+
     if minutes < 1:
-        return spoken["seconds"].format(n=round(minutes * 60))
+        return form("seconds", round(minutes * 60))
     hours, rest = divmod(round(minutes), 60)
     if not hours:
-        return spoken["one_minute"] if rest == 1 else spoken["minutes"].format(n=rest)
+        return form("minutes", rest)
     if not rest:
-        return spoken["one_hour"] if hours == 1 else spoken["hours"].format(h=hours)
-    return spoken["hours_minutes"].format(h=hours, m=rest)
+        return form("hours", hours)
+    return spoken["hours_minutes"].format(hours=form("hours", hours), minutes=form("minutes", rest))
 
 
 def _spoken_date(iso: str, spoken: dict[str, str]) -> str:
@@ -454,7 +544,8 @@ def phrasings(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...]:
         numbers = {v: k for k, v in _vocab()["words"]["numbers"].items()}
         stop = set(_vocab()["words"]["stopwords"])
         for i, choice in enumerate(choices, 1):
-            found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i)) for t in table["choice"]]
+            found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i))
+                      for t in table["choice"]]
             found += [w for w in choice.split() if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
     elif kind not in ("duration", "date", "command"):
         return ()

@@ -53,14 +53,15 @@ class Runner:
     """Drives one session to its end.
 
     ``wait(seconds)`` serves pause steps (a no-op for recorded answers); ``breathe(pattern)`` runs the
-    breathing exercise when a script hands off to it. ``Say.rate_delta`` is the speech-rate offset in
+    breathing exercise when a script hands off to it, and returns what the person said during it that the
+    session must hear at once (crisis words), or None; the outputs after the hand-off are then dropped. ``Say.rate_delta`` is the speech-rate offset in
     force (absolute, not a step), passed to ``voice.set_rate_offset`` when the voice supports it.
     """
 
     def __init__(self, session, source: AnswerSource, voice: Voice, store: Journal | None = None,
                  on_event: Callable[[SessionEvent], None] | None = None,
                  wait: Callable[[float], None] | None = None,
-                 breathe: Callable[[str], None] | None = None) -> None:
+                 breathe: Callable[[str], Heard | None] | None = None) -> None:
         self.session, self.source, self.voice, self.store, self.on_event = session, source, voice, store, on_event
         self.wait, self.breathe = wait, breathe
         self.answers = 0
@@ -91,7 +92,9 @@ class Runner:
             elif isinstance(out, Wait) and self.wait:
                 self.wait(out.seconds)
             elif isinstance(out, Breathe) and self.breathe:
-                self.breathe(out.pattern)
+                said = self.breathe(out.pattern)
+                if said is not None:  # something said during the exercise (crisis words) is heard now
+                    return self._emit(self.session.hear(said.transcript or said.text))
         return listen
 
     def run(self) -> RunResult:

@@ -17,14 +17,15 @@ from typing import Any
 from assistant.dialogue.conditions import Condition, ExpressionError  # noqa: F401  (part of this module's API)
 from assistant.text import fail
 
-STEP_TYPES = ("say", "ask", "pause", "breathe", "readback")
+STEP_TYPES = ("say", "ask", "reflect", "pause", "breathe", "readback")
 KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
 RESERVED_FIELDS = ("round", "yes", "no", "and", "or")
 MAX_PAUSE_S = 3600  # nan, inf and "two days" are mistakes, not pauses
 _COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
               "breathe": _COMMON_KEYS | {"pattern"},
-              "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional"}}
+              "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional", "label", "coach"},
+              "reflect": _COMMON_KEYS | {"field", "help", "fills", "confirm", "label", "coach"}}
 _TOP_KEYS = {"name", "title", "description", "steps", "closing"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -59,6 +60,13 @@ class Step:
     choices: tuple[str, ...] = ()
     confirm: bool | str | None = None  # None: the session's setting; True/False; or a custom question
     optional: bool = False
+    label: str = ""  # a short name for the answer in the journal ("Anxiety before")
+    coach: bool = False  # offer the language coach's reframe after a text answer
+    fills: tuple[tuple[str, str], ...] = ()  # reflect: (field, what dialogue.extract reads for it) pairs
+
+    @property
+    def filled_fields(self) -> tuple[str, ...]:
+        return tuple(field for field, _ in self.fills)
     seconds: float = 0.0
     pattern: str = ""
     when: Condition | None = None
@@ -67,7 +75,8 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         """Every key that is set (plus ``optional`` for questions), in a JSON-ready form."""
         out: dict[str, Any] = {"index": self.index, "id": self.id, "type": self.type}
-        keys = ("field", "kind", "text", "help", "choices", "seconds", "pattern")
+        keys = ("field", "kind", "label", "text", "help", "choices", "seconds", "pattern", "coach")
+        out |= {"fills": {field: source for field, source in self.fills}} if self.fills else {}
         out |= {k: getattr(self, k) for k in keys if getattr(self, k) not in ("", (), None, 0.0, False)}
         out |= {"choices": list(self.choices)} if self.choices else {}
         out |= {"optional": self.optional} if self.type == "ask" else {}
@@ -97,7 +106,7 @@ class Script:
 
     @property
     def fields(self) -> list[str]:
-        return [s.field for s in self.steps if s.type == "ask"]
+        return [s.field for s in self.steps if s.type in ("ask", "reflect")]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -139,6 +148,28 @@ def list_scripts() -> list[Script]:
     return [load_file(path, source) for _, (path, source) in sorted(_script_files().items())]
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One script file as ``prompts list`` shows it: the script, or why it cannot be used."""
+
+    name: str
+    script: Script | None
+    problem: str = ""  # the one-line error when the file is malformed or unreadable
+
+
+def survey_scripts() -> list[Listed]:
+    """Every script file by name; a broken one is listed with its problem instead of hiding the others."""
+    from assistant.errors import AssistantError
+
+    found = []
+    for name, (path, source) in sorted(_script_files().items()):
+        try:
+            found.append(Listed(name, load_file(path, source)))
+        except AssistantError as exc:
+            found.append(Listed(name, None, exc.line()))
+    return found
+
+
 def load_script(name: str) -> Script:
     files = _script_files()
     if name not in files:
@@ -152,8 +183,10 @@ def load_file(path: Path, source: str = "user") -> Script:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise _invalid(path, None, _problem("bad_toml", error=exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _invalid(path, None, _problem("unreadable", error=exc)) from exc
+    except OSError as exc:
+        raise fail("script_unreadable", file=str(path), reason=exc) from exc
+    except UnicodeDecodeError as exc:
+        raise _invalid(path, None, _problem("not_utf8")) from exc
     return parse_script(raw, path, source)
 
 
@@ -181,10 +214,11 @@ def parse_script(raw: dict[str, Any], path: Path | str, source: str = "user") ->
     steps: list[Step] = []
     ids: set[str] = set()
     asked: set[str] = set()
+    filled: set[str] = set()  # fields a reflection fills: a later question may still ask them
     for index, entry in enumerate(steps_raw, start=1):
         label = (index, entry.get("id", "") if isinstance(entry, dict) else "")
         try:
-            step = _parse_step(entry, index - 1, ids, asked)
+            step = _parse_step(entry, index - 1, ids, asked, filled)
         except ValueError as exc:
             raise _invalid(path, label, str(exc)) from None
         ids.add(step.id)
@@ -193,7 +227,7 @@ def parse_script(raw: dict[str, Any], path: Path | str, source: str = "user") ->
                   raw.get("closing", True))
 
 
-def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str]) -> Step:
+def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: set[str]) -> Step:
     if not isinstance(entry, dict):
         raise ValueError(_problem("wrong_type", key="steps", expected="a list of tables"))
     for key in ("id", "type"):
@@ -212,12 +246,14 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str]) -> Step:
                 raise ValueError(_problem("not_for_type", key=key, type=step_type))
             raise ValueError(_problem("unknown_key", key=key, known=", ".join(sorted(_STEP_KEYS[step_type]))))
     text = _typed(entry, "text", str, "text", "")
-    if step_type in ("say", "ask", "readback") and not text.strip():
+    if step_type in ("say", "ask", "reflect", "readback") and not text.strip():
         raise ValueError(_problem("missing_text", type=step_type))
     when = _condition(entry.get("when"), asked, "when")
     values: dict[str, Any] = {}
     if step_type == "ask":
-        values = _parse_ask(entry, asked)
+        values = _parse_ask(entry, asked - filled)
+    elif step_type == "reflect":
+        values = _parse_reflect(entry, asked)
     elif step_type == "pause":
         seconds = entry.get("seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_PAUSE_S:
@@ -235,8 +271,13 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str]) -> Step:
     for name in names:
         if name not in asked and name != "round":
             raise ValueError(_problem("unknown_field", field=name))
-    if step_type == "ask":
+    if step_type in ("ask", "reflect"):
         asked.add(values["field"])  # a repeat.while may test this step's own answer
+        names = [field for field, _ in values.get("fills", ())]
+        asked.update(names)  # what a reflection fills may be named after it
+        filled.update(names)
+        if step_type == "ask":
+            filled.discard(values["field"])  # asked once after the reflection; a second ask is a duplicate
     repeat = _repeat(entry.get("repeat"), ids | {step_id}, asked)
     return Step(step_id, step_type, index, text, when=when, repeat=repeat, **values)
 
@@ -266,7 +307,13 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     optional = entry.get("optional", False)
     if not isinstance(optional, bool):
         raise ValueError(_problem("wrong_type", key="optional", expected="true or false"))
+    coach = entry.get("coach", False)
+    if not isinstance(coach, bool):
+        raise ValueError(_problem("wrong_type", key="coach", expected="true or false"))
+    label = _typed(entry, "label", str, "text", "")
     return {
+        "label": " ".join(label.split()),
+        "coach": coach,
         "field": name,
         "kind": kind,
         "help": _typed(entry, "help", str, "text", ""),
@@ -274,6 +321,41 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
         "confirm": confirm,
         "optional": optional,
     }
+
+
+def _parse_reflect(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
+    """A reflection: one open question, the whole answer stored under ``field`` (default "reflection"), and
+    the fields named in ``fills`` read from it (see ``dialogue.extract.FIELDS``)."""
+    from assistant.dialogue.extract import ALL_FIELDS as FIELDS
+
+    name = entry.get("field", "reflection")
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise ValueError(_problem("bad_identifier", value=name, key="field"))
+    if name in RESERVED_FIELDS:
+        raise ValueError(_problem("reserved_field", value=name))
+    if name in asked:
+        raise ValueError(_problem("duplicate_field", value=name))
+    fills = entry.get("fills", [])
+    if isinstance(fills, list) and all(isinstance(f, str) for f in fills):
+        pairs = [(f, f) for f in fills]  # the script's fields have the names extraction uses
+    elif isinstance(fills, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in fills.items()):
+        pairs = list(fills.items())  # { feeling = "emotions" }: the script's field, what fills it
+    else:
+        raise ValueError(_problem("wrong_type", key="fills", expected="a list of fields, or a table field = source"))
+    for field, source in pairs:
+        if not _IDENT.match(field):
+            raise ValueError(_problem("bad_identifier", value=field, key="fills"))
+        if source not in FIELDS:
+            raise ValueError(_problem("unknown_fill", value=source, choices=", ".join(FIELDS)))
+    confirm = entry.get("confirm")
+    if confirm is not None and not isinstance(confirm, bool):
+        raise ValueError(_problem("wrong_type", key="confirm", expected="true or false"))
+    coach = entry.get("coach", False)
+    if not isinstance(coach, bool):
+        raise ValueError(_problem("wrong_type", key="coach", expected="true or false"))
+    label = _typed(entry, "label", str, "text", "")
+    return {"field": name, "kind": "text", "help": _typed(entry, "help", str, "text", ""), "fills": tuple(pairs),
+            "confirm": confirm, "coach": coach, "label": " ".join(label.split())}
 
 
 def _typed(entry: dict[str, Any], key: str, kind: type, expected: str, default: Any) -> Any:

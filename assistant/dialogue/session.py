@@ -13,15 +13,38 @@ Outputs come in order and the pipeline handles each in turn: ``Say`` → speak (
 ``"command"`` while paused), ``SessionEvent`` → store, ``Wait(seconds)`` → stay quiet (a pause step),
 ``Breathe(pattern)`` → run the breathing exercise now, then carry on with the outputs after it.
 
-Every utterance meets the crisis check first (``coach.is_crisis``): on a hit the session speaks the crisis
+Every utterance meets the crisis check first (``crisis.check``), whatever the session is waiting for (an
+answer, a confirmation, a skip offer, a command while paused): on a hit the session speaks the crisis
 message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. Then commands
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
-Closed answers that do not parse are asked again with a hint at most twice, then skipping is offered.
+Closed answers that do not parse are asked again with a hint at most twice (``MAX_RETRIES``), then skipping
+is offered. Every re-ask loop has the same cap, so nothing repeats forever:
+
+* a confirmation ("I heard 5. Is that right?") takes yes or no, the same answer again (a yes), a different
+  answer of the question's kind (a correction, confirmed in turn) or a plain no (the question again);
+  silence gets one gentle re-ask and then the value is kept, and so is it after ``MAX_RETRIES`` unclear
+  replies (the session says so);
+* the skip offer takes yes or no, or an answer to the question itself; after ``MAX_RETRIES`` unclear replies,
+  or silence, the question is skipped, and a question whose skip offer was declined twice is skipped the
+  third time rather than offered again.
+
 An ``answer`` event is emitted only once the answer is final (confirmed, when confirmation applies:
-``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none, ``"auto"`` a rating
-that was heard (not typed) with a confidence below ``[settings] confirm_below``; a step's own ``confirm``
-wins). Skipping clears the field in ``answers``. After a text answer the language coach may
-add one gentle reframe, stored in the answer event's ``detail["coach"]``.
+``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none, ``"auto"`` a rating that
+was heard (not typed) with a confidence below ``[settings] confirm_below``; dates are always read back unless
+confirmation is ``"never"``, since the read-back names the weekday; a step's own ``confirm`` wins). Skipping
+clears the field in ``answers``. After a text answer to a step marked ``coach = true`` the language coach
+may add one gentle reframe, stored in the answer event's ``detail["coach"]``. The step's short ``label`` goes
+with every answer event (``detail["label"]``) for the journal.
+
+A ``reflect`` step asks one open question and listens with reflection patience (``Listen.kind`` is
+``"reflection"``). The whole answer is stored under its field; the fields in ``fills`` are read from it
+(``dialogue.extract``) and each is stored as an answer with ``detail["source"] = "reflection"`` and the words it
+came from (``detail["from"]``). A short summary of what was understood is said; unless confirming is
+``"never"`` (or the step says ``confirm = false``) the session asks whether it is right and takes
+corrections by voice ("no, the peak was a nine"), stored with ``source = "correction"``. Then only the
+gaps are asked: first the missing *closed* fields of ``fills`` (rating, yes/no, duration ...), then the
+script carries on from after the reflection, leaving out every question a reflection or follow-up already
+answered. ``guided=True`` passes reflect steps by (one question per field, as before).
 
 Resume: pass the earlier ``answers`` and the ``position`` (index of the step to continue from, as given
 in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``.
@@ -35,7 +58,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
-from assistant.dialogue import coach, parse
+from assistant.dialogue import coach, crisis, extract, parse
 from assistant.dialogue.scripts import Script, Step, placeholders
 from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
@@ -43,6 +66,7 @@ from assistant.text import data_file as data
 CONFIRM_MODES = ("auto", "always", "ratings", "never")
 MAX_RETRIES = 2  # re-asks after an unclear answer before skipping is offered
 _CORRECTABLE = ("rating", "choice", "duration", "date")  # "no, it was a six" corrects these
+_CLOSED = ("rating", "yesno", "choice", "duration", "date")  # asked first after a reflection
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,8 @@ class Session:
         today: Callable[[], dt.date] | None = None,
         crisis_resources: str | None = None,
         first_run: bool = False,
+        day_first: bool = False,
+        guided: bool = False,
     ) -> None:
         if confirm not in CONFIRM_MODES:
             raise ValueError(f"confirm must be one of {CONFIRM_MODES}")
@@ -99,10 +125,24 @@ class Session:
         self._today = today or (lambda: dt.date.fromtimestamp(self._clock()))
         self._resources = crisis_resources if crisis_resources is not None else words("crisis_resources")
         self._first_run = first_run
-        self._kinds = {s.field: s.kind for s in script.steps if s.type == "ask"}
-        self._mode = "idle"  # idle | ask | confirm | offer | done
+        self._day_first = day_first  # typed numeric dates: 10/12 is the 10th of December (see parse.parse_date)
+        self._kinds = {f: extract.KINDS.get(src, "text") for s in script.steps if s.type == "reflect"
+                       for f, src in s.fills}
+        self._kinds |= {s.field: s.kind for s in script.steps if s.type == "ask"}
+        self._labels = {s.field: s.label for s in script.steps if s.type == "ask" and s.label}
+        self._mode = "idle"  # idle | ask | confirm | offer | reflect | summary | done
+        self._guided = guided
+        self._reflected: Step | None = None  # the reflect step answered in this session
+        self._closed_first = False  # asking the reflection's missing closed fields before the rest
+        self._extraction: extract.Extraction | None = None
+        self._told: set[str] = set()  # fields read from the reflection (or corrected at its summary)
+        self._let_go: set[str] = set()  # follow-up questions skipped after the reflection: not asked again
+        self._summary_tries = 0
+        self._resume_after_reflection()
         self._paused = False
         self._attempts = self._silences = 0
+        self._unclear = 0  # unclear replies to the current confirmation or skip offer
+        self._declined: dict[int, int] = {}  # position → skip offers declined
         self._pending: tuple[Any, str, Transcript | None] | None = None
         self._history: list[int] = []  # positions of the questions asked, for "go back"
         self._rounds: dict[str, int] = {}
@@ -130,6 +170,17 @@ class Session:
         steps = self.script.steps
         return steps[self._position] if self._position < len(steps) else None
 
+    def _asked(self) -> Step:
+        """The question being answered (only called while one is asked)."""
+        step = self.step
+        assert step is not None, "no question is being asked"
+        return step
+
+    def _held(self) -> tuple[Any, str, Transcript | None]:
+        """The answer waiting for its confirmation (only called while one waits)."""
+        assert self._pending is not None, "no answer waits for confirmation"
+        return self._pending
+
     def start(self) -> list[Output]:
         out: list[Output] = []
         if self._resuming:
@@ -151,7 +202,7 @@ class Session:
         if not text.strip():
             return self.silence()
         out: list[Output] = []
-        if coach.is_crisis(text):
+        if crisis.check(text):
             self._crisis(out, text, said)
             return out
         command = parse.match_command(text)
@@ -170,6 +221,10 @@ class Session:
             self._confirm(out, text, said)
         elif self._mode == "offer":
             self._offer(out, text, said)
+        elif self._mode == "reflect":
+            self._reflect(out, text, said)
+        elif self._mode == "summary":
+            self._summary_reply(out, text, said)
         return out
 
     def silence(self) -> list[Output]:
@@ -180,12 +235,21 @@ class Session:
             out.append(self._listen("command"))
             return out
         self._silences += 1
-        step = self.step
-        if self._mode == "offer" or (self._mode == "ask" and step.optional and self._silences > 1):
+        if self._mode == "summary":  # nothing said after the summary: keep what was understood
+            if self._silences > 1:
+                self._after_reflection(out)
+            else:
+                self._reprompt(out, words("take_your_time"))
+            return out
+        if self._mode == "reflect" and self._silences > 1:  # nothing told: ask question by question instead
+            self._say(out, words("reflect_skipped"))
+            self._skip(out, quietly=True)
+            return out
+        if self._mode == "offer" or (self._mode == "ask" and self._asked().optional and self._silences > 1):
             self._skip(out)
-        elif self._mode == "ask" and self._silences == 1:
-            self._reprompt(out, words("take_your_time"))
-        elif self._mode == "confirm" and self._silences <= 2:
+        elif self._mode == "confirm" and self._silences > 1:
+            self._keep_pending(out)  # Enter, or nothing said twice: keep what was heard, and say so
+        elif self._mode in ("ask", "confirm", "reflect") and self._silences == 1:
             self._reprompt(out, words("take_your_time"))
         else:
             self._offer_skip(out)
@@ -203,16 +267,36 @@ class Session:
     def _advance(self, out: list[Output]) -> None:
         """Run steps from the current position until a question waits for an answer, or the end."""
         steps = self.script.steps
+        if self._closed_first and self._reflected is not None:
+            follow_up = self._closed_follow_up()
+            if follow_up is not None:
+                self._position = follow_up
+                self._ask(out, steps[follow_up])
+                return
+            self._closed_first = False  # the closed gaps are filled: on through the script from the reflection
+            self._position = self._reflected.index + 1
         while self._position < len(steps):
             step = steps[self._position]
             if step.when and not step.when.evaluate(self._answers):
                 self._position += 1
                 continue
+            if step.type == "reflect":
+                if self._guided or step.field in self._answers:
+                    self._position += 1
+                    continue
+                self._reflect_ask(out, step)
+                return
             if step.type == "ask":
+                if self._answered_by_reflection(step):
+                    self._position += 1
+                    continue
                 self._ask(out, step)
                 return
-            if step.type == "readback" and any(n not in self._answers for n in placeholders(step.text) if n != "round"):
+            names = [n for n in placeholders(step.text) if n != "round"] if step.type == "readback" else []
+            if step.type == "readback" and any(n not in self._answers for n in names):
                 pass  # nothing to read back
+            elif step.type == "readback" and names and all(n in self._told for n in names):
+                pass  # the summary of the reflection said these already
             elif step.type in ("say", "readback"):
                 self._say(out, self._fill(step.text))
             elif step.type == "pause":
@@ -226,6 +310,117 @@ class Session:
         if self.script.closing:
             self._say(out, words("finished"))
         out.append(self._event("finished"))
+
+    # --- reflection ----------------------------------------------------------------------------------
+
+    def _resume_after_reflection(self) -> None:
+        """Resumed after a reflection was told: ask every gap again from just after it, closed ones first."""
+        if not self._resuming:
+            return
+        for step in self.script.steps:
+            if step.type == "reflect" and step.field in self._answers and not self._guided:
+                self._reflected, self._closed_first = step, True
+                self._position = max(self._position, step.index + 1)
+                return
+
+    def _answered_by_reflection(self, step: Step) -> bool:
+        fills = self._reflected.filled_fields if self._reflected is not None else ()
+        return step.field in fills and (step.field in self._answers or step.field in self._let_go)
+
+    def _closed_follow_up(self) -> int | None:
+        """The first question after the reflection for a closed field it should have filled and did not."""
+        assert self._reflected is not None
+        for step in self.script.steps[self._reflected.index + 1:]:
+            if (step.type == "ask" and step.field in self._reflected.filled_fields and step.kind in _CLOSED
+                    and step.field not in self._answers and step.field not in self._let_go
+                    and (not step.when or step.when.evaluate(self._answers))):
+                return step.index
+        return None
+
+    def _reflect_ask(self, out: list[Output], step: Step) -> None:
+        self._mode, self._attempts, self._silences = "reflect", 0, 0
+        if not self._history or self._history[-1] != self._position:
+            self._history.append(self._position)
+        self._prompt(out, self._fill(step.text), self._listen("reflection"))
+
+    def _reflect(self, out: list[Output], text: str, said: Transcript | None) -> None:
+        """The reflection was told: store it, read the fields from it, and say back what was understood."""
+        step = self._asked()
+        told = " ".join(text.split())
+        self._answers[step.field] = told
+        detail: dict[str, Any] = {"label": step.label} if step.label else {}
+        suggestion = coach.suggest(told, self._coached) if step.coach else None
+        if suggestion:
+            detail["coach"] = suggestion.to_dict()
+            self._coached.add(suggestion.pattern)
+        out.append(self._event("answer", step=step, value=told, text=text, transcript=said, detail=detail))
+        self._extraction = extract.extract(told, fields=[src for _, src in step.fills], today=self._today())
+        for field, source in step.fills:
+            found = self._extraction.get(source)
+            if found is None:
+                continue
+            self._answers[field] = found.value
+            self._told.add(field)
+            out.append(self._filled_event(step, field, found.value, found.words, "reflection", found.span))
+        self._reflected = step
+        if suggestion:
+            self._say(out, suggestion.text)
+        self._say(out, extract.summary(self._extraction))
+        if step.confirm is False or self.confirm == "never":
+            self._after_reflection(out)
+            return
+        self._mode, self._silences, self._summary_tries = "summary", 0, 0
+        self._prompt(out, words("summary_check"), self._listen("correction"))
+
+    def _filled_event(self, step: Step, field: str, value: Any, said: str, source: str,
+                      span: tuple[int, int] | None = None) -> SessionEvent:
+        detail: dict[str, Any] = {"source": source, "from": said}
+        if span is not None:
+            detail["span"] = list(span)
+        source = dict(step.fills).get(field, field)
+        label = self._labels.get(field) or extract.label(field) or extract.label(source)
+        if label:
+            detail["label"] = label
+        if self._kinds.get(field) == "emotions" and isinstance(value, list):
+            detail["families"] = parse.families(value)
+        return SessionEvent("answer", self.session_id, self.script.name, step_id=step.id, field=field,
+                            kind=self._kinds.get(field, "text"), value=value, text=said, at=self._clock(),
+                            detail=detail)
+
+    def _summary_reply(self, out: list[Output], text: str, said: Transcript | None) -> None:
+        """At "Is that right?" after the summary: yes, a correction, or a plain no (what should change?)."""
+        step = self._asked()
+        field_of = {source: field for field, source in step.fills}
+        current = {source: self._answers.get(field) for field, source in step.fills}
+        updates = {src: v for src, v in extract.parse_correction(text, current).items() if src in field_of}
+        reply = parse.parse_yesno(text)
+        if updates:
+            assert self._extraction is not None
+            for source, value in updates.items():
+                self._answers[field_of[source]] = value
+                self._told.add(field_of[source])
+                out.append(self._filled_event(step, field_of[source], value, " ".join(text.split()), "correction"))
+            self._extraction = extract.with_values(self._extraction, updates)
+            self._summary_tries += 1
+            self._say(out, extract.summary(self._extraction))
+            if self._summary_tries > MAX_RETRIES:
+                self._after_reflection(out)
+                return
+            self._prompt(out, words("summary_check"), self._listen("correction"))
+        elif reply.ok and reply.value:
+            self._after_reflection(out)
+        else:
+            self._summary_tries += 1
+            if self._summary_tries > MAX_RETRIES:
+                self._after_reflection(out)
+                return
+            self._prompt(out, words("summary_what" if reply.ok else "summary_again"), self._listen("correction"))
+
+    def _after_reflection(self, out: list[Output]) -> None:
+        step = self._asked()
+        self._mode, self._closed_first = "idle", True
+        self._next(step)
+        self._advance(out)
 
     def _next(self, step: Step) -> None:
         """Move past ``step``: on to the next one, or back to the start of a rehearsal round."""
@@ -247,8 +442,9 @@ class Session:
         self._prompt(out, self._fill(step.text), self._listen(step.kind), before)
 
     def _answer(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        step = self.step
-        result = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today())
+        step = self._asked()
+        result = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
+                                  day_first=self._day_first)
         if result.ok:
             self._accept(out, step, result.value, text, said)
             return
@@ -256,15 +452,21 @@ class Session:
         if self._attempts > MAX_RETRIES:
             self._offer_skip(out)
             return
-        hint = "retry_out_of_range" if result.problem == "out_of_range" else f"retry_{step.kind}"
-        self._prompt(out, self._fill(step.text), self._listen(step.kind), (words(hint, choices=", ".join(step.choices)),))
+        self._prompt(out, self._fill(step.text), self._listen(step.kind), (self._hint(step, result.problem),))
+
+    def _hint(self, step: Step, problem: str) -> str:
+        """The re-ask hint for a problem with an answer to ``step`` ("unclear", "out_of_range" ...)."""
+        specific = {"out_of_range": "retry_out_of_range", "negative": f"retry_negative_{step.kind}",
+                    "invalid_date": "retry_invalid_date", "past_date": "retry_past_date"}.get(problem)
+        key = specific if specific and specific in data("session.toml")["say"] else f"retry_{step.kind}"
+        return words(key, choices=", ".join(step.choices))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
         if not self._needs_confirm(step, said):
             self._store(out, step, value, text, said)
             return
-        self._mode, self._silences, self._pending = "confirm", 0, (value, text, said)
-        answer = " ".join(text.split()) if step.kind in ("text", "emotions") and not value else parse.spoken(step.kind, value)
+        self._mode, self._silences, self._unclear, self._pending = "confirm", 0, 0, (value, text, said)
+        answer = self._spoken_answer(step, value, text)
         if isinstance(step.confirm, str):
             question = step.confirm.format(answer=answer)
         else:
@@ -274,41 +476,71 @@ class Session:
     def _needs_confirm(self, step: Step, said: Transcript | None) -> bool:
         if step.confirm is not None:
             return step.confirm is not False
+        if step.kind == "date":  # the read-back names the weekday: worth hearing unless confirming is off
+            return self.confirm != "never"
         if self.confirm == "auto":  # typed answers are never read back; heard ratings when the ear was unsure
-            unsure = said is not None and (said.conf is None or said.conf < data("session.toml")["settings"]["confirm_below"])
-            return step.kind == "rating" and unsure
+            sure = data("session.toml")["settings"]["confirm_below"]
+            return step.kind == "rating" and said is not None and (said.conf is None or said.conf < sure)
         return self.confirm == "always" or (self.confirm == "ratings" and step.kind == "rating")
 
     def _confirm(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        step, (value, first_text, first_said) = self.step, self._pending
+        step, (value, first_text, first_said) = self._asked(), self._held()
         reply = parse.parse_yesno(text)
         if reply.ok and reply.value:
             self._store(out, step, value, first_text, first_said)
             return
-        correction = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today())
-        if step.kind in _CORRECTABLE and correction.ok and correction.value != value:
-            self._accept(out, step, correction.value, text, said)  # "no, it was a six"
+        again = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
+                                  day_first=self._day_first)
+        if step.kind in _CORRECTABLE and again.ok and again.value == value and not reply.ok:
+            self._store(out, step, value, first_text, first_said)  # "five" again at "I heard 5": a yes
+        elif step.kind in _CORRECTABLE and again.ok and again.value != value:
+            self._accept(out, step, again.value, text, said)  # "no, it was a six": a correction
         elif reply.ok:  # a plain "no": ask the question again
             self._ask(out, step, (words("ask_again"),))
         else:
-            self._reprompt(out, words("confirm_again"))
+            self._unclear += 1
+            if self._unclear > MAX_RETRIES:
+                self._keep_pending(out)
+            else:
+                self._reprompt(out, words("confirm_again"))
+
+    def _keep_pending(self, out: list[Output]) -> None:
+        """End a confirmation that got no clear reply by keeping what was heard, and saying so."""
+        step, (value, text, said) = self._asked(), self._held()
+        self._say(out, words("kept", answer=self._spoken_answer(step, value, text)))
+        self._store(out, step, value, text, said)
+
+    def _spoken_answer(self, step: Step, value: Any, text: str) -> str:
+        if step.kind in ("text", "emotions") and not value:
+            return " ".join(text.split())
+        return parse.spoken(step.kind, value)
 
     def _offer_skip(self, out: list[Output]) -> None:
-        self._mode, self._silences = "offer", 0
+        if self._declined.get(self._position, 0) >= 2:  # declined twice already: no third offer, move on
+            self._say(out, words("leave_it"))
+            self._skip(out, quietly=True)
+            return
+        self._mode, self._silences, self._unclear = "offer", 0, 0
         self._prompt(out, words("skip_offer"), self._listen("yesno"))
 
     def _offer(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        step = self.step
+        step = self._asked()
         reply = parse.parse_yesno(text)
-        if reply.ok and reply.value:
+        answer = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today(),
+                                  day_first=self._day_first)
+        if answer.ok and not reply.ok:  # they answered the question instead
+            self._accept(out, step, answer.value, text, said)
+        elif reply.ok and reply.value:
             self._skip(out)
         elif reply.ok:
+            self._declined[self._position] = self._declined.get(self._position, 0) + 1
             self._ask(out, step, (words("ask_again"),))
             self._attempts = MAX_RETRIES  # one more try, then the offer again
         else:
-            answer = parse.parse_answer(step.kind, text, choices=step.choices, today=self._today())
-            if answer.ok and step.kind != "text":  # they answered the question instead
-                self._accept(out, step, answer.value, text, said)
+            self._unclear += 1
+            if self._unclear > MAX_RETRIES:
+                self._say(out, words("leave_it"))
+                self._skip(out, quietly=True)
             else:
                 self._prompt(out, words("skip_offer_again"), self._listen("yesno"))
 
@@ -317,9 +549,11 @@ class Session:
         detail: dict[str, Any] = {}
         if self._round > 1:
             detail["round"] = self._round
+        if step.label:
+            detail["label"] = step.label
         if step.kind == "emotions":
             detail["families"] = parse.families(value)
-        suggestion = coach.suggest(text, self._coached) if step.kind == "text" else None
+        suggestion = coach.suggest(text, self._coached) if step.kind == "text" and step.coach else None
         if suggestion:
             detail["coach"] = suggestion.to_dict()
             self._coached.add(suggestion.pattern)
@@ -331,12 +565,15 @@ class Session:
         detail["position"] = self._position  # where a resume after a crash continues
         self._advance(out)
 
-    def _skip(self, out: list[Output]) -> None:
-        step = self.step
+    def _skip(self, out: list[Output], quietly: bool = False) -> None:
+        step = self._asked()
         self._answers.pop(step.field, None)
-        event = self._event("skipped", step=step)
+        if self._reflected is not None:
+            self._let_go.add(step.field)
+        event = self._event("skipped", step=step, detail={"label": step.label} if step.label else {})
         out.append(event)
-        self._say(out, words("skipped"))
+        if not quietly:
+            self._say(out, words("skipped"))
         self._mode, self._pending = "idle", None
         self._next(step)
         event.detail["position"] = self._position
@@ -362,7 +599,7 @@ class Session:
         elif command == "back":
             self._back(out)
         elif command == "help":
-            help_text = self.step.help if self._mode == "ask" and self.step.help else words("help")
+            help_text = self._asked().help if self._mode == "ask" and self._asked().help else words("help")
             self._reprompt(out, help_text)
         elif command in ("slower", "faster"):
             settings = data("session.toml")["settings"]
@@ -381,6 +618,10 @@ class Session:
             self._reprompt(out, words("no_earlier_question"))
             return
         self._position = target
+        if self.script.steps[target].type == "reflect":
+            self._say(out, words("went_back"))
+            self._reflect_ask(out, self.script.steps[target])
+            return
         self._ask(out, self.script.steps[target], (words("went_back"),))
 
     def _answered_before(self, position: int) -> int | None:
@@ -391,9 +632,13 @@ class Session:
         return None
 
     def _crisis(self, out: list[Output], text: str, said: Transcript | None) -> None:
-        self._say(out, words("crisis", resources=self._resources))
-        out.append(self._event("flagged", step=self.step, text=text, transcript=said, detail={"reason": "crisis"}))
-        self._finish(out, "stopped", {"reason": "crisis", "position": self._position})
+        step = self.step
+        where = {"step_id": step.id, "field": step.field, "kind": step.kind} if step is not None else {}
+        for item in crisis.stop_outputs(self.script.name, self.session_id, text, transcript=said,
+                                        resources=self._resources, position=self._position, clock=self._clock,
+                                        **where):
+            out.append(Say(item.text, self.rate_delta) if isinstance(item, Say) else item)
+        self._mode, self._paused = "done", False
 
     def _finish(self, out: list[Output], kind: str, detail: dict[str, Any]) -> None:
         out.append(self._event(kind, step=self.step, detail=detail))
@@ -424,7 +669,7 @@ class Session:
             out.append(Say(text, self.rate_delta))
 
     def _event(self, kind: str, step: Step | None = None, **values: Any) -> SessionEvent:
-        if step is not None and step.type == "ask":
+        if step is not None and step.type in ("ask", "reflect"):
             values.update(step_id=step.id, field=step.field, kind=step.kind)
         elif step is not None:
             values.update(step_id=step.id)

@@ -244,5 +244,5 @@ def write_private(path: str | os.PathLike, text: str) -> Path:
             os.fchmod(fh.fileno(), 0o600)
             fh.write(text)
     except OSError as exc:
-        raise fail("export_unwritable", path=target, reason=exc.strerror or exc) from exc
+        raise fail("export_unwritable", path=target, reason=exc) from exc
     return target

@@ -45,7 +45,7 @@ def inspect(path: Path) -> Kind:
     except FileNotFoundError:
         return Kind.NEW
     except OSError as exc:
-        raise fail("journal_unreadable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("journal_unreadable", path=path, reason=exc) from exc
     if path.is_dir():
         raise fail("journal_unreadable", path=path, reason="it is a directory")
     if size == 0:
@@ -54,7 +54,7 @@ def inspect(path: Path) -> Kind:
         with open(path, "rb") as fh:
             header = fh.read(100)
     except OSError as exc:
-        raise fail("journal_unreadable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("journal_unreadable", path=path, reason=exc) from exc
     if not header.startswith(SQLITE_MAGIC):
         return Kind.OTHER
     if len(header) < 100:
@@ -220,7 +220,7 @@ def backup(store, output: Path) -> Verified:
         part.unlink(missing_ok=True)
         os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # VACUUM INTO fills an empty file
     except OSError as exc:
-        raise fail("backup_unwritable", path=output, reason=exc.strerror or exc) from exc
+        raise fail("backup_unwritable", path=output, reason=exc) from exc
     try:
         store.db.execute("VACUUM INTO ?", [str(part)])
         os.chmod(part, 0o600)
@@ -233,7 +233,7 @@ def backup(store, output: Path) -> Verified:
         if encryption.is_db_error(exc):
             raise fail("backup_unwritable", path=output, reason=exc) from exc
         if isinstance(exc, OSError):
-            raise fail("backup_unwritable", path=output, reason=exc.strerror or exc) from exc
+            raise fail("backup_unwritable", path=output, reason=exc) from exc
         raise
     return Verified(output, checked.encrypted, checked.sessions, checked.answers)
 
@@ -281,7 +281,7 @@ def restore(source: Path, journal: Path, ask: bool = True) -> tuple[Verified, Pa
         os.replace(part, journal)
     except OSError as exc:
         part.unlink(missing_ok=True)
-        raise fail("restore_failed", path=journal, reason=exc.strerror or exc) from exc
+        raise fail("restore_failed", path=journal, reason=exc) from exc
     if checked.encrypted:
         encryption.write_marker(journal)
     return checked, old

@@ -66,6 +66,6 @@ def carry_out(found: Plan) -> int:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise fail("forget_failed", path=path, reason=exc.strerror or exc) from exc
+            raise fail("forget_failed", path=path, reason=exc) from exc
         removed += 1
     return removed

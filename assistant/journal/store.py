@@ -103,7 +103,7 @@ class Store:
             try:
                 db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
-                raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
+                raise fail("journal_unreadable", path=db_path, reason=exc) from exc
         conn = None
         try:
             if not db_path.exists():
@@ -135,7 +135,7 @@ class Store:
                     raise fail("journal_damaged", path=db_path, reason=exc) from exc
                 raise fail("journal_unreadable", path=db_path, reason=exc) from exc
             if isinstance(exc, OSError):
-                raise fail("journal_unreadable", path=db_path, reason=exc.strerror or exc) from exc
+                raise fail("journal_unreadable", path=db_path, reason=exc) from exc
             raise
         tighten_sidecars(db_path)
         store = cls(db, db_path)

@@ -54,8 +54,8 @@ class SpokenAnswers:
 
     def text_for(self, listen: Listen) -> str:
         asked_kind = self.kinds.get(listen.field, listen.kind)
-        if listen.kind == "yesno" and asked_kind != "yesno":
-            return data()["confirm"]  # a read-back confirmation or an offer
+        if (listen.kind == "yesno" and asked_kind != "yesno") or listen.kind == "correction":
+            return data()["confirm"]  # a read-back confirmation, an offer, or the summary of a reflection
         return self.answers.get(listen.field) or data()["by_kind"].get(listen.kind, data()["by_kind"]["text"])
 
     def answer(self, listen: Listen):

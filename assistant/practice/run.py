@@ -18,8 +18,9 @@ from __future__ import annotations
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.practice.console import Console, QuietConsole
@@ -32,6 +33,7 @@ class Mode:
     no_audio: bool = False
     audio_in: tuple[str, ...] = ()
     confirm: str | None = None  # None: the setting (auto)
+    guided: bool = False  # one question per field: reflect steps are passed by
     engine: str | None = None
     model: str | None = None
     language: str | None = None
@@ -80,14 +82,34 @@ def check_audio_files(files: tuple[str, ...]) -> None:
         read_wav(path)
 
 
+def day_first(language: str) -> bool:
+    """Typed numeric dates ("10/12"): month first for US English (the shipped voice and crisis line), day
+    first for every other language setting ("en-gb", "de" ...)."""
+    return language.lower().replace("_", "-") not in ("en", "en-us")
+
+
 def first_run_marker() -> Path:
     from assistant.config import home
 
     return home() / ".welcomed"
 
 
+class CrisisHeard(Exception):
+    """Crisis language was heard outside a session (the menu, the ladder-step question)."""
+
+    def __init__(self, heard) -> None:
+        super().__init__(heard.text)
+        self.heard = heard
+
+
 class Practice:
-    """Everything one run needs, opened together and closed together."""
+    """Everything one run needs, opened together and closed together.
+
+    Every place that listens goes through the crisis check: inside a session the session does it; outside
+    one (the menu, "which ladder step was it?") :meth:`listen` does, and :meth:`stop_for_safety` says the
+    crisis words and records a flagged entry. During a breathing exercise the exercise hears it and the
+    session is handed the words.
+    """
 
     def __init__(self, mode: Mode, settings=None, source=None, console: Console | None = None) -> None:
         from assistant.config import Settings, ensure_home
@@ -101,7 +123,8 @@ class Practice:
             check_audio_files(mode.audio_in)
         self.gate = None
         self.mic = None
-        self._store, self._session_id, self._script = None, "", ""
+        self._store: Any = None
+        self._session_id, self._script = "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
                            echo=self.console.echo)
         self.source = source if source is not None else self._source()
@@ -140,9 +163,10 @@ class Practice:
 
     breathing = None  # BreathingOptions from `assistant breathe`; None: the script's pattern, defaults
 
-    def breathe(self, pattern: str) -> None:
+    def breathe(self, pattern: str):
         """A script hands off to a breathing exercise; its figures are stored as answers of the session."""
         from assistant.breathing.exercise import run_exercise
+        from assistant.dialogue.pipeline import Heard
 
         engine = getattr(self.source, "engine", None) if self.mic is not None else None
         result = run_exercise(self.voice, pattern, self.breathing, settings=self.settings, microphone=self.mic,
@@ -152,6 +176,7 @@ class Practice:
 
             for event in result_events(result, self._session_id, self._script):
                 self._store.record(event)
+        return Heard(result.crisis_text) if result.crisis_text else None
 
     def run(self, script_name: str, resume_id: str | None = None, on_event=None, step_id: str | None = None):
         from assistant.dialogue.pipeline import Runner
@@ -167,13 +192,25 @@ class Practice:
             self._store, self._script = store, script_name
             if resume_id:
                 row = store.session(resume_id)
+                if row is None:
+                    from assistant.text import fail
+
+                    raise fail("nothing_to_resume")
                 answers, position, session_id = store.answers_for(row.id), row.position, row.id
-            if script_name == "debrief" and not resume_id:
-                step_id = step_id or self.ask_ladder_step(store)
+                told = [s.field for s in script.steps if s.type == "reflect"]
+                if told and answers and not any(f in answers for f in told):
+                    self.mode = replace(self.mode, guided=True)  # it was begun question by question: carry on so
+            if script_name == "debrief" and not resume_id and not step_id:
+                try:
+                    step_id = self.ask_ladder_step(store)
+                except CrisisHeard as hit:
+                    self._store = None
+                    return self.stop_for_safety(script_name, hit.heard, store)
             self._session_id = session_id
             session = Session(script, session_id, confirm=self.mode.confirm or self.settings.confirm,
                               answers=answers, position=position,
-                              first_run=first_run, crisis_resources=self.settings.crisis_resources or None)
+                              first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
+                              day_first=day_first(self.settings.language), guided=self.mode.guided)
 
             def hook(event):
                 if event.type == "started" and step_id:
@@ -187,15 +224,76 @@ class Practice:
                             breathe=self.breathe)
             result = runner.run()
             self._store = None
+            row = store.session(session_id)  # one count, from the journal (go back, resume and breathing included)
+            if row is not None:
+                result = replace(result, answers=row.answer_count)
         if first_run:
-            marker.touch()
+            from assistant.config import touch_private
+
+            touch_private(marker)
         return result
 
-    def ask_ladder_step(self, store) -> str | None:
-        """Before a debrief: which ladder step was this? (None when there is no ladder, or "none")."""
+    def listen(self, listen):
+        """One answer outside a session, through the crisis check (raises :class:`CrisisHeard`).
+
+        None when nothing was said; raises ``EndOfInput`` when the input is over.
+        """
+        from assistant.dialogue import crisis
+
+        heard = self.source.answer(listen)
+        if heard is not None and crisis.check(heard.text):
+            raise CrisisHeard(heard)
+        return heard
+
+    def choose(self, field: str, choices: tuple[str, ...], first: str, again: str, tries: int = 3) -> str | None:
+        """Ask a closed question outside a session: the choice picked, or None (stop, silence, input over)."""
         from assistant.dialogue import parse
         from assistant.dialogue.pipeline import EndOfInput
         from assistant.events import Listen
+
+        listen = Listen(field, "choice", parse.grammar("choice", choices), choices=choices)
+        for attempt in range(tries):
+            self.voice.say(first if attempt == 0 else again)
+            try:
+                heard = self.listen(listen)
+            except EndOfInput:
+                return None
+            if heard is None:
+                continue
+            if parse.match_command(heard.text) == "stop":
+                return None
+            picked = parse.parse_choice(heard.text, choices)
+            if picked.ok:
+                return picked.value
+        return None
+
+    def stop_for_safety(self, script: str, heard, store=None):
+        """Crisis language outside a session: say the crisis words and keep a flagged entry of ``script``."""
+        from assistant.dialogue import crisis
+        from assistant.dialogue.pipeline import RunResult
+        from assistant.events import Say, SessionEvent
+        from assistant.journal.store import Store
+
+        session_id = uuid.uuid4().hex
+        outputs = crisis.stop_outputs(script, session_id, heard.text, transcript=heard.transcript,
+                                      resources=self.settings.crisis_resources or None)
+        opened = store is None
+        journal = Store.open() if opened else store
+        try:
+            journal.record(SessionEvent("started", session_id, script, at=time.time()))
+            for out in outputs:
+                if isinstance(out, SessionEvent):
+                    journal.record(out)
+        finally:
+            if opened:
+                journal.close()
+        for out in outputs:
+            if isinstance(out, Say):
+                self.voice.say(out.text)
+        return RunResult("flagged", session_id, 0)
+
+    def ask_ladder_step(self, store) -> str | None:
+        """Before a debrief: which ladder step was this? (None when there is no ladder, or "none")."""
         from assistant.growth import ladder
 
         steps = ladder.steps(store.db)
@@ -204,24 +302,13 @@ class Practice:
         shown = steps[:6]  # a spoken list longer than this is hard to follow
         choices = tuple(s.text for s in shown) + (t("practice.no_step"),)
         listing = " ".join(t("practice.step_choice", n=i, text=s.text) for i, s in enumerate(shown, 1))
-        listen = Listen("ladder_step", "choice", parse.grammar("choice", choices), choices=choices)
-        for attempt in range(3):
-            self.voice.say(t("practice.which_step" if attempt == 0 else "practice.which_step_again",
-                             steps=listing, none=choices[-1]))
-            try:
-                heard = self.source.answer(listen)
-            except EndOfInput:
-                return None
-            if heard is None:
-                continue
-            picked = parse.parse_choice(heard.text, choices)
-            if picked.ok:
-                if picked.value == choices[-1]:
-                    return None
-                step = shown[choices.index(picked.value)]
-                self.voice.say(t("practice.step_linked", text=step.text))
-                return str(step.id)
-        return None
+        picked = self.choose("ladder_step", choices, t("practice.which_step", steps=listing, none=choices[-1]),
+                             t("practice.which_step_again", steps=listing, none=choices[-1]))
+        if picked is None or picked == choices[-1]:
+            return None
+        step = shown[choices.index(picked)]
+        self.voice.say(t("practice.step_linked", text=step.text))
+        return str(step.id)
 
     def close(self) -> None:
         if self.mic is not None:

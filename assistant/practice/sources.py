@@ -74,7 +74,7 @@ class MicAnswers:
     def answer(self, listen: Listen) -> Heard | None:
         self.mic.flush()  # nothing heard before the question ended belongs to the answer
         heard_audio: list[bytes] = []
-        chunks = (c.audio for c in self.mic.chunks())
+        chunks: Iterator[bytes] = (c.audio for c in self.mic.chunks())
         if self.keep_audio:
             chunks = _recorded(chunks, heard_audio)
         answer = heard(self.ear.hear(self.engine, chunks, listen, self.on_partial))
@@ -109,5 +109,5 @@ def keep_answer_audio(pcm16: bytes, field: str):
         with os.fdopen(fd, "wb") as fh:
             fh.write(wav_bytes(pcm16))
     except OSError as exc:
-        raise fail("audio_keep_unwritable", path=path, reason=exc.strerror or exc) from exc
+        raise fail("audio_keep_unwritable", path=path, reason=exc) from exc
     return path

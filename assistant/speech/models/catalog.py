@@ -256,7 +256,7 @@ def _ensure_models_dir() -> Path:
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
-        raise fail("home_unwritable", path=folder, reason=exc.strerror or exc) from exc
+        raise fail("home_unwritable", path=folder, reason=exc) from exc
     return folder
 
 

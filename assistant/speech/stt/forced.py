@@ -98,8 +98,8 @@ class ForcedScorer:
         return self.model.model.encode(ctranslate2.StorageView.from_array(features)), frames
 
     def free_text(self, encoded, most_tokens: int) -> str:
-        result = self.model.model.generate(encoded, [self.prompt], beam_size=1, max_length=len(self.prompt) + most_tokens,
-                                           suppress_blank=True)[0]
+        result = self.model.model.generate(encoded, [self.prompt], beam_size=1,
+                                           max_length=len(self.prompt) + most_tokens)[0]
         return cut_repeats(self.tokenizer.decode(result.sequences_ids[0]).strip())
 
     def score(self, encoded, frames: int, texts: Sequence[str]) -> list[float]:

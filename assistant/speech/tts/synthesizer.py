@@ -155,7 +155,7 @@ class Synthesizer:
                 raise fail("tts_failed", reason=exc.message) from exc
             raise
         except OSError as exc:
-            raise fail("tts_cache_unwritable", path=self.cache_dir, reason=exc.strerror or exc) from exc
+            raise fail("tts_cache_unwritable", path=self.cache_dir, reason=exc) from exc
         finally:
             part.unlink(missing_ok=True)
         return CachedAudio(pcm, fmt.rate, path, cached=False)
@@ -183,7 +183,7 @@ class Synthesizer:
                 path.mkdir(parents=True, exist_ok=True, mode=0o700)
                 os.chmod(path, 0o700)
         except OSError as exc:
-            raise fail("tts_cache_unwritable", path=directory, reason=exc.strerror or exc) from exc
+            raise fail("tts_cache_unwritable", path=directory, reason=exc) from exc
 
     def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
         """One request with a deadline; a hung or dead worker is killed and the request tried once more."""

@@ -1,0 +1,393 @@
+"""Nobody is trapped and nothing is stored other than as said: capped re-asks at confirmations and skip
+offers, silence at a confirmation, crisis language at every kind of prompt, typed dates and numbers read
+exactly, feelings in the person's own words, short labels for the journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.dialogue.scripts import load_script
+from assistant.dialogue.session import MAX_RETRIES, Session
+from assistant.events import Listen, Say, SessionEvent
+
+CLOCK = lambda: 1_800_000_000.0  # noqa: E731
+TODAY = lambda: dt.date(2026, 12, 1)  # noqa: E731  a Tuesday
+
+
+def debrief(**options) -> Session:
+    """Question by question (``guided``): these tests are about single answers."""
+    options.setdefault("guided", True)
+    return Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY, **options)
+
+
+def feed(session: Session, replies) -> list:
+    out = session.start()
+    for reply in replies:
+        out += session.silence() if reply is None else session.hear(reply)
+    return out
+
+
+def said(out) -> list[str]:
+    return [o.text for o in out if isinstance(o, Say)]
+
+
+def stored(out) -> dict:
+    return {o.field: o.value for o in out if isinstance(o, SessionEvent) and o.type == "answer"}
+
+
+def skipped(out) -> list[str]:
+    return [o.field for o in out if isinstance(o, SessionEvent) and o.type == "skipped"]
+
+
+def waiting_for(out) -> Listen:
+    return [o for o in out if isinstance(o, Listen)][-1]
+
+
+TO_RATING = ["I told Sam about my week"]  # what_happened; next is the disclosure rating
+
+
+# --- confirmations ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("replies, value, last_said", [
+    (["five", "yes"], 5, None),
+    (["five", "five"], 5, None),  # the same answer again is a yes
+    (["five", "six", "yes"], 6, None),  # a different number is a correction, confirmed in turn
+    (["five", "no, it was a six", "yes"], 6, None),
+    (["five", "banana"] + ["banana"] * MAX_RETRIES, 5, "I'll keep 5. You can say go back to change it."),
+    (["five", None, None], 5, "I'll keep 5. You can say go back to change it."),  # silence: one re-ask, then kept
+])
+def test_confirmation_ends(replies, value, last_said):
+    out = feed(debrief(), TO_RATING + replies)
+    assert stored(out)["disclosure_level"] == value
+    if last_said:
+        assert last_said in said(out)
+
+
+def test_a_confirmation_never_asks_more_than_the_cap():
+    out = feed(debrief(), TO_RATING + ["five"] + ["banana"] * 10)
+    assert said(out).count("Is that right? Yes or no.") == MAX_RETRIES
+
+
+def test_silence_at_a_confirmation_is_met_gently_once():
+    out = feed(debrief(), TO_RATING + ["five", None])
+    assert said(out)[-2:] == ["Take your time.", "I heard 5. Is that right?"]
+    assert "disclosure_level" not in stored(out)
+
+
+def test_a_plain_no_asks_the_question_again():
+    out = feed(debrief(), TO_RATING + ["five", "no"])
+    question = next(s.text for s in load_script("debrief").steps if s.field == "disclosure_level")
+    assert said(out)[-2:] == ["Okay, let's try once more.", question]
+
+
+# --- skip offers --------------------------------------------------------------------------------------
+
+UNCLEAR = ["banana"] * (MAX_RETRIES + 1)  # a rating question re-asked until skipping is offered
+
+
+@pytest.mark.parametrize("replies, expect_value, expect_skipped", [
+    (UNCLEAR + ["yes"], None, True),
+    (UNCLEAR + ["seven", "yes"], 7, False),  # an answer at the offer answers the question
+    (UNCLEAR + ["banana"] * (MAX_RETRIES + 1), None, True),  # no endless "Shall we skip this question?"
+    (UNCLEAR + [None], None, True),
+])
+def test_skip_offer_ends(replies, expect_value, expect_skipped):
+    out = feed(debrief(), TO_RATING + replies)
+    assert stored(out).get("disclosure_level") == expect_value
+    assert ("disclosure_level" in skipped(out)) is expect_skipped
+
+
+def test_a_skip_offer_declined_twice_is_not_offered_a_third_time():
+    replies = UNCLEAR + ["no", "banana", "no", "banana"]
+    out = feed(debrief(), TO_RATING + replies)
+    assert said(out).count("We can skip this one if you like. Shall we skip it?") == 2
+    assert "disclosure_level" in skipped(out)
+    assert "Let's leave that one for now. You can come back to it another time." in said(out)
+
+
+def test_a_spoken_text_answer_at_its_skip_offer_is_the_answer():
+    out = feed(debrief(), [None, None, "I asked my brother how he really is"])
+    assert stored(out)["what_happened"] == "I asked my brother how he really is"
+
+
+# --- the crisis check at every kind of prompt ---------------------------------------------------------
+
+@pytest.mark.parametrize("before", [
+    [],  # an answer
+    TO_RATING + ["five"],  # a confirmation
+    TO_RATING + UNCLEAR,  # a skip offer
+    ["pause"],  # paused, waiting for continue
+])
+def test_crisis_language_stops_the_session_wherever_it_is_said(before):
+    session = debrief()
+    out = feed(session, before + ["honestly I feel like dying"])
+    kinds = [o.type for o in out if isinstance(o, SessionEvent)]
+    assert kinds[-2:] == ["flagged", "stopped"] and session.done
+    assert "988" in said(out)[-1]
+
+
+# --- dates, numbers and feelings as said --------------------------------------------------------------
+
+def repair(**options) -> Session:
+    options.setdefault("guided", True)
+    return Session(load_script("repair"), "r1", clock=CLOCK, today=TODAY, **options)
+
+
+REPAIR_TO_DATE = ["I snapped at her", "she was hurt", "ashamed", "to breathe before I answer", "say sorry"]
+
+
+@pytest.mark.parametrize("typed, day_first, value, read_back", [
+    ("2026-12-10", False, "2026-12-10", "Thursday, December 10"),
+    ("2027-01-05", False, "2027-01-05", "Tuesday, January 5"),
+    ("12/10", False, "2026-12-10", "Thursday, December 10"),
+    ("12/10", True, "2027-10-12", "Tuesday, October 12"),
+    ("25/12", False, "2026-12-25", "Friday, December 25"),  # only one reading exists
+])
+def test_typed_dates_are_stored_exactly_and_read_back(typed, day_first, value, read_back):
+    session = repair(day_first=day_first)
+    out = feed(session, REPAIR_TO_DATE + [typed])
+    assert said(out)[-1] == f"I heard {read_back}. Is that right?"
+    assert stored(session.hear("yes"))["follow_up"] == value
+
+
+@pytest.mark.parametrize("typed, hint", [
+    ("2026-02-30", "That date doesn't exist on the calendar."),
+    ("2026-11-05", "That date has already gone by."),
+])
+def test_impossible_or_past_dates_are_asked_again(typed, hint):
+    out = feed(repair(), REPAIR_TO_DATE + [typed])
+    assert "follow_up" not in stored(out)
+    assert any(line.startswith(hint) for line in said(out))
+    assert waiting_for(out).kind == "date"
+
+
+def test_dates_are_not_read_back_with_confirmation_off():
+    out = feed(repair(confirm="never"), REPAIR_TO_DATE + ["2026-12-10"])
+    assert stored(out)["follow_up"] == "2026-12-10"
+
+
+TO_MINUTES = ["I called my dad", "four", "yes", "no"]  # what, how personal (+ confirm), new topic
+
+
+@pytest.mark.parametrize("reply, value", [
+    ("45", 45),
+    ("about 45", 45),
+    ("20 or 30", 30),
+    ("an hour and a half", 90),
+])
+def test_durations(reply, value):
+    assert stored(feed(debrief(), TO_MINUTES + [reply]))["conversation_minutes"] == value
+
+
+@pytest.mark.parametrize("replies, field", [
+    (TO_MINUTES + ["-5 minutes"], "conversation_minutes"),
+    (TO_RATING + ["-3"], "disclosure_level"),
+    (TO_RATING + ["minus two"], "disclosure_level"),
+])
+def test_negative_numbers_are_refused_not_stored_positive(replies, field):
+    out = feed(debrief(), replies)
+    assert field not in stored(out)
+    assert any("minus" in line or "below zero" in line for line in said(out))
+
+
+@pytest.mark.parametrize("reply", ["probably the sixth", "a sixth", "six", "6"])
+def test_ratings_whisper_writes_as_ordinals(reply):
+    assert stored(feed(debrief(confirm="never"), TO_RATING + [reply]))["disclosure_level"] == 6
+
+
+def test_feelings_outside_the_word_list_are_kept_as_said():
+    session = Session(load_script("checkin"), "c1", clock=CLOCK, today=TODAY, guided=True)
+    out = feed(session, ["like a failure"])
+    assert stored(out)["feeling"] == ["like a failure"]
+
+
+# --- labels -------------------------------------------------------------------------------------------
+
+def test_answers_and_skips_carry_the_scripts_short_label():
+    out = feed(debrief(confirm="never"), TO_RATING + ["skip", "yes"])
+    answer = [o for o in out if isinstance(o, SessionEvent) and o.type == "answer"]
+    skip = [o for o in out if isinstance(o, SessionEvent) and o.type == "skipped"]
+    assert [a.detail["label"] for a in answer] == ["What happened", "New topic"]
+    assert skip[0].detail["label"] == "How personal"
+
+
+def test_every_shipped_question_has_a_short_label():
+    from assistant.dialogue.scripts import list_scripts
+
+    for script in list_scripts():
+        for step in script.steps:
+            if step.type == "ask":
+                assert step.label and len(step.label) <= 30, (script.name, step.field)
+
+
+# --- outside a session: the menu, the ladder-step question, breathing; and the exit status -----------
+
+def assistant(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ))
+
+
+def flagged_entries() -> list:
+    from assistant.journal.store import Store
+
+    with Store.open() as store:
+        return [row for row in store.list_sessions() if row.status == "flagged"]
+
+
+@pytest.mark.parametrize("args, stdin, script", [
+    (["menu", "--text", "--no-audio"], "I feel like dying\n", "menu"),
+    (["checkin", "--text", "--no-audio"], "I just want it all to be over\n", "checkin"),
+    (["debrief", "--text", "--no-audio"], "I'm a burden to my family\n", "debrief"),  # at "which ladder step?"
+])
+def test_crisis_language_anywhere_stops_with_its_own_exit_status(args, stdin, script):
+    from assistant.cli.options import CRISIS_EXIT
+
+    if script == "debrief":
+        assert assistant("ladder", "add", "Say hi to a neighbour", "--fear", "2").returncode == 0
+    done = assistant(*args, stdin=stdin)
+    assert done.returncode == CRISIS_EXIT == 3, done.stderr
+    assert "988" in done.stdout and "Traceback" not in done.stderr
+    (row,) = flagged_entries()
+    assert row.script == script and row.flagged_reason == "crisis"
+
+
+def test_stop_at_the_menu_says_goodbye():
+    done = assistant("menu", "--text", "--no-audio", stdin="stop\n")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and not flagged_entries()
+
+
+def test_crisis_words_during_breathing_stop_the_exercise_and_flag_the_session():
+    from assistant.breathing.exercise import Commands, Exercise
+    from assistant.breathing.patterns import get_pattern
+    from assistant.dialogue.pipeline import Heard, Runner
+    from assistant.speech.tts.voice import Voice
+    from fakes import RecordingSynthesizer
+
+    commands = Commands()
+    commands.put_text("I want to kill myself")
+    voice = Voice(no_audio=True, synthesizer=RecordingSynthesizer())
+    result = Exercise(get_pattern("box"), 3, voice, commands=commands, instant=False).run()
+    assert result.stopped and result.crisis_text == "I want to kill myself"
+
+    class Typed:
+        def answer(self, listen):
+            return Heard("five")
+
+    session = Session(load_script("breathe"), "b1", clock=CLOCK, today=TODAY, confirm="never")
+    ran = Runner(session, Typed(), voice, breathe=lambda pattern: Heard(result.crisis_text)).run()
+    assert ran.status == "flagged" and session.done
+
+
+def test_the_saved_line_counts_answers_as_the_journal_does():
+    typed = "I asked Jo how she was\nfour\nyes\ngo back\nfive\nyes\nno\n"
+    done = assistant("debrief", "--text", "--no-audio", "--confirm", "ratings", stdin=typed)
+    listed = assistant("entries", "list")
+    count = [w for w in listed.stdout.split() if w.isdigit()]
+    assert done.returncode == 0, done.stderr
+    said_count = [w for w in done.stderr.split() if w.strip("(").isdigit()]
+    assert said_count and said_count[-1].strip("(") in count, (done.stderr, listed.stdout)
+
+
+# --- words: plural forms, reasons in words, scripts listed and shown whole ---------------------------
+
+@pytest.mark.parametrize("noun, zero, one, many", [
+    ("answer", "no answers", "1 answer", "3 answers"),
+    ("entry", "no entries", "1 entry", "3 entries"),
+    ("round", "0 rounds", "1 round", "3 rounds"),
+    ("new_topic", "no new topics", "1 new topic", "3 new topics"),
+    ("problem", "0 problems", "1 problem", "3 problems"),
+    ("step", "no steps", "1 step", "3 steps"),
+])
+def test_counted_nouns_have_their_plural_forms(noun, zero, one, many):
+    from assistant.text import counted
+
+    assert (counted(noun, 0), counted(noun, 1), counted(noun, 3)) == (zero, one, many)
+
+
+def test_no_message_pastes_a_count_before_a_fixed_plural():
+    """"{count} answers" reads "1 answers"; counted nouns come from [counts] instead."""
+    import re
+
+    from assistant.resources import package_data_dir
+
+    bad = []
+    for path in (package_data_dir("prompts")).glob("*.toml"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\{(count|cycles|answers|sessions|n)\} [a-z]+s\b(?!\})", line) and "many" not in line:
+                bad.append(f"{path.name}:{number}: {line.strip()}")
+    assert bad == []
+
+
+def test_settings_say_what_kind_of_value_they_need():
+    from assistant.config import Settings
+    from assistant.errors import AssistantError
+
+    with pytest.raises(AssistantError) as caught:
+        Settings().with_value("rate", "fast")
+    assert "needs a whole number" in caught.value.message and "int" not in caught.value.message
+
+
+@pytest.mark.parametrize("error, words", [
+    (PermissionError(13, "Permission denied"), "permission denied"),
+    (IsADirectoryError(21, "Is a directory"), "it is a folder, not a file"),
+    (FileNotFoundError(2, "No such file or directory"), "there is no such file or folder"),
+    (OSError(28, "No space left on device"), "the disk is full"),
+    (OSError("[Errno 5] something odd"), "something odd"),
+])
+def test_reasons_are_words_not_errno(error, words):
+    from assistant.text import fail
+
+    assert fail("journal_unreadable", path="j.db", reason=error).message.endswith(words)
+
+
+def test_a_script_that_cannot_be_read_is_called_unreadable_in_words(assistant_home):
+    from cli_run import run
+
+    (assistant_home / "scripts" / "mine.toml").mkdir(parents=True)
+    done = run("practice", "mine", "--text", "--no-audio")
+    assert done.one_line_error(), done
+    assert "error[script_unreadable]" in done.err and "folder" in done.err and "Errno" not in done.err
+
+
+def test_prompts_list_shows_the_good_scripts_and_marks_a_broken_one(assistant_home):
+    from cli_run import run
+
+    (assistant_home / "scripts").mkdir(parents=True)
+    (assistant_home / "scripts" / "broken.toml").write_text("title = ")
+    done = run("prompts", "list")
+    assert done.code == 1 and "Traceback" not in done.err
+    assert "debrief" in done.out and "checkin" in done.out
+    assert "broken" in done.out and "cannot be used" in done.out and "not valid TOML" in done.out
+
+
+def test_prompts_show_includes_when_and_repeat():
+    from cli_run import run
+
+    done = run("prompts", "show", "rehearse")
+    assert done.code == 0
+    assert "only when:" in run("prompts", "show", "debrief").out
+    assert "then back to 'round_start', up to" in done.out and "while: another_round == yes" in done.out
+
+
+def test_script_errors_point_at_the_help_a_user_has(assistant_home):
+    from cli_run import run
+
+    (assistant_home / "scripts").mkdir(parents=True)
+    (assistant_home / "scripts" / "mine.toml").write_text('[[steps]]\nid = "a"\ntype = "nope"\n')
+    done = run("prompts", "show", "mine")
+    assert "assistant prompts --help" in done.err and "README" not in done.err
+
+
+def test_first_run_marker_is_private(assistant_home):
+    import stat
+
+    done = assistant("checkin", "--text", "--no-audio", stdin="calm\n")
+    assert done.returncode == 0, done.stderr
+    marker = assistant_home / ".welcomed"
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o600
