@@ -13,10 +13,13 @@ utterance (not whisper's 30 s window: ~10 ms to encode instead of ~300 ms):
    log-probability: ``align`` has no end-of-text probability, so a sum would favour short candidates
    (a bare "1" beat "It was a 9." on "it was a nine"); the mean and the full stop stand in for it.
 
-Scores become a posterior over meanings (a softmax; candidates with one meaning pooled). Then
-(``decide``): the free text means something → it is the answer, with the forced probability of that
-meaning as its confidence (near 1 when both agree); it means nothing → the forced best, when its
-posterior reaches ``accept_at``; else nothing that parses is returned and the session asks again.
+Scores become a posterior over meanings (a softmax; candidates with one meaning pooled; the free text,
+when it means nothing, stands for "something else"). Then (``decide``): the free text means what forced
+scoring likes best → agreed (confidence near 1); it means something forced scoring does not rule out →
+the free text, with that meaning's posterior as confidence (a read-back under ``confirm = "auto"``);
+ruled out ("6,10" for "six out of ten") → nothing; the free text means nothing → the forced best when its
+posterior reaches ``accept_at`` ("Bye" → 5). Nothing is returned that parses unless one of these holds,
+so the session asks again rather than store a guess.
 The constants were tuned on espeak-ng and Piper clips (``scripts/bench speech``).
 """
 
@@ -39,10 +42,12 @@ BATCH = 48  # candidates per align call
 class Tuning:
     """How scores become a decision (tuned on the test clips; see the module docstring)."""
 
-    sharpness: float = 5.0  # softmax over mean token log-probs: like a sum over a typical 5-token answer
-    accept_at: float = 0.6  # a forced answer the free text did not hear is taken from this posterior
+    sharpness: float = 4.0  # softmax over mean token log-probs: like a sum over a typical 4-token answer
+    accept_at: float = 0.7  # a forced answer the free text did not hear is taken from this posterior
     agreement: float = 0.1  # both heard it: the doubt left is this share of the forced doubt
     other_penalty: float = 9.0  # the free text as "something else", this many nats below its own score
+    overruled_below: float = 0.01  # the free text's meaning is dropped when forced scoring gives it less ...
+    overrule_at: float = 0.95  # ... and the forced best taken instead when it is this sure
     second_stage: int = 3  # every phrasing is scored for this many meanings that did best in the first stage
 
 
@@ -213,23 +218,23 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     posterior = {m: math.exp(s - total) for m, s in pooled.items()}
     if heard_free is not None and heard_free not in posterior:  # a duration, a date: nothing to compare with
         return Heard(free, heard_free, math.exp(free_score) if free_score is not None else 0.0, free, "free")
+    best = max(posterior, key=posterior.get) if posterior else None
     if heard_free is not None:
         p = posterior[heard_free]
-        best = max(posterior, key=posterior.get) if posterior else heard_free
         if best == heard_free:
             return Heard(free, heard_free, 1.0 - (1.0 - p) * tuning.agreement, free, "agreed")
-        return Heard(free, heard_free, p, free, "free")
-    if posterior:
-        best = max(posterior, key=posterior.get)
-        if posterior[best] >= tuning.accept_at:
-            return Heard(best_text[best][1], best, posterior[best], free, "forced")
-        return Heard(free, None, posterior[best], free, "unsure")
-    return Heard(free, None, 0.0, free, "unsure")
+        if p >= tuning.overruled_below:
+            return Heard(free, heard_free, p, free, "free")
+    if best is not None and posterior[best] >= (tuning.accept_at if heard_free is None else tuning.overrule_at):
+        return Heard(best_text[best][1], best, posterior[best], free, "forced")
+    # Nobody is sure: report nothing that parses (a free text that parses is dropped), so the session asks again.
+    return Heard(free if heard_free is None else "", None, posterior[best] if best is not None else 0.0, free,
+                 "unsure")
 
 
 def _with_words(heard: Heard, aligned: list[dict]) -> Heard:
     words = tuple((w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"]))
-                  for w in aligned if w["word"].strip())
+                  for w in aligned if re.search(r"\w", w["word"]))
     return Heard(heard.text, heard.meaning, heard.confidence, heard.free_text, heard.how, words)
 
 
