@@ -33,8 +33,8 @@ from typing import Hashable, Sequence
 
 from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
 
-TOKENS_PER_VOICED_S = 5.0  # the free decode's budget: a little more than anyone says per second ...
-MIN_TOKENS, MAX_TOKENS = 6, 24  # ... within these bounds
+TOKENS_PER_VOICED_S = 8.0  # the free decode's budget: more than anyone says per second ...
+MIN_TOKENS, MAX_TOKENS = 8, 32  # ... within these bounds
 BATCH = 48  # candidates per align call
 
 
@@ -105,7 +105,11 @@ class ForcedScorer:
     def free_text(self, encoded, most_tokens: int) -> str:
         result = self.model.model.generate(encoded, [self.prompt], beam_size=1,
                                            max_length=len(self.prompt) + most_tokens)[0]
-        return cut_repeats(self.tokenizer.decode(result.sequences_ids[0]).strip())
+        said = self.tokenizer.decode(result.sequences_ids[0]).strip()
+        text = cut_repeats(said)
+        if len(result.sequences_ids[0]) >= most_tokens and text == said:
+            text = " ".join(text.split()[:-1])  # cut off, not looping: the last word may be half a word
+        return text
 
     def score(self, encoded, frames: int, texts: Sequence[str]) -> list[float]:
         """Mean token log-probability of each text, written as whisper would write it."""
