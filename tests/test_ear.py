@@ -21,7 +21,8 @@ from assistant.speech.stt import forced
 from assistant.speech.stt.base import ClosedAnswer
 from assistant.speech.stt.endpoint import EndpointConfig, listen
 
-CHOICES = ("take three slow breaths", "send a short message to someone", "write one sentence about it", "something else")
+CHOICES = ("take three slow breaths", "send a short message to someone", "write one sentence about it",
+           "something else")
 
 
 def closed(kind: str, choices: tuple[str, ...] = ()) -> ClosedAnswer:
@@ -231,8 +232,8 @@ def test_closed_answers_through_the_ear(whisper_engine, speak, spoken, kind, val
 
 
 def test_lone_numbers_in_the_neural_voice(whisper_engine, speak_neural):
-    right = [n for n, word in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                                          "nine", "ten"]) if hear(whisper_engine, speak_neural(word), "rating")["value"] == n]
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    right = [n for n, word in enumerate(words) if hear(whisper_engine, speak_neural(word), "rating")["value"] == n]
     assert len(right) >= 10, right
 
 

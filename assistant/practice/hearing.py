@@ -46,6 +46,14 @@ def meaning(kind: str, choices: tuple[str, ...] = ()) -> Callable[[str], Hashabl
     return mean
 
 
+def closed_answer(kind: str, choices: tuple[str, ...] = ()):
+    """A closed question's phrasings and parser, for the recogniser (``speech.stt.base.ClosedAnswer``)."""
+    from assistant.dialogue import parse
+    from assistant.speech.stt.base import ClosedAnswer
+
+    return ClosedAnswer(kind, parse.phrasings(kind, choices), meaning(kind, choices))
+
+
 @dataclass(frozen=True)
 class Ear:
     """The listening settings, turned into an endpoint and a closed answer per question."""
@@ -75,13 +83,7 @@ class Ear:
 
     def closed(self, listen: Listen):
         """The recogniser's expectation for a closed question (None for free speech)."""
-        from assistant.dialogue import parse
-        from assistant.speech.stt.base import ClosedAnswer
-
-        if listen.kind not in CLOSED_KINDS:
-            return None
-        return ClosedAnswer(listen.kind, parse.phrasings(listen.kind, listen.choices),
-                            meaning(listen.kind, listen.choices))
+        return closed_answer(listen.kind, listen.choices) if listen.kind in CLOSED_KINDS else None
 
     def hear(self, engine, chunks: Iterable[bytes], listen: Listen, on_partial=None):
         """One answer from ``chunks`` through ``engine``: the endpointed ``Answer``."""

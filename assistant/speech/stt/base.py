@@ -51,7 +51,8 @@ class Engine(Protocol):
                    batch: bool = False, closed: ClosedAnswer | None = None) -> Recognizer: ...
 
 
-def transcribe_chunks(engine: Engine, chunks: Iterable[bytes], grammar: Sequence[str] | None = None) -> list[Transcript]:
+def transcribe_chunks(engine: Engine, chunks: Iterable[bytes],
+                      grammar: Sequence[str] | None = None) -> list[Transcript]:
     """Feed every chunk of a recording (batch mode), flush, and return the finals in order."""
     rec = engine.recognizer(grammar=grammar, partials=False, batch=True)
     finals: list[Transcript] = []
