@@ -53,7 +53,9 @@ class Answer:
             return None
         words: tuple[Word, ...] = tuple(w for f in self.finals for w in f.words)
         first = self.finals[0]
-        return Transcript(self.text, True, words, first.engine, first.model, first.language)
+        sure = [f.confidence for f in self.finals]  # the recogniser's own confidence: the least sure part
+        confidence = min(sure) if sure and None not in sure else None
+        return Transcript(self.text, True, words, first.engine, first.model, first.language, confidence)
 
 
 def _normalise(text: str) -> str:
