@@ -77,6 +77,10 @@ class Settings:
     language: str = "en"
     end_silence_s: float = 1.8  # trailing silence that ends an answer
     max_answer_s: float = 120.0  # hard cap per answer
+    closed_silence_s: float = 0.6  # ... a closed answer (a rating, yes/no, a choice) once it can be parsed
+    reflection_silence_s: float = 3.0  # ... a reflection (a long free answer)
+    reflection_max_s: float = 300.0  # hard cap per reflection
+    confirm: str = "auto"  # read-backs: auto (a heard rating the ear is unsure of) | always | ratings | never
     crisis_resources: str = ""  # spoken on crisis language; "" = the default in prompts/session.toml (988 + local)
     keep_audio: bool = False  # keep recorded answers as WAV under home/audio (0600); off: audio is never written
 
@@ -148,8 +152,12 @@ _RANGES = {
     "volume": (0.0, 1.0),
     "end_silence_s": (0.3, 10.0),
     "max_answer_s": (5.0, 1800.0),
+    "closed_silence_s": (0.2, 10.0),
+    "reflection_silence_s": (0.3, 30.0),
+    "reflection_max_s": (5.0, 1800.0),
 }
-_CHOICES = {"engine": ("auto", "vosk", "whisper"), "tts_engine": ("auto", "piper", "pyttsx3")}
+_CHOICES = {"engine": ("auto", "vosk", "whisper"), "tts_engine": ("auto", "piper", "pyttsx3"),
+            "confirm": ("auto", "always", "ratings", "never")}
 
 
 def clamp_rate(rate: int) -> int:

@@ -24,6 +24,7 @@ class Transcript:
     engine: str = ""
     model: str = ""
     language: str = ""
+    confidence: float | None = None  # how sure the recogniser is of the whole answer (0..1), when it knows
 
     @property
     def start(self) -> float | None:
@@ -35,6 +36,9 @@ class Transcript:
 
     @property
     def conf(self) -> float | None:
+        """The answer's confidence: the recogniser's own, else the mean of the words' (None: no words)."""
+        if self.confidence is not None:
+            return self.confidence
         if not self.words:
             return None
         return sum(w.conf for w in self.words) / len(self.words)
@@ -74,15 +78,18 @@ EVENT_TYPES = ("started", "answer", "skipped", "flagged", "paused", "resumed", "
 
 @dataclass(frozen=True)
 class Listen:
-    """The session waits for an answer of ``kind`` (text, rating, yesno, choice, duration, emotions, command).
+    """The session waits for an answer of ``kind`` (text, reflection, rating, yesno, choice, duration, date,
+    emotions, command).
 
     ``grammar``: the closed vocabulary for constrained recognition (Vosk), or None for free speech.
+    ``choices``: the options of a ``choice`` question.
     """
 
     field: str
     kind: str
     grammar: tuple[str, ...] | None = None
     step_id: str = ""
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,9 @@ def bench_speech(ctx) -> dict:
     ko_clips = [espeak(text, tmp / f"latko{i}.wav", voice="ko", speed=140, pad=0.5) for i, text in enumerate(["네", "아니요", PASSAGE_KO])]
     lat_vosk = _endpoint_latency_ms(vosk, ko_clips)
     result["endpoint_to_final_ms_vosk"] = round(statistics.median(lat_vosk), 1)
+    from bench_ear import closed_answers
+
+    result.update(closed_answers(ctx, whisper))
     return result
 
 
@@ -398,6 +401,14 @@ def bench_reflect(ctx) -> dict:
     from bench_reflect import bench
 
     return bench(ctx)
+
+
+@section
+def bench_conversation(ctx) -> dict:
+    """A guided debrief answered by voice through the virtual devices (scripts/bench_ear.py)."""
+    from bench_ear import conversation
+
+    return conversation(ctx, pulse())
 
 
 def main(argv: list[str]) -> int:

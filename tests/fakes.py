@@ -55,13 +55,16 @@ class ScriptedEngine:
         self.info = EngineInfo(engine="scripted", model="scripted", language="en")
         self._queue = list(answers)
         self.grammars: list[tuple[str, ...] | None] = []
+        self.closed: list = []  # the ClosedAnswer each recognizer was given (None for free speech)
         self.received: list[int] = []  # bytes fed per stream
 
     def enqueue(self, *answers: str) -> None:
         self._queue.extend(answers)
 
-    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False) -> "_ScriptedRecognizer":
+    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
+                   closed=None) -> "_ScriptedRecognizer":
         self.grammars.append(tuple(grammar) if grammar else None)
+        self.closed.append(closed)
         self.received.append(0)
         text = self._queue.pop(0) if self._queue else ""
         return _ScriptedRecognizer(self, len(self.received) - 1, text)

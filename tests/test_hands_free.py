@@ -1,6 +1,7 @@
-"""The whole debrief hands-free: a simulated person listens on the virtual speaker, waits for each
-question to finish, and speaks the answer into the virtual microphone. Zero keystrokes. The questions
-are spoken by the default voice (Piper), streamed and warmed up as in real use."""
+"""The whole guided debrief hands-free: a simulated person listens on the virtual speaker, waits for each
+question to finish, and speaks the answer into the virtual microphone. Zero keystrokes, default listening
+settings, no read-backs (``--confirm never``): every rating must be stored right the first time. The
+questions are spoken by the default voice (Piper), streamed and warmed up as in real use."""
 
 from __future__ import annotations
 
@@ -40,9 +41,8 @@ def test_debrief_completes_hands_free(pulse, speak):
     questions = {step.text: step.field for step in load_script("debrief").steps if step.type == "ask"}
     clips = {field: speak(text) for field, text in ANSWERS.items()}
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    subprocess.run([sys.executable, "-m", "assistant", "settings", "set", "end_silence_s", "1.2"], check=True, env=env)
     monitor = SpeakerMonitor(pulse)
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--confirm", "never"],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided", "--confirm", "never"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     lines: "queue.Queue[tuple[float, str]]" = queue.Queue()

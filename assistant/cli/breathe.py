@@ -19,7 +19,7 @@ from assistant.cli.options import make_mode, practice_options
 @click.option("--counts", is_flag=True, help="Soft counts on each second within a phase.")
 @practice_options
 def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text=False, no_audio=False, audio_in=(),
-            confirm="ratings", engine=None, model=None, language=None):
+            confirm=None, engine=None, model=None, language=None):
     """Paced breathing (box, 478, coherent, sigh or 4-2-6), with a rating before and after."""
     from assistant.breathing.exercise import BreathingOptions
     from assistant.breathing.patterns import cycles_for, data, get_pattern, patterns

@@ -17,8 +17,9 @@ def engine_options(func):
 
 
 def practice_options(func):
-    func = click.option("--confirm", type=click.Choice(["always", "ratings", "never"]), default="ratings",
-                        show_default=True, help="Which answers are read back for confirmation.")(func)
+    func = click.option("--confirm", type=click.Choice(["auto", "always", "ratings", "never"]), default=None,
+                        help="Which answers are read back for confirmation (default: settings, auto: a heard "
+                             "rating the recogniser is unsure of).")(func)
     func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
                         help="Recorded answers, one WAV per question asked (repeat the option, or list after --).")(func)
     func = click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")(func)

@@ -179,7 +179,7 @@ def demo(ctx, no_audio, engine, model, language):
     from assistant.practice.demo import SpokenAnswers, data, kinds_of
     from assistant.practice.run import Practice, load_in_background
 
-    mode = make_mode(False, no_audio, (), "ratings", engine, model, language)
+    mode = make_mode(False, no_audio, (), None, engine, model, language)
     click.echo(data()["intro"], err=True)
     source = SpokenAnswers(load_in_background(mode, ClickConsole()), kinds_of(load_script("debrief")),
                            on_say=lambda voice, text: click.echo(data()["says"].format(voice=voice, text=text)))

@@ -8,11 +8,13 @@
   ("five or six", "six to seven", "five six") counts as the higher number: for distress, better to
   over- than under-estimate, and ratings are read back for confirmation by default. Halves round up.
   "none" / "nothing" / "not at all" is 0. Two unrelated numbers ("a four, then a nine") are unclear.
-  Homophones (free→3, for→4, ate→8 ...) count only when no real number was said; "sex" is never six;
+  Homophones (free→3, for→4, ate→8 ...) count only when no real number was said and they end a short
+  answer ("a free"; "it's hard to say" has no number); "sex" is never six;
   nor do ordinals, which whisper writes for a lone number ("probably the sixth", "a sixth" → 6).
   A minus sign or "minus" is refused (``problem="negative"``), never read as the plain number.
 * yesno: every yes- and no-phrase found is collected; a longer phrase swallows the shorter ones
-  inside it ("I don't think so" is no, not "think so"); mixed answers ("yeah no") are unclear.
+  inside it ("I don't think so" is no, not "think so"); mixed answers ("yeah no") and unsure ones
+  ("I'm not sure", "I don't know") are unclear.
 * duration: minutes (int when whole); ranges take the higher; "all evening" etc. are estimates. A number
   with no unit ("45", "about 20") is minutes: the questions ask "roughly how long", and minutes are what
   people mean for a conversation. Negative lengths are refused (``problem="negative"``).
@@ -142,9 +144,10 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
     scale_word = _vocab()["words"]["scale_phrases"][0]
     tokens = words(re.sub(r"(\d)\s*/\s*(\d)", rf"\1 {scale_word} \2", text))  # "6/10"
     found = [(i, v) for i, v in _numbers(tokens) if not _after_scale(tokens, i)]
-    if not found and len(tokens) <= 4:
+    if not found and len(tokens) <= 4:  # a sound-alike ends the answer ("a free"), not "it's hard to say"
         homophones, numbers = _vocab()["words"]["homophones"], _vocab()["words"]["numbers"]
-        found = [(i, numbers[homophones[t]]) for i, t in enumerate(tokens) if homophones.get(t) in numbers]
+        found = [(i, numbers[homophones[t]]) for i, t in enumerate(tokens)
+                 if homophones.get(t) in numbers and (i == len(tokens) - 1 or _after_scale(tokens, len(tokens) - 1))]
     if not found and len(tokens) <= 4:  # "probably the sixth": whisper's spelling of a lone "six"
         ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
         found = [(start, ordinals[p]) for start, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True))]
@@ -163,7 +166,10 @@ def parse_yesno(text: str) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["yesno"]
     polarity = {p: True for p in _phrases(table["yes"])} | {p: False for p in _phrases(table["no"])}
+    polarity |= {p: None for p in _phrases(table["unsure"])}  # "I'm not sure" is neither
     found = {polarity[p] for _, _, p in _find(tokens, sorted(polarity, key=len, reverse=True))}
+    if None in found:
+        return UNCLEAR
     return Parsed(found.pop()) if len(found) == 1 else UNCLEAR
 
 
@@ -520,3 +526,27 @@ def _spoken_date(iso: str, spoken: dict[str, str]) -> str:
     return spoken["date"].format(
         weekday=names["weekdays"][day.weekday()].capitalize(), month=names["months"][day.month - 1].capitalize(), day=day.day
     )
+
+
+def phrasings(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Whole closed answers as people say them (``[phrasings]``), for a recogniser that scores candidates;
+    () for free speech. A rating's numbers are digits; every closed kind also gets the commands."""
+    table = _vocab()["phrasings"]
+    found: list[str] = []
+    if kind == "rating":
+        for template in table["rating"]:
+            found += [re.sub(r"\ba (?=8\b)", "an ", template.format(n=n)) for n in range(11)] if "{n}" in template \
+                else [template]
+    elif kind == "yesno":
+        found = list(table["yesno"])
+    elif kind == "choice":
+        places = {v: k for k, v in _vocab()["words"]["ordinals"].items() if k.isalpha()}
+        numbers = {v: k for k, v in _vocab()["words"]["numbers"].items()}
+        stop = set(_vocab()["words"]["stopwords"])
+        for i, choice in enumerate(choices, 1):
+            found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i))
+                      for t in table["choice"]]
+            found += [w for w in choice.split() if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
+    elif kind not in ("duration", "date", "command"):
+        return ()
+    return tuple(dict.fromkeys(found + list(table["command"])))

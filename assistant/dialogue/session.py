@@ -29,11 +29,12 @@ is offered. Every re-ask loop has the same cap, so nothing repeats forever:
   third time rather than offered again.
 
 An ``answer`` event is emitted only once the answer is final (confirmed, when confirmation applies:
-``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none; dates are always read
-back unless confirmation is ``"never"``, since the read-back names the weekday; a step's own ``confirm``
-wins). Skipping clears the field in ``answers``. After a text answer to a step marked ``coach = true`` the
-language coach may add one gentle reframe, stored in the answer event's ``detail["coach"]``. The step's
-short ``label`` goes with every answer event (``detail["label"]``) for the journal.
+``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none, ``"auto"`` a rating that
+was heard (not typed) with a confidence below ``[settings] confirm_below``; dates are always read back unless
+confirmation is ``"never"``, since the read-back names the weekday; a step's own ``confirm`` wins). Skipping
+clears the field in ``answers``. After a text answer to a step marked ``coach = true`` the language coach
+may add one gentle reframe, stored in the answer event's ``detail["coach"]``. The step's short ``label`` goes
+with every answer event (``detail["label"]``) for the journal.
 
 A ``reflect`` step asks one open question and listens with reflection patience (``Listen.kind`` is
 ``"reflection"``). The whole answer is stored under its field; the fields in ``fills`` are read from it
@@ -62,7 +63,7 @@ from assistant.dialogue.scripts import Script, Step, placeholders
 from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
 
-CONFIRM_MODES = ("always", "ratings", "never")
+CONFIRM_MODES = ("auto", "always", "ratings", "never")
 MAX_RETRIES = 2  # re-asks after an unclear answer before skipping is offered
 _CORRECTABLE = ("rating", "choice", "duration", "date")  # "no, it was a six" corrects these
 _CLOSED = ("rating", "yesno", "choice", "duration", "date")  # asked first after a reflection
@@ -505,7 +506,7 @@ class Session:
         return words(key, choices=", ".join(step.choices))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
-        if not self._needs_confirm(step):
+        if not self._needs_confirm(step, said):
             self._store(out, step, value, text, said)
             return
         self._mode, self._silences, self._unclear, self._pending = "confirm", 0, 0, (value, text, said)
@@ -516,11 +517,14 @@ class Session:
             question = words("confirm_text" if step.kind == "text" else "confirm_value", answer=answer)
         self._prompt(out, question, self._listen("yesno"))
 
-    def _needs_confirm(self, step: Step) -> bool:
+    def _needs_confirm(self, step: Step, said: Transcript | None) -> bool:
         if step.confirm is not None:
             return step.confirm is not False
         if step.kind == "date":  # the read-back names the weekday: worth hearing unless confirming is off
             return self.confirm != "never"
+        if self.confirm == "auto":  # typed answers are never read back; heard ratings when the ear was unsure
+            sure = data("session.toml")["settings"]["confirm_below"]
+            return step.kind == "rating" and said is not None and (said.conf is None or said.conf < sure)
         return self.confirm == "always" or (self.confirm == "ratings" and step.kind == "rating")
 
     def _confirm(self, out: list[Output], text: str, said: Transcript | None) -> None:
@@ -702,7 +706,7 @@ class Session:
     def _listen(self, kind: str) -> Listen:
         step = self.step
         choices = step.choices if step and kind == "choice" else ()
-        return Listen(step.field if step else "", kind, parse.grammar(kind, choices), step.id if step else "")
+        return Listen(step.field if step else "", kind, parse.grammar(kind, choices), step.id if step else "", choices)
 
     def _say(self, out: list[Output], text: str) -> None:
         if text and text.strip():

@@ -43,13 +43,13 @@ class SpokenAnswers:
     """Answers each question by synthetic speech through the real recognition path."""
 
     def __init__(self, engine, kinds: dict[str, str], answers: dict[str, str] | None = None,
-                 on_say: Callable[[str, str], None] | None = None, endpoint=None) -> None:
+                 on_say: Callable[[str, str], None] | None = None, ear=None) -> None:
         from assistant.practice.sources import FileAnswers
 
         self.kinds, self.on_say = kinds, on_say
         self.answers = dict(data()["answers"]) if answers is None else answers
         self._dir = Path(tempfile.mkdtemp(prefix="assistant-demo-"))
-        self._files = FileAnswers(engine, [], endpoint)
+        self._files = FileAnswers(engine, [], ear)
         self.count = 0
 
     def text_for(self, listen: Listen) -> str:

@@ -35,7 +35,7 @@ class Mode:
     text: bool = False
     no_audio: bool = False
     audio_in: tuple[str, ...] = ()
-    confirm: str = "ratings"
+    confirm: str | None = None  # None: the setting (auto)
     guided: bool = False  # one question per field: reflect steps are passed by
     engine: str | None = None
     model: str | None = None
@@ -75,12 +75,6 @@ def _open_engine(mode: Mode, console: Console):
     loaded = open_engine(mode.engine, mode.model, mode.language)
     console.echo(describe(loaded.info), err=True)
     return loaded
-
-
-def endpoint_config(settings):
-    from assistant.speech.stt.endpoint import EndpointConfig
-
-    return EndpointConfig(end_silence_s=settings.end_silence_s, max_answer_s=settings.max_answer_s)
 
 
 def check_audio_files(files: tuple[str, ...]) -> None:
@@ -147,11 +141,12 @@ class Practice:
         return self.gate
 
     def _source(self):
+        from assistant.practice.hearing import Ear
         from assistant.practice.sources import FileAnswers, MicAnswers, TypedAnswers
 
         if self.mode.audio_in:
             return FileAnswers(load_in_background(self.mode, self.console), self.mode.audio_in,
-                               endpoint_config(self.settings))
+                               Ear.from_settings(self.settings))
         if self.mode.text:
             return TypedAnswers(read_line=self.console.read_line)
         try:
@@ -163,7 +158,7 @@ class Practice:
             self.console.echo(t("practice.no_microphone", reason=exc.message), err=True)
             self.mic = None
             return TypedAnswers(read_line=self.console.read_line)
-        return MicAnswers(load_in_background(self.mode, self.console), self.mic, endpoint_config(self.settings))
+        return MicAnswers(load_in_background(self.mode, self.console), self.mic, Ear.from_settings(self.settings))
 
     def wait(self, seconds: float) -> None:
         if not self.mode.audio_in:
@@ -216,7 +211,8 @@ class Practice:
                     self._store = None
                     return self.stop_for_safety(script_name, hit.heard, store)
             self._session_id = session_id
-            session = Session(script, session_id, confirm=self.mode.confirm, answers=answers, position=position,
+            session = Session(script, session_id, confirm=self.mode.confirm or self.settings.confirm,
+                              answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
                               day_first=day_first(self.settings.language), guided=self.mode.guided)
 
@@ -259,7 +255,7 @@ class Practice:
         from assistant.dialogue.pipeline import EndOfInput
         from assistant.events import Listen
 
-        listen = Listen(field, "choice", parse.grammar("choice", choices))
+        listen = Listen(field, "choice", parse.grammar("choice", choices), choices=choices)
         for attempt in range(tries):
             self.voice.say(first if attempt == 0 else again)
             try:

@@ -1,8 +1,8 @@
 """Where answers come from: typed lines, recorded files, or the microphone.
 
-``FileAnswers`` and ``MicAnswers`` go through the real recognition path (engine → answer endpointing),
-so ``--audio-in`` is the voice path minus the microphone. Each is an ``AnswerSource`` for
-``dialogue.pipeline.Runner``.
+``FileAnswers`` and ``MicAnswers`` go through the real recognition path (engine → answer endpointing,
+both set per answer kind by ``practice.hearing.Ear``), so ``--audio-in`` is the voice path minus the
+microphone. Each is an ``AnswerSource`` for ``dialogue.pipeline.Runner``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from assistant.dialogue.pipeline import EndOfInput, Heard
 from assistant.events import Listen
+from assistant.practice.hearing import Ear, heard
 
 
 class TypedAnswers:
@@ -34,22 +35,11 @@ class TypedAnswers:
         return Heard(line) if line else None
 
 
-def _recognise(engine, chunks: Iterable[bytes], listen: Listen, endpoint, on_partial=None) -> Heard | None:
-    from assistant.speech.stt.endpoint import listen as listen_for_answer
-
-    grammar = list(listen.grammar) if listen.grammar else None
-    answer = listen_for_answer(chunks, engine.recognizer(grammar=grammar, partials=on_partial is not None),
-                               endpoint, on_partial)
-    if not answer.text:
-        return None
-    return Heard(answer.text, answer.transcript)
-
-
 class FileAnswers:
     """``--audio-in FILE...``: one recording per question asked, through the real recognizer."""
 
-    def __init__(self, engine, files: Sequence[str], endpoint=None) -> None:
-        self.engine, self.files, self.endpoint = engine, list(files), endpoint
+    def __init__(self, engine, files: Sequence[str], ear: Ear | None = None) -> None:
+        self.engine, self.files, self.ear = engine, list(files), ear or Ear()
         self.used = 0
 
     def answer(self, listen: Listen) -> Heard | None:
@@ -60,7 +50,7 @@ class FileAnswers:
         path = self.files[self.used]
         self.used += 1
         pcm = load_for_recognition(path)
-        return _recognise(self.engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen, self.endpoint)
+        return heard(self.ear.hear(self.engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen))
 
 
 class MicAnswers:
@@ -71,8 +61,9 @@ class MicAnswers:
     Otherwise the audio lives in memory for the length of one answer and is never written.
     """
 
-    def __init__(self, engine, microphone, endpoint=None, on_partial=None, keep_audio: bool | None = None) -> None:
-        self.engine, self.mic, self.endpoint, self.on_partial = engine, microphone, endpoint, on_partial
+    def __init__(self, engine, microphone, ear: Ear | None = None, on_partial=None,
+                 keep_audio: bool | None = None) -> None:
+        self.engine, self.mic, self.ear, self.on_partial = engine, microphone, ear or Ear(), on_partial
         if keep_audio is None:
             from assistant.config import Settings
 
@@ -86,10 +77,10 @@ class MicAnswers:
         chunks: Iterator[bytes] = (c.audio for c in self.mic.chunks())
         if self.keep_audio:
             chunks = _recorded(chunks, heard_audio)
-        heard = _recognise(self.engine, chunks, listen, self.endpoint, self.on_partial)
+        answer = heard(self.ear.hear(self.engine, chunks, listen, self.on_partial))
         if self.keep_audio and heard_audio:
             self.kept.append(str(keep_answer_audio(b"".join(heard_audio), listen.field or "answer")))
-        return heard
+        return answer
 
 
 def _recorded(chunks: Iterable[bytes], into: list[bytes]) -> Iterator[bytes]:

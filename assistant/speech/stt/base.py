@@ -3,7 +3,8 @@
 An :class:`Engine` holds a loaded model (expensive, shared, thread-safe to *hold*). Each utterance
 stream gets its own :class:`Recognizer` from ``engine.recognizer()`` — one per thread, never shared.
 
-    rec = engine.recognizer(grammar=["yes", "no"])   # closed vocabulary: Vosk constrains, whisper hints
+    rec = engine.recognizer(grammar=["yes", "no"])   # closed vocabulary: Vosk constrains
+    rec = engine.recognizer(closed=ClosedAnswer(...))  # whisper scores the closed answer's phrasings
                                                        # batch=True: a recording, not live audio
     for chunk in chunks:                               # 16 kHz mono int16 bytes
         for result in rec.accept(chunk): ...           # partials (deduplicated) and finals
@@ -14,11 +15,27 @@ Finals are never empty; a partial is emitted only when its text changed.
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Callable, Hashable, Iterable, Protocol, Sequence
 
 from assistant.events import EngineInfo, Transcript
 
 SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class ClosedAnswer:
+    """What a closed question (a rating, yes/no, a choice ...) accepts, handed down by the layer that owns
+    the parser (speech cannot import it).
+
+    ``phrasings``: whole answers as people say them ("7", "about a 7", "7 out of 10", "yes", "no, not
+    really"), for a recogniser that scores candidates against the audio. ``meaning(text)``: what a text
+    means (a value that compares equal for equal answers), or None when it is no answer.
+    """
+
+    kind: str
+    phrasings: tuple[str, ...]
+    meaning: Callable[[str], Hashable | None]
 
 
 class Recognizer(Protocol):
@@ -31,10 +48,11 @@ class Engine(Protocol):
     info: EngineInfo
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True,
-                   batch: bool = False) -> Recognizer: ...
+                   batch: bool = False, closed: ClosedAnswer | None = None) -> Recognizer: ...
 
 
-def transcribe_chunks(engine: Engine, chunks: Iterable[bytes], grammar: Sequence[str] | None = None) -> list[Transcript]:
+def transcribe_chunks(engine: Engine, chunks: Iterable[bytes],
+                      grammar: Sequence[str] | None = None) -> list[Transcript]:
     """Feed every chunk of a recording (batch mode), flush, and return the finals in order."""
     rec = engine.recognizer(grammar=grammar, partials=False, batch=True)
     finals: list[Transcript] = []

@@ -5,6 +5,11 @@ setting ``end_silence_s``), or at once when they say a closing phrase ("I'm done
 list is in ``prompts/messages.toml`` [listening]), or at a hard cap (``max_answer_s``). If nothing is
 said for ``no_speech_s`` the answer ends empty. Time is stream time (seconds of audio fed), so the same
 audio always ends the same way, from a file or a microphone.
+
+A closed answer (a rating, yes/no, a choice) needs no such patience: given ``complete`` (does this text
+already hold a whole answer? the caller's parser decides, this layer has none), the answer ends
+``complete_silence_s`` after the speech once what was heard so far is complete. "Seven" ends in about
+half a second; "um, maybe a..." still gets the full ``end_silence_s``.
 """
 
 from __future__ import annotations
@@ -30,13 +35,15 @@ class EndpointConfig:
     max_answer_s: float = 120.0
     no_speech_s: float = 12.0
     done_phrases: tuple[str, ...] = field(default_factory=_done_phrases)
+    complete: Callable[[str], bool] | None = None  # text -> holds a whole closed answer
+    complete_silence_s: float = 0.6  # the silence that ends a complete answer
 
 
 @dataclass(frozen=True)
 class Answer:
     text: str
     finals: tuple[Transcript, ...]
-    reason: str  # silence | phrase | cap | no_speech | end_of_input
+    reason: str  # silence | complete | phrase | cap | no_speech | end_of_input
     audio_s: float
 
     @property
@@ -46,7 +53,9 @@ class Answer:
             return None
         words: tuple[Word, ...] = tuple(w for f in self.finals for w in f.words)
         first = self.finals[0]
-        return Transcript(self.text, True, words, first.engine, first.model, first.language)
+        sure = [f.confidence for f in self.finals]  # the recogniser's own confidence: the least sure part
+        confidence = min(sure) if sure and None not in sure else None
+        return Transcript(self.text, True, words, first.engine, first.model, first.language, confidence)
 
 
 def _normalise(text: str) -> str:
@@ -76,6 +85,8 @@ class AnswerListener:
         self._audio_s = 0.0
         self._voiced_s = 0.0
         self._trailing_s = 0.0
+        self._partial = ""
+        self._complete = False
         self.answer: Answer | None = None
 
     def feed(self, pcm16: bytes) -> Answer | None:
@@ -88,17 +99,22 @@ class AnswerListener:
                 self._trailing_s = 0.0
             else:
                 self._trailing_s += FRAME_S
-        for result in self.rec.accept(pcm16):
+        results = self.rec.accept(pcm16)
+        for result in results:
             if result.final:
                 self._finals.append(result)
-                if strip_done_phrase(result.text, self.config.done_phrases)[1]:
-                    return self._end("phrase")
+                self._partial = ""
             else:
+                self._partial = result.text
                 if self.on_partial:
                     self.on_partial(result)
-                if strip_done_phrase(result.text, self.config.done_phrases)[1]:
-                    return self._end("phrase")
+            if strip_done_phrase(result.text, self.config.done_phrases)[1]:
+                return self._end("phrase")
+        if results and self.config.complete is not None:
+            self._complete = self.config.complete(" ".join([f.text for f in self._finals] + [self._partial]).strip())
         started = self._voiced_s >= 0.1 or bool(self._finals)
+        if started and self._complete and self._trailing_s >= self.config.complete_silence_s:
+            return self._end("complete")
         if started and self._trailing_s >= self.config.end_silence_s:
             return self._end("silence")
         if not started and self._audio_s >= self.config.no_speech_s:

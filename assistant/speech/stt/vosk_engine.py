@@ -48,7 +48,9 @@ class VoskEngine:
         self.dynamic_graph = dynamic_graph
         self.info = EngineInfo("vosk", name or self.path.name, str(self.path), language, reason, {"source": source})
 
-    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False) -> "VoskRecognizer":
+    def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
+                   closed=None) -> "VoskRecognizer":
+        """``closed`` (phrasings to score) is whisper's way to constrain an answer; Vosk has the grammar."""
         import vosk
 
         if grammar and self.dynamic_graph:

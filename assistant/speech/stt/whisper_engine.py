@@ -4,16 +4,16 @@ Whisper is not a streaming model, so the stream is segmented by silence (``Energ
 utterance is decoded when it ends. To keep end-of-speech → final short, decoding starts speculatively
 after a short pause and is kept only if no more speech arrives before the utterance is closed.
 
-Short closed answers are the hard case for whisper on clean speech: a lone "five" comes out as "I am".
-So every utterance is padded with 0.8 s of silence, and when a grammar is given (closed answers) and the
-plain decode holds no answer word, the utterance is decoded again with the grammar words as
-``hotwords`` (see ``decode``). Homophones
-(free/three, to/two, ...) are mapped by the answer parser, not here: the transcript stays verbatim.
+Free speech (``decode``): every utterance is padded with 0.8 s of silence and decoded in whisper's usual
+30 s window, with word timestamps. A closed answer (``recognizer(closed=...)``) is heard by
+``forced.ForcedScorer`` instead: bounded free decode plus forced scoring of the answer's phrasings over
+an encoding of just the utterance, so it costs tens of milliseconds, not seconds, and comes with a
+confidence. Homophones (free/three, to/two, ...) are mapped by the answer parser, not here: the
+transcript stays verbatim.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.events import EngineInfo, Transcript, Word
-from assistant.speech.stt.base import SAMPLE_RATE
+from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
+from assistant.speech.stt.forced import ForcedScorer
 from assistant.speech.stt.vad import FRAME_BYTES, FRAME_S, EnergyVad
 from assistant.text import fail
 
 PAD_S = 0.8
-PAD_HINTED_S = 0.3  # with hotwords, long silence invites whisper to list more words
-HINTED_WORDS_PER_VOICED_S = 2.0  # the hotword pass may not return more words than the voice could hold
 PREROLL_S = 0.3
 UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
@@ -62,46 +61,31 @@ class WhisperEngine:
         self.model = shared_model(self.path)
         self.info = EngineInfo("whisper", name, str(self.path), language, reason, {"source": source})
         self._decode_lock = threading.Lock()  # CTranslate2 is thread-safe, but two decodes just fight for 2 cores
+        self._forced: ForcedScorer | None = None
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
-                   batch: bool = False) -> "WhisperRecognizer":
-        """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes)."""
-        return WhisperRecognizer(self, grammar, partials and not batch, batch)
+                   batch: bool = False, closed: ClosedAnswer | None = None) -> "WhisperRecognizer":
+        """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes).
+        ``closed``: a closed answer, heard by forced scoring of its phrasings (``grammar`` is Vosk's)."""
+        return WhisperRecognizer(self, closed, partials and not batch, batch)
 
-    def decode(self, pcm16: bytes, offset_s: float, grammar: Sequence[str] | None = None,
-               words: bool = True, voiced_s: float | None = None) -> Transcript | None:
-        """Decode one utterance (16 kHz int16) that starts ``offset_s`` into the stream.
+    @property
+    def forced(self) -> ForcedScorer:
+        if self._forced is None:
+            self._forced = ForcedScorer(self.model)
+        return self._forced
 
-        With a grammar (a closed answer) the plain decode is kept when it already holds an answer
-        word (digits and common homophones count); otherwise the utterance is decoded again with the
-        grammar as hotwords, which rescues lone numbers but can repeat or list words, so repeats are
-        collapsed and that second pass is only a fallback.
-        """
-        vocabulary = [w for w in (grammar or ()) if not w.startswith("[")]
-        plain = self._decode(pcm16, offset_s, None, words)
-        if not vocabulary or (plain and _mentions(plain.text, vocabulary)):
-            return plain
-        if voiced_s is None:
-            voiced_s = sum(EnergyVad().frames(pcm16)) * FRAME_S
-        most = max(1, math.ceil(voiced_s * HINTED_WORDS_PER_VOICED_S))
-        hinted = self._decode(pcm16, offset_s, vocabulary, words, most)
-        return hinted if hinted and _mentions(hinted.text, vocabulary) else plain
-
-    def _decode(self, pcm16: bytes, offset_s: float, vocabulary: list[str] | None, words: bool,
-                most: int = 0) -> Transcript | None:
+    def decode(self, pcm16: bytes, offset_s: float, words: bool = True) -> Transcript | None:
+        """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream."""
         import numpy as np
 
-        pad_s = PAD_HINTED_S if vocabulary else PAD_S
-        pad = np.zeros(int(pad_s * SAMPLE_RATE), np.float32)
+        pad = np.zeros(int(PAD_S * SAMPLE_RATE), np.float32)
         audio = np.concatenate([pad, np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0, pad])
-        options = dict(language="en", beam_size=1, word_timestamps=words, condition_on_previous_text=False,
-                       vad_filter=False)
-        if vocabulary:
-            options.update(hotwords=" ".join(dict.fromkeys(vocabulary)), max_new_tokens=16)
         with self._decode_lock:
-            segments, _info = self.model.transcribe(audio, **options)
+            segments, _info = self.model.transcribe(audio, language="en", beam_size=1, word_timestamps=words,
+                                                    condition_on_previous_text=False, vad_filter=False)
             segments = list(segments)
-        shift = offset_s - pad_s
+        shift = offset_s - PAD_S
         found: list[Word] = []
         for seg in segments:
             for w in seg.words or ():
@@ -110,65 +94,27 @@ class WhisperEngine:
                     found.append(Word(token, round(max(0.0, w.start + shift), 3), round(max(0.0, w.end + shift), 3),
                                       round(float(w.probability), 3)))
         text = " ".join(s.text.strip() for s in segments).strip()
-        if vocabulary:  # hotwords make whisper repeat or recite them: cut the echo
-            keep = min(_echo_cut(text.split(), vocabulary), most or 10**6)
-            text = " ".join(_collapse_repeats(" ".join(text.split()[:keep])).split())
-            found = _collapse_repeat_words(found[:keep])
         if not re.search(r"\w", text):
             return None
         return Transcript(text, True, tuple(found), "whisper", self.info.model, "en")
 
-
-def _mentions(text: str, vocabulary: Sequence[str]) -> bool:
-    """Does ``text`` contain a grammar word, a digit, or a homophone the answer parser maps?"""
-    from assistant.text import lookup_in
-
-    homophones = lookup_in("session.toml", "words.homophones")
-    wanted = {w.lower() for phrase in vocabulary for w in phrase.split()}
-    for token in re.findall(r"[a-z0-9']+", text.lower()):
-        if token in wanted or token.isdigit() or homophones.get(token) in wanted:
-            return True
-    return False
-
-
-def _echo_cut(tokens: list[str], vocabulary: Sequence[str]) -> int:
-    """How many leading tokens to keep: stop where whisper starts reciting the hotword list in order
-    ("nine two three four five" → "nine"; "two three four five" → "two")."""
-    order = [w.lower() for phrase in vocabulary for w in phrase.split()]
-    position = {w: i for i, w in reversed(list(enumerate(order)))}
-    bare = [_bare(t) for t in tokens]
-    for start in range(len(bare)):
-        run = 1
-        while (start + run < len(bare) and bare[start + run - 1] in position
-               and position.get(bare[start + run]) == position[bare[start + run - 1]] + 1):
-            run += 1
-        if run >= 3:
-            return max(start, 1)
-    return len(tokens)
-
-
-def _collapse_repeats(text: str) -> str:
-    return re.sub(r"\b(\w+)(?:[\s,.!]+\1\b)+", r"\1", text, flags=re.IGNORECASE)
-
-
-def _collapse_repeat_words(words: list[Word]) -> list[Word]:
-    out: list[Word] = []
-    for w in words:
-        if out and _bare(out[-1].word) == _bare(w.word):
-            continue
-        out.append(w)
-    return out
-
-
-def _bare(token: str) -> str:
-    return re.sub(r"\W", "", token).lower()
+    def hear_closed(self, pcm16: bytes, offset_s: float, closed: ClosedAnswer,
+                    voiced_s: float | None = None) -> Transcript | None:
+        """One utterance heard as an answer of ``closed``: the transcript carries the ear's confidence."""
+        with self._decode_lock:
+            heard = self.forced.hear(pcm16, closed, voiced_s)
+        if not re.search(r"\w", heard.text):
+            return None
+        words = tuple(Word(w, round(offset_s + start, 3), round(offset_s + end, 3), round(p, 3))
+                      for w, start, end, p in heard.words)
+        return Transcript(heard.text, True, words, "whisper", self.info.model, "en", round(heard.confidence, 3))
 
 
 class WhisperRecognizer:
     """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close."""
 
-    def __init__(self, engine: WhisperEngine, grammar: Sequence[str] | None, partials: bool, batch: bool = False) -> None:
-        self._engine, self._grammar, self._partials = engine, tuple(grammar) if grammar else None, partials
+    def __init__(self, engine: WhisperEngine, closed: ClosedAnswer | None, partials: bool, batch: bool = False) -> None:
+        self._engine, self._closed, self._partials = engine, closed, partials
         self._batch = batch
         self._vad = EnergyVad()
         self._stream_s = 0.0  # seconds of audio consumed (frame-exact)
@@ -213,8 +159,8 @@ class WhisperRecognizer:
             if (not self._batch and self._silence_s >= SPECULATE_AFTER_S and self._spec is None
                     and self._voiced_s >= MIN_SPEECH_S):
                 snapshot = bytes(self._utterance)
-                self._spec = (len(snapshot), self._pool.submit(self._engine.decode, snapshot, self._utt_start,
-                                                               self._grammar, True, self._voiced_s))
+                self._spec = (len(snapshot), self._pool.submit(self._decode, snapshot, self._utt_start,
+                                                               self._voiced_s))
         length_s = len(self._utterance) / (2 * SAMPLE_RATE)
         if self._batch:
             closing = (self._silence_s >= UTTERANCE_SILENCE_S and length_s >= BATCH_TARGET_S) or (
@@ -231,7 +177,7 @@ class WhisperRecognizer:
         return out
 
     def _partial(self) -> list[Transcript]:
-        result = self._engine.decode(bytes(self._utterance), self._utt_start, self._grammar, words=False)
+        result = self._engine.decode(bytes(self._utterance), self._utt_start, words=False)
         if result is None or result.text == self._last_partial:
             return []
         self._last_partial = result.text
@@ -244,9 +190,13 @@ class WhisperRecognizer:
         if self._voiced_s < MIN_SPEECH_S:
             return []
         # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
-        result = spec[1].result() if spec else self._engine.decode(utterance, self._utt_start, self._grammar,
-                                                                   voiced_s=self._voiced_s)
+        result = spec[1].result() if spec else self._decode(utterance, self._utt_start, self._voiced_s)
         return [result] if result else []
+
+    def _decode(self, pcm16: bytes, offset_s: float, voiced_s: float) -> Transcript | None:
+        if self._closed is not None:
+            return self._engine.hear_closed(pcm16, offset_s, self._closed, voiced_s)
+        return self._engine.decode(pcm16, offset_s)
 
     def finish(self) -> list[Transcript]:
         out = self._close() if self._utterance else []

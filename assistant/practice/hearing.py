@@ -1,0 +1,149 @@
+"""How one answer is heard: the endpoint for its kind and, for a closed question, what the recogniser
+should expect. This is where the parser (``dialogue``) meets the ear (``speech``), which may not import
+each other.
+
+Per answer kind (``Listen.kind``):
+
+- closed (rating, yesno, choice, duration, date, command): the answer ends ``closed_silence_s`` (0.6 s)
+  after the speech once what was heard parses as an answer or a command; until then it gets the
+  ordinary patience. The recogniser is given the kind's phrasings and the parser (``ClosedAnswer``).
+- text, emotions: free speech, ended by ``end_silence_s`` (1.8 s) or "I'm done".
+- reflection (a long free answer): ``reflection_silence_s`` (3 s) of patience, up to ``reflection_max_s``.
+
+``hear_file`` is ``assistant transcribe --as KIND``: one recording heard exactly as a session would hear
+an answer of that kind, with the value the session would take from it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Hashable, Iterable
+
+from assistant.dialogue.pipeline import Heard
+from assistant.events import Listen
+
+CLOSED_KINDS = ("rating", "yesno", "choice", "duration", "date", "command")
+KINDS = CLOSED_KINDS + ("text", "emotions", "reflection")
+
+
+def meaning(kind: str, choices: tuple[str, ...] = ()) -> Callable[[str], Hashable | None]:
+    """text → what a session would take from it: ("command", name), (kind, value), or None (no answer)."""
+    from assistant.dialogue import parse
+
+    def mean(text: str) -> Hashable | None:
+        command = parse.match_command(text)
+        if command:
+            return ("command", command)
+        if kind == "command":
+            return None
+        result = parse.parse_answer(kind, text, choices=choices)
+        if not result.ok:
+            return None
+        value = result.value
+        return (kind, tuple(value) if isinstance(value, list) else value)
+
+    return mean
+
+
+def closed_answer(kind: str, choices: tuple[str, ...] = ()):
+    """A closed question's phrasings and parser, for the recogniser (``speech.stt.base.ClosedAnswer``)."""
+    from assistant.dialogue import parse
+    from assistant.speech.stt.base import ClosedAnswer
+
+    return ClosedAnswer(kind, parse.phrasings(kind, choices), meaning(kind, choices))
+
+
+@dataclass(frozen=True)
+class Ear:
+    """The listening settings, turned into an endpoint and a closed answer per question."""
+
+    end_silence_s: float = 1.8
+    max_answer_s: float = 120.0
+    closed_silence_s: float = 0.6
+    reflection_silence_s: float = 3.0
+    reflection_max_s: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "Ear":
+        return cls(settings.end_silence_s, settings.max_answer_s, settings.closed_silence_s,
+                   settings.reflection_silence_s, settings.reflection_max_s)
+
+    def endpoint(self, listen: Listen):
+        from assistant.speech.stt.endpoint import EndpointConfig
+
+        if listen.kind == "reflection":
+            return EndpointConfig(end_silence_s=self.reflection_silence_s, max_answer_s=self.reflection_max_s)
+        if listen.kind in CLOSED_KINDS:
+            complete = meaning(listen.kind, listen.choices)
+            return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s,
+                                  complete=lambda text: complete(text) is not None,
+                                  complete_silence_s=self.closed_silence_s)
+        return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s)
+
+    def closed(self, listen: Listen):
+        """The recogniser's expectation for a closed question (None for free speech)."""
+        return closed_answer(listen.kind, listen.choices) if listen.kind in CLOSED_KINDS else None
+
+    def hear(self, engine, chunks: Iterable[bytes], listen: Listen, on_partial=None):
+        """One answer from ``chunks`` through ``engine``: the endpointed ``Answer``."""
+        from assistant.speech.stt.endpoint import listen as listen_for_answer
+
+        grammar = list(listen.grammar) if listen.grammar else None
+        recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen))
+        return listen_for_answer(chunks, recognizer, self.endpoint(listen), on_partial)
+
+
+def heard(answer) -> Heard | None:
+    return Heard(answer.text, answer.transcript) if answer.text else None
+
+
+def listen_for(kind: str, choices: tuple[str, ...] = ()) -> Listen:
+    """The ``Listen`` a session emits for a question of ``kind``."""
+    from assistant.dialogue import parse
+
+    return Listen("", kind, parse.grammar(kind, choices), "", tuple(choices) if kind == "choice" else ())
+
+
+def hear_file(engine, path: str, kind: str, choices: tuple[str, ...] = (), ear: Ear | None = None) -> dict:
+    """``assistant transcribe --as KIND``: the file heard as an answer of ``kind`` (the JSON object).
+
+    ``value``/``problem`` are what the session would take from the words (a command is reported as
+    ``{"command": NAME}``); ``confidence`` is the recogniser's, 0..1 (null when it has none).
+    """
+    from dataclasses import asdict
+
+    from assistant.audio.formats import chunk_bytes, load_for_recognition
+    from assistant.dialogue import parse
+
+    ear = ear or Ear()
+    pcm = load_for_recognition(path)
+    started = time.perf_counter()
+    answer = ear.hear(engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen_for(kind, choices))
+    decode_s = time.perf_counter() - started
+    transcript = answer.transcript
+    command = parse.match_command(answer.text) if answer.text else None
+    if command:
+        value, problem = {"command": command}, ""
+    elif not answer.text:
+        value, problem = None, "nothing_heard"
+    else:
+        result = parse.parse_answer(kind, answer.text, choices=choices)
+        value, problem = result.value, result.problem
+    info = engine.info
+    confidence = transcript.conf if transcript else None
+    return {
+        "file": path,
+        "kind": kind,
+        "text": answer.text,
+        "value": value,
+        "problem": problem,
+        "confidence": round(confidence, 3) if confidence is not None else None,
+        "engine": info.engine,
+        "model": info.model,
+        "language": info.language,
+        "duration_s": round(len(pcm) / 32000, 3),
+        "decode_s": round(decode_s, 3),
+        "ended_by": answer.reason,
+        "words": [asdict(w) for w in transcript.words] if transcript else [],
+    }

@@ -1,0 +1,254 @@
+"""Constrained recognition for whisper: a closed answer heard by scoring its phrasings against the audio.
+
+Whisper has no grammar, and on a lone short answer it guesses ("five" → "Bye", "eight" → "Hey"). So a
+closed answer (a rating, yes/no, a choice, a command) is heard twice over one encoding of just the
+utterance (not whisper's 30 s window: ~10 ms to encode instead of ~300 ms):
+
+1. **freely, bounded**: greedy, no temperature fallback, no timestamps, no previous text, a few tokens
+   per second of voice at most (a looping decode cannot run away), repeats cut;
+2. **forced**: every phrasing of the answer (``ClosedAnswer.phrasings``, plus the free text with its
+   number swapped for each number the answer can hold: "Probably the 6" → "Probably the 0" ... "10") is
+   scored with CTranslate2's ``Whisper.align``, which gives the probability of each token of a given text
+   for the audio. A candidate is written as whisper writes ("Maybe 7.") and scored by its mean token
+   log-probability: ``align`` has no end-of-text probability, so a sum would favour short candidates
+   (a bare "1" beat "It was a 9." on "it was a nine"); the mean and the full stop stand in for it.
+
+Scores become a posterior over meanings (a softmax; candidates with one meaning pooled; the free text,
+when it means nothing, stands for "something else"). Then (``decide``): the free text means what forced
+scoring likes best → agreed (confidence near 1); it means something forced scoring does not rule out →
+the free text, with that meaning's posterior as confidence (a read-back under ``confirm = "auto"``);
+ruled out ("6,10" for "six out of ten") → nothing; the free text means nothing → the forced best when its
+posterior reaches ``accept_at`` ("Bye" → 5). Nothing is returned that parses unless one of these holds,
+so the session asks again rather than store a guess.
+The constants were tuned on espeak-ng and Piper clips (``scripts/bench speech``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Hashable, Sequence
+
+from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
+
+TOKENS_PER_VOICED_S = 8.0  # the free decode's budget: more than anyone says per second ...
+MIN_TOKENS, MAX_TOKENS = 8, 32  # ... within these bounds
+BATCH = 48  # candidates per align call
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How scores become a decision (tuned on the test clips; see the module docstring)."""
+
+    sharpness: float = 4.0  # softmax over mean token log-probs: like a sum over a typical 4-token answer
+    accept_at: float = 0.7  # a forced answer the free text did not hear is taken from this posterior
+    agreement: float = 0.1  # both heard it: the doubt left is this share of the forced doubt
+    other_penalty: float = 9.0  # the free text as "something else", this many nats below its own score
+    overruled_below: float = 0.01  # the free text's meaning is dropped when forced scoring gives it less ...
+    overrule_at: float = 0.95  # ... and the forced best taken instead when it is this sure
+    second_stage: int = 3  # every phrasing is scored for this many meanings that did best in the first stage
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One closed answer: what to report (``text``), what it means, and how sure the ear is."""
+
+    text: str
+    meaning: Hashable | None
+    confidence: float
+    free_text: str
+    how: str  # agreed | free | forced | unsure
+    words: tuple[tuple[str, float, float, float], ...] = ()  # (word, start s, end s, probability)
+
+
+class ForcedScorer:
+    """Closed answers over a loaded faster-whisper model (its CTranslate2 model, features and tokenizer)."""
+
+    def __init__(self, model, tuning: Tuning | None = None) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model = model
+        self.tuning = tuning or Tuning()
+        self.tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
+        self.prompt = list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]
+
+    def hear(self, pcm16: bytes, closed: ClosedAnswer, voiced_s: float | None = None) -> Heard:
+        """Hear one utterance (16 kHz int16, a little silence around the voice) as an answer of ``closed``."""
+        encoded, frames = self.encode(pcm16)
+        budget = voiced_s if voiced_s is not None else len(pcm16) / (2 * SAMPLE_RATE)
+        free = self.free_text(encoded, max(MIN_TOKENS, min(MAX_TOKENS, math.ceil(budget * TOKENS_PER_VOICED_S))))
+        first, later = stages(closed, free)
+        scores = self.score(encoded, frames, first + [free] if free else first)
+        free_score = scores.pop() if free else None
+        scored = dict(zip(first, scores))
+        top = _top_meanings(closed, scored, self.tuning.second_stage) | {closed.meaning(free)}
+        second = [p for p in later if meanings_of(closed)[p] in top]
+        scored.update(zip(second, self.score(encoded, frames, second)))
+        heard = decide(closed, free, free_score, list(scored), list(scored.values()), self.tuning)
+        if heard.text and heard.meaning is not None:
+            heard = _with_words(heard, self.words(encoded, frames, heard.text))
+        return heard
+
+    def encode(self, pcm16: bytes):
+        """Log-mel features of just this audio, encoded: (encoder output, content frames)."""
+        import ctranslate2
+        import numpy as np
+
+        audio = np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0
+        features = self.model.feature_extractor(audio)
+        frames = features.shape[-1] - features.shape[-1] % 2  # the encoder halves the frames
+        features = np.ascontiguousarray(features[None, :, :frames])
+        return self.model.model.encode(ctranslate2.StorageView.from_array(features)), frames
+
+    def free_text(self, encoded, most_tokens: int) -> str:
+        result = self.model.model.generate(encoded, [self.prompt], beam_size=1,
+                                           max_length=len(self.prompt) + most_tokens)[0]
+        said = self.tokenizer.decode(result.sequences_ids[0]).strip()
+        text = cut_repeats(said)
+        if len(result.sequences_ids[0]) >= most_tokens and text == said:
+            text = " ".join(text.split()[:-1])  # cut off, not looping: the last word may be half a word
+        return text
+
+    def score(self, encoded, frames: int, texts: Sequence[str]) -> list[float]:
+        """Mean token log-probability of each text, written as whisper would write it."""
+        import ctranslate2
+        import numpy as np
+
+        tokens = [self.tokenizer.encode(" " + written(t)) for t in texts]
+        one = np.asarray(encoded)
+        found: list[float] = []
+        for start in range(0, len(tokens), BATCH):
+            batch = tokens[start : start + BATCH]
+            repeated = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one, len(batch), axis=0)))
+            for result in self.model.model.align(repeated, self.prompt, batch, frames):
+                probs = list(result.text_token_probs) or [0.0]
+                found.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
+        return found
+
+    def words(self, encoded, frames: int, text: str) -> list[dict]:
+        """Word timings of ``text`` in the audio (faster-whisper's alignment of the chosen answer)."""
+        tokens = self.tokenizer.encode(" " + text)
+        try:
+            return self.model.find_alignment(self.tokenizer, [tokens], encoded, frames)[0]
+        except (IndexError, ValueError):  # nothing alignable: the answer is kept without word times
+            return []
+
+
+def written(text: str) -> str:
+    """How whisper writes an answer on its own: capitalised, with a full stop ("maybe 7" → "Maybe 7.")."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def cut_repeats(text: str) -> str:
+    """A short window makes whisper loop: "About a seven, about a s" → "About a seven"; "7 7 7" → "7"."""
+    clauses = [c.strip() for c in re.split(r"(?<=[.,!?])\s+", text) if c.strip()]
+    kept: list[str] = []
+    for clause in clauses:
+        bare = _bare(clause)
+        if bare and any(_bare(k).startswith(bare) or _bare(k) == bare for k in kept):
+            continue
+        kept.append(clause)
+    text = " ".join(kept).rstrip(",")
+    return re.sub(r"\b(\w+)(?:[\s,.!?]+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+
+
+def _bare(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]", " ", text.lower()).split())
+
+
+def anchored(closed: ClosedAnswer, free: str) -> list[str]:
+    """The free text with its number swapped for each number the answer can hold (the digits in its
+    phrasings): "Probably the 6." → "Probably the 0." ... "10.", so carriers nobody listed are scored
+    too. The slot is the first word that alone means something ("the 6", "round five"), else the last."""
+    numbers = sorted({w for p in closed.phrasings for w in p.split() if w.isdigit()}, key=int)
+    said = re.split(r"[.!?]", free)[0].split()
+    if not numbers or not said:
+        return []
+    slot = next((i for i, w in enumerate(said) if closed.meaning(w.strip(",;:")) is not None), len(said) - 1)
+    return [" ".join(said[:slot] + [n] + said[slot + 1 :]) for n in numbers]
+
+
+@lru_cache(maxsize=32)
+def meanings_of(closed: ClosedAnswer) -> dict[str, Hashable | None]:
+    """What each phrasing means (parsed once per question, not per utterance)."""
+    return {p: closed.meaning(p) for p in closed.phrasings}
+
+
+def stages(closed: ClosedAnswer, free: str) -> tuple[list[str], list[str]]:
+    """The candidates scored first (the shortest phrasing of each meaning, and the free text with its number
+    swapped), and those scored only for the best meanings of the first stage (``Tuning.second_stage``)."""
+    meanings = meanings_of(closed)
+    shortest: dict[Hashable | None, str] = {}
+    for phrasing, meaning in meanings.items():
+        if meaning is not None and (meaning not in shortest or len(phrasing) < len(shortest[meaning])):
+            shortest[meaning] = phrasing
+    first = list(dict.fromkeys(list(shortest.values()) + anchored(closed, free)))
+    later = [p for p, m in meanings.items() if m is not None and p not in first]
+    return first, later
+
+
+def _top_meanings(closed: ClosedAnswer, scored: dict[str, float], how_many: int) -> set:
+    best: dict[Hashable, float] = {}
+    for text, score in scored.items():
+        meaning = closed.meaning(text)
+        if meaning is not None and score > best.get(meaning, -math.inf):
+            best[meaning] = score
+    return set(sorted(best, key=best.get, reverse=True)[:how_many])
+
+
+def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates: Sequence[str],
+           scores: Sequence[float], tuning: Tuning) -> Heard:
+    """Free text and forced scores → one answer (the rules are in the module docstring)."""
+    pooled: dict[Hashable, float] = {}
+    best_text: dict[Hashable, tuple[float, str]] = {}
+    for text, score in zip(candidates, scores):
+        meaning = closed.meaning(text)
+        if meaning is None:
+            continue
+        pooled[meaning] = _logaddexp(pooled.get(meaning), tuning.sharpness * score)
+        if meaning not in best_text or score > best_text[meaning][0]:
+            best_text[meaning] = (score, text)
+    heard_free = closed.meaning(free) if free else None
+    others = list(pooled.values())
+    if heard_free is None and free_score is not None:
+        others.append(tuning.sharpness * free_score - tuning.other_penalty)  # they said something else
+    total = _logsumexp(others) if others else 0.0
+    posterior = {m: math.exp(s - total) for m, s in pooled.items()}
+    if heard_free is not None and heard_free not in posterior:  # a duration, a date: nothing to compare with
+        return Heard(free, heard_free, math.exp(free_score) if free_score is not None else 0.0, free, "free")
+    best = max(posterior, key=posterior.get) if posterior else None
+    if heard_free is not None:
+        p = posterior[heard_free]
+        if best == heard_free:
+            return Heard(free, heard_free, 1.0 - (1.0 - p) * tuning.agreement, free, "agreed")
+        if p >= tuning.overruled_below:
+            return Heard(free, heard_free, p, free, "free")
+    if best is not None and posterior[best] >= (tuning.accept_at if heard_free is None else tuning.overrule_at):
+        return Heard(best_text[best][1], best, posterior[best], free, "forced")
+    # Nobody is sure: report nothing that parses (a free text that parses is dropped), so the session asks again.
+    return Heard(free if heard_free is None else "", None, posterior[best] if best is not None else 0.0, free,
+                 "unsure")
+
+
+def _with_words(heard: Heard, aligned: list[dict]) -> Heard:
+    words = tuple((w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"]))
+                  for w in aligned if re.search(r"\w", w["word"]))
+    return Heard(heard.text, heard.meaning, heard.confidence, heard.free_text, heard.how, words)
+
+
+def _logaddexp(a: float | None, b: float) -> float:
+    if a is None:
+        return b
+    high = max(a, b)
+    return high + math.log(math.exp(a - high) + math.exp(b - high))
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    high = max(values)
+    return high + math.log(sum(math.exp(v - high) for v in values))

@@ -1,0 +1,223 @@
+"""Figures for the ear (``scripts/bench speech`` and ``scripts/bench conversation``).
+
+speech: closed answers (ratings 0-10 alone and in carriers, yes/no, choices; and a few answers that are no
+answer, which must not become one) spoken by seven espeak-ng voices and by the Piper neural voice at three
+speeds, each heard as a session hears it (``practice.hearing.hear_file``, the path of ``assistant transcribe
+--as``): accuracy per voice family, the wrong-value rate with confirmation off, the decode time of a closed
+answer, and end of speech → final for closed answers streamed at real time.
+
+conversation: a simulated person answers the guided debrief by voice through the private PulseAudio server
+(like tests/test_hands_free.py) with default settings; the gap is from the end of the answer's voice (paplay
+start + the voice's end in the clip) to the assistant's next sound at the speaker monitor.
+"""
+
+from __future__ import annotations
+
+import queue
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+PIPER_SCALES = (0.85, 1.0, 1.2)  # Piper's length scale: faster, normal, slower speech
+CLOSED_LATENCY = (("seven", "rating"), ("about a seven", "rating"), ("eight", "rating"), ("yes", "yesno"),
+                  ("no, not really", "yesno"))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def closed_answers(ctx, engine) -> dict:
+    """Accuracy, wrong values and decode time of closed answers (see the module docstring)."""
+    import ear_clips
+    from assistant.audio.formats import load_for_recognition
+    from assistant.practice.hearing import Ear, closed_answer, hear_file
+
+    folder = ctx["tmp"] / "ear-clips"
+    folder.mkdir(exist_ok=True)
+    clips = ear_clips.espeak_set(folder) + ear_clips.piper_set(folder, scales=PIPER_SCALES)
+    ear = Ear()
+    tally: dict[str, list[int]] = {"espeak": [0, 0], "neural": [0, 0]}
+    ratings = wrong_ratings = read_back = right_ratings = 0
+    decode_ms: list[float] = []
+    for clip in clips:
+        choices = ear_clips.CHOICES if clip.kind == "choice" else ()
+        heard = hear_file(engine, str(clip.path), clip.kind, choices, ear)
+        value = None if heard["problem"] or isinstance(heard["value"], dict) else heard["value"]
+        family = "neural" if clip.voice == "piper" else "espeak"
+        if clip.expected is not None:
+            tally[family][0] += 1
+            tally[family][1] += value == clip.expected
+        if clip.kind == "rating":
+            ratings += 1
+            wrong_ratings += value is not None and value != clip.expected
+            if value is not None and value == clip.expected:
+                right_ratings += 1
+                read_back += heard["confidence"] is None or heard["confidence"] < _confirm_below()
+        utterance = _as_segmented(load_for_recognition(clip.path))
+        started = time.perf_counter()
+        engine.hear_closed(utterance, 0.0, closed_answer(clip.kind, choices))
+        decode_ms.append((time.perf_counter() - started) * 1000)
+    latency = _closed_latency_ms(engine, folder)
+    return {
+        "closed_answer_accuracy_espeak": round(tally["espeak"][1] / tally["espeak"][0], 3),
+        "closed_answer_accuracy_neural": round(tally["neural"][1] / tally["neural"][0], 3),
+        "closed_answer_wrong_value_rate": round(wrong_ratings / ratings, 4),
+        "closed_answer_read_back_rate_auto": round(read_back / max(1, right_ratings), 3),
+        "closed_answer_clips": len(clips),
+        "closed_decode_ms_p50": round(percentile(decode_ms, 50), 1),
+        "closed_decode_ms_p95": round(percentile(decode_ms, 95), 1),
+        "endpoint_to_final_ms_whisper_closed": round(statistics.median(latency), 1),
+        "endpoint_to_final_ms_whisper_closed_max": round(max(latency), 1),
+    }
+
+
+def _confirm_below() -> float:
+    from assistant.text import data_file
+
+    return data_file("session.toml")["settings"]["confirm_below"]
+
+
+def _as_segmented(pcm: bytes) -> bytes:
+    """The utterance the recogniser would cut from a clip: the voice with 0.3 s of silence either side."""
+    from assistant.speech.stt.vad import FRAME_BYTES, EnergyVad
+
+    flags = EnergyVad().frames(pcm)
+    voiced = [i for i, v in enumerate(flags) if v]
+    margin = int(0.3 / 0.03)
+    first, last = max(0, voiced[0] - margin), min(len(flags), voiced[-1] + 1 + margin)
+    return pcm[first * FRAME_BYTES : last * FRAME_BYTES]
+
+
+def _closed_latency_ms(engine, folder: Path) -> list[float]:
+    """Stream closed answers at real time (30 ms chunks): end of the voice → the final."""
+    import ear_clips
+    from assistant.audio.formats import load_for_recognition
+    from assistant.practice.hearing import closed_answer
+    from assistant.speech.stt.vad import FRAME_S, EnergyVad
+
+    out = []
+    for text, kind in CLOSED_LATENCY:
+        pcm = load_for_recognition(ear_clips.espeak(text, folder, pad=0.5))
+        flags = EnergyVad().frames(pcm)
+        speech_end = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+        rec = engine.recognizer(partials=False, closed=closed_answer(kind))
+        start, got = time.monotonic(), None
+        for i in range(0, len(pcm), 960):
+            delay = start + i / 32000 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            if any(r.final for r in rec.accept(pcm[i : i + 960])):
+                got = time.monotonic()
+                break
+        if got is None:
+            rec.finish()
+            got = time.monotonic()
+        out.append((got - (start + speech_end)) * 1000)
+    return out
+
+
+# --- conversation ------------------------------------------------------------------------------------------
+
+ANSWERS = {  # field → what the simulated person says (the guided debrief)
+    "what_happened": "I told my friend Sam about my panic attacks at work",
+    "disclosure_level": "six",
+    "new_topic": "yes",
+    "conversation_minutes": "about fifteen minutes",
+    "anxiety_before": "seven",
+    "anxiety_peak": "four",
+    "anxiety_after": "two",
+    "anxiety_duration": "about twenty minutes",
+    "emotions": "nervous and relieved",
+    "body_sensations": "my chest was tight",
+    "felt_easy": "starting the conversation",
+    "stayed_hard": "asking for more time",
+    "helped_most": "Sam asked kind questions",
+    "learned": "that people want to know me",
+    "next_step": "invite Sam for coffee next week",
+}
+CLOSED = ("rating", "yesno", "choice", "duration", "date")
+
+
+def conversation(ctx, pulse) -> dict:
+    """The guided debrief by voice with default settings: gaps after closed and open answers, turns, wall time."""
+    import os
+
+    import ear_clips
+    from assistant.audio.formats import load_for_recognition
+    from assistant.dialogue.scripts import load_script
+    from assistant.speech.stt.vad import FRAME_S, EnergyVad
+    from audio_fixtures import SpeakerMonitor
+
+    steps = [s for s in load_script("debrief").steps if s.type == "ask"]
+    questions = {s.text: (s.field, s.kind) for s in steps}
+    folder = ctx["tmp"] / "conversation"
+    folder.mkdir(exist_ok=True)
+    clips = {field: ear_clips.espeak(text, folder) for field, text in ANSWERS.items()}
+    clips["yes"] = ear_clips.espeak("yes", folder)
+    voice_end = {}
+    for key, path in clips.items():
+        flags = EnergyVad().frames(load_for_recognition(path))
+        voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    monitor = SpeakerMonitor(pulse)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put((time.monotonic(), line.rstrip())) for line in proc.stdout],
+                     daemon=True).start()
+    gaps: dict[str, list[float]] = {"closed": [], "open": []}
+    pending: tuple[str, float] | None = None  # (closed|open, when the answer's voice ended)
+    turns, deadline = 0, time.monotonic() + 420
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                at, line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            caption = line.removeprefix("assistant: ")
+            if caption in questions:
+                key, kind = questions[caption]
+            elif caption.startswith("I heard"):
+                key, kind = "yes", "yesno"
+            else:
+                continue
+            if not monitor.wait_until_said_and_quiet(at):
+                break
+            if pending is not None:
+                loud = [t for t in monitor._loud_times(pending[1]) if t >= pending[1]]
+                if loud:
+                    gaps[pending[0]].append((loud[0] - pending[1]) * 1000)
+            time.sleep(0.2)
+            played = time.monotonic()
+            pulse.play_into_mic(clips[key])
+            turns += 1
+            pending = ("closed" if kind in CLOSED else "open", played + voice_end[key])
+        proc.wait(timeout=max(1, deadline - time.monotonic()))
+        if pending is not None:  # the closing words after the last answer
+            time.sleep(1.0)
+            loud = [t for t in monitor._loud_times(pending[1]) if t >= pending[1]]
+            if loud:
+                gaps[pending[0]].append((loud[0] - pending[1]) * 1000)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        monitor.close()
+    wall = time.monotonic() - started
+    if proc.returncode != 0 or not gaps["closed"] or not gaps["open"]:
+        return {"conversation_error": (proc.stderr.read() or "no gaps measured")[-300:], "turns": turns}
+    return {"gap_ms_p50_closed": round(percentile(gaps["closed"], 50)),
+            "gap_ms_p95_closed": round(percentile(gaps["closed"], 95)),
+            "gap_ms_max_closed": round(max(gaps["closed"])),
+            "gap_ms_p50_open": round(percentile(gaps["open"], 50)),
+            "turns": turns, "wall_s": round(wall, 1)}

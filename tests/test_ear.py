@@ -1,0 +1,283 @@
+"""A quick, accurate ear: closed answers end fast and are heard by forced scoring; read-backs only when unsure.
+
+Pure rules first (decide, repeats, phrasings, endpointing, auto confirmation), then the real whisper on
+speech made at run time, then ``assistant transcribe --as`` and the Vosk grammar path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from assistant.dialogue import parse
+from assistant.events import Listen, Transcript
+from assistant.practice.hearing import Ear, hear_file, meaning
+from assistant.speech.stt import forced
+from assistant.speech.stt.base import ClosedAnswer
+from assistant.speech.stt.endpoint import EndpointConfig, listen
+
+CHOICES = ("take three slow breaths", "send a short message to someone", "write one sentence about it",
+           "something else")
+
+
+def closed(kind: str, choices: tuple[str, ...] = ()) -> ClosedAnswer:
+    return ClosedAnswer(kind, parse.phrasings(kind, choices), meaning(kind, choices))
+
+
+# --- rules ---------------------------------------------------------------------------------------------
+
+def scores(**by_text: float) -> tuple[list[str], list[float]]:
+    return list(by_text), list(by_text.values())
+
+
+@pytest.mark.parametrize(
+    "free,free_score,candidates,how,value",
+    [
+        ("7", -0.3, {"7": -0.5, "1": -3.0}, "agreed", 7),  # both heard seven
+        ("Bye", -2.3, {"5": -2.6, "1": -4.5, "9": -4.4}, "forced", 5),  # the free text means nothing
+        ("I don't know.", -0.2, {"5": -3.5, "0": -3.6}, "unsure", None),  # something else, clearly said
+        ("6,10", -1.0, {"6": -1.7, "6 out of 10": -1.8, "10": -5.0}, "forced", 6),  # ruled out, forced sure
+        ("6,10", -1.0, {"6": -2.0, "5": -2.1, "10": -5.0}, "unsure", None),  # ruled out, nobody sure
+        ("about a 3", -0.6, {"3": -2.2, "8": -2.0}, "free", 3),  # a close call: kept, with low confidence
+    ],
+)
+def test_decide(free, free_score, candidates, how, value):
+    texts, values = scores(**candidates)
+    heard = forced.decide(closed("rating"), free, free_score, texts, values, forced.Tuning())
+    assert heard.how == how, heard
+    assert heard.meaning == (None if value is None else ("rating", value))
+    parsed = parse.parse_rating(heard.text)
+    assert (parsed.value if parsed.ok else None) == value  # the text says what was decided, or nothing
+    assert 0.0 <= heard.confidence <= 1.0
+
+
+def test_confidence_is_high_when_both_agree_and_low_on_a_close_call():
+    rating = closed("rating")
+    agreed = forced.decide(rating, "7", -0.3, ["7", "1"], [-0.5, -3.0], forced.Tuning())
+    close = forced.decide(rating, "about a 3", -0.6, ["3", "8"], [-2.2, -2.0], forced.Tuning())
+    assert agreed.confidence > 0.95 > 0.6 > close.confidence
+
+
+@pytest.mark.parametrize(
+    "text,cut",
+    [("About a seven, about a s", "About a seven"), ("7 7 7 7 7 7 7", "7"), ("5, 5, 5, 5", "5"),
+     ("Honestly, about an eight.", "Honestly, about an eight."), ("", "")],
+)
+def test_cut_repeats(text, cut):
+    assert forced.cut_repeats(text) == cut
+
+
+def test_the_free_text_is_scored_with_its_number_swapped():
+    swapped = forced.anchored(closed("rating"), "Probably the 6.")
+    assert swapped[0] == "Probably the 0" and swapped[10] == "Probably the 10" and len(swapped) == 11
+    assert forced.anchored(closed("yesno"), "Yes.") == []  # no numbers in a yes/no answer
+
+
+@pytest.mark.parametrize("kind,choices", [("rating", ()), ("yesno", ()), ("choice", CHOICES)])
+def test_every_phrasing_means_an_answer(kind, choices):
+    heard = closed(kind, choices)
+    meanings = {p: heard.meaning(p) for p in heard.phrasings}
+    assert all(m is not None for m in meanings.values()), [p for p, m in meanings.items() if m is None]
+    if kind == "rating":
+        assert {m for m in meanings.values() if m[0] == "rating"} == {("rating", n) for n in range(11)}
+    if kind == "choice":
+        assert {m[1] for m in meanings.values() if m[0] == "choice"} == set(CHOICES)
+    assert {m[1] for m in meanings.values() if m[0] == "command"} >= {"skip", "repeat", "stop", "back"}
+
+
+def test_stages_score_few_candidates_first():
+    first, later = forced.stages(closed("rating"), "Probably the 6.")
+    assert len(first) <= 35 and len(first) + len(later) >= 80
+    assert "6" in first and "Probably the 6" in first and "about a 6" in later
+
+
+@pytest.mark.parametrize("text", ["Maybe 7", "it was an 8", "no, not really"])
+def test_written_like_whisper(text):
+    assert forced.written(text)[0].isupper() or forced.written(text)[0].isdigit()
+    assert forced.written(text).endswith(".")
+
+
+# --- endpointing per kind --------------------------------------------------------------------------------
+
+def tone(seconds: float) -> bytes:
+    t = np.arange(int(16000 * seconds)) / 16000
+    return (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes()
+
+
+def quiet(seconds: float) -> bytes:
+    return b"\x00\x00" * int(16000 * seconds)
+
+
+class FinalAfter:
+    """A recognizer that hears ``text`` 0.3 s into the first silence after speech (as whisper does)."""
+
+    def __init__(self, text: str):
+        self.text, self.fed, self.said = text, 0, False
+
+    def accept(self, pcm):
+        self.fed += len(pcm)
+        if not self.said and self.fed >= 32000 * 1.3:
+            self.said = True
+            return [Transcript(self.text, True)]
+        return []
+
+    def finish(self):
+        return []
+
+
+def chunks(pcm: bytes, seconds: float = 0.03):
+    step = int(16000 * seconds) * 2
+    return [pcm[i : i + step] for i in range(0, len(pcm), step)]
+
+
+@pytest.mark.parametrize(
+    "kind,text,reason,ends_s",
+    [
+        ("rating", "seven", "complete", 1.6),  # a whole closed answer: 0.6 s after the voice
+        ("rating", "um maybe a", "silence", 2.8),  # not an answer yet: the ordinary patience (1.8 s)
+        ("yesno", "skip", "complete", 1.6),  # a command is complete too
+        ("text", "seven", "silence", 2.8),  # open answers keep end_silence_s
+        ("reflection", "and then", "silence", 4.0),  # a reflection gets 3 s
+    ],
+)
+def test_endpoint_per_kind(kind, text, reason, ends_s):
+    listen_for = Listen("field", kind, parse.grammar(kind))
+    answer = listen(chunks(tone(1.0) + quiet(6.0)), FinalAfter(text), Ear().endpoint(listen_for))
+    assert answer.reason == reason
+    assert ends_s - 0.05 <= answer.audio_s <= ends_s + 0.1
+
+
+def test_reflection_has_its_own_cap():
+    config = Ear(reflection_max_s=42.0).endpoint(Listen("r", "reflection"))
+    assert config.max_answer_s == 42.0 and config.complete is None
+    assert EndpointConfig().complete is None  # the default is the old, patient endpoint
+
+
+# --- read-backs only when unsure ----------------------------------------------------------------------------
+
+def rating_session(confirm: str):
+    from assistant.dialogue.scripts import load_script
+    from assistant.dialogue.session import Session
+
+    session = Session(load_script("checkin"), "s1", confirm=confirm, guided=True)
+    out = session.start()
+    while out and not (isinstance(out[-1], Listen) and out[-1].kind == "rating"):
+        out = session.hear("calm" if out[-1].kind == "emotions" else "fine")
+    return session
+
+
+def heard(text: str, confidence: float | None) -> Transcript:
+    return Transcript(text, True, (), "whisper", "tiny", "en", confidence)
+
+
+@pytest.mark.parametrize(
+    "answer,read_back",
+    [("7", False),  # typed: never read back under auto
+     (heard("7", 0.98), False), (heard("7", 0.5), True), (heard("7", None), True)],
+)
+def test_auto_reads_back_only_heard_ratings_it_is_unsure_of(answer, read_back):
+    from assistant.events import Say
+
+    session = rating_session("auto")
+    spoken = " ".join(o.text for o in session.hear(answer) if isinstance(o, Say))
+    assert ("I heard 7" in spoken) is read_back, spoken
+
+
+def test_confirm_is_a_setting_and_the_cli_default_comes_from_it(tmp_path):
+    from assistant.config import Settings
+    from assistant.errors import AssistantError
+
+    assert Settings().confirm == "auto"
+    assert Settings().with_value("confirm", "never").confirm == "never"
+    with pytest.raises(AssistantError):
+        Settings().with_value("confirm", "sometimes")
+    env = dict(os.environ)
+    subprocess.run([sys.executable, "-m", "assistant", "settings", "set", "confirm", "always"], check=True, env=env,
+                   capture_output=True)
+    proc = subprocess.run([sys.executable, "-m", "assistant", "checkin", "--text", "--no-audio", "--guided"],
+                          input="calm\n7\n", capture_output=True, text=True, env=env, timeout=60)
+    assert "I heard calm. Is that right?" in proc.stdout, proc.stdout  # under auto, typed answers are not read back
+
+
+# --- the real ear ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def speak_neural(speech_dir):
+    """speak_neural(text) -> a WAV of the Piper neural voice (``ear_clips.piper``, made at run time)."""
+    from ear_clips import piper
+
+    return lambda text: piper(text, speech_dir)
+
+
+def hear(engine, path, kind, choices=()):
+    return hear_file(engine, str(path), kind, choices, Ear())
+
+
+@pytest.mark.parametrize(
+    "spoken,kind,value",
+    [("five", "rating", 5), ("eight", "rating", 8), ("maybe three", "rating", 3), ("probably a six", "rating", 6),
+     ("I'd say four", "rating", 4), ("yes", "yesno", True), ("nope", "yesno", False),
+     ("the first one", "choice", CHOICES[0]), ("skip", "rating", {"command": "skip"})],
+)
+def test_closed_answers_through_the_ear(whisper_engine, speak, spoken, kind, value):
+    result = hear(whisper_engine, speak(spoken), kind, CHOICES if kind == "choice" else ())
+    assert (result["value"], result["problem"]) == (value, ""), result
+    assert result["ended_by"] == "complete"  # the answer ended as soon as it was whole
+    assert 0.0 <= result["confidence"] <= 1.0
+
+
+def test_lone_numbers_in_the_neural_voice(whisper_engine, speak_neural):
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    right = [n for n, word in enumerate(words) if hear(whisper_engine, speak_neural(word), "rating")["value"] == n]
+    assert len(right) >= 10, right
+
+
+@pytest.mark.parametrize("spoken", ["I don't know", "it's hard to say"])
+def test_no_rating_is_made_up(whisper_engine, speak, spoken):
+    result = hear(whisper_engine, speak(spoken), "rating")
+    assert result["value"] is None and result["problem"] == "unclear", result
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=120)
+
+
+def test_transcribe_as_a_kind(speak):
+    files = [str(speak("seven")), str(speak("no, not really")), str(speak("number two"))]
+    proc = run_cli("transcribe", "--as", "rating", "--json", files[0])
+    assert proc.returncode == 0, proc.stderr
+    obj = json.loads(proc.stdout)
+    assert {"value", "problem", "confidence", "decode_s", "text", "words", "kind"} <= set(obj)
+    assert (obj["value"], obj["problem"], obj["kind"]) == (7, "", "rating") and obj["decode_s"] > 0
+    proc = run_cli("transcribe", "--as", "yesno", files[1])
+    assert proc.returncode == 0 and "-> false" in proc.stdout, proc.stdout
+    proc = run_cli("transcribe", "--as", "choice", "--choices", ",".join(CHOICES), "--json", files[2])
+    assert json.loads(proc.stdout)["value"] == CHOICES[1], proc.stdout
+
+
+@pytest.mark.parametrize("args", [["--as", "choice"], ["--choices", "a,b"], ["--as", "choice", "--choices", "a"],
+                                  ["--as", "mood"]])
+def test_transcribe_as_usage_mistakes_are_one_line(speak, args):
+    proc = run_cli("transcribe", *args, str(speak("seven")))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1, proc.stderr
+
+
+def test_vosk_grammar_answers_end_as_soon_as_they_are_whole(vosk_ko_engine, speak):
+    """The Vosk path (Korean: the only Vosk model a registry carries): a closed answer ends on its partial
+    result 0.6 s after the voice, not after Vosk's own endpointer or the 1.8 s patience."""
+    from assistant.audio.formats import chunk_bytes, load_for_recognition, silence
+
+    yes, no = "네", "아니요"
+    pcm = load_for_recognition(speak(yes, voice="ko", speed=140, pad=0.3)) + silence(4.0)
+    config = EndpointConfig(complete=lambda text: text.strip() in (yes, no), complete_silence_s=0.6)
+    answer = listen((c.audio for c in chunk_bytes(pcm, seconds=0.03)),
+                    vosk_ko_engine.recognizer(grammar=[yes, no, "[unk]"]), config)
+    assert (answer.reason, answer.text) == ("complete", yes)
+    assert answer.audio_s < 0.3 + 1.2 + 1.0  # well before 1.8 s of silence would have ended it
