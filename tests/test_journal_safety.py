@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,7 +256,7 @@ def test_encrypted_backups_restore_and_decrypt(assistant_home, tmp_path, monkeyp
     monkeypatch.delenv("ASSISTANT_PASSPHRASE")
     assert run("entries", "list").code == 0
     refused = run("restore", str(tmp_path / "enc.db"))  # an encrypted backup needs its passphrase
-    assert refused.one_line_error() and "journal_locked" in refused.err
+    assert refused.one_line_error() and "restore_maybe_encrypted" in refused.err
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", "wrong one")
     assert run("restore", str(tmp_path / "enc.db")).one_line_error()
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
@@ -292,3 +295,139 @@ def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch):
     mismatch = runner.invoke(cli, ["journal", "decrypt"], input="wrong\n")
     assert mismatch.exit_code != 0
     encryption.forget_passphrase()
+
+
+# --- telling "encrypted" from "not a journal", and keeping encryption on ---------------------------
+
+
+@pytest.mark.parametrize("name, data, told", [
+    ("garbage.db", bytes(random.Random(2).getrandbits(8) for _ in range(8192)), "restore_maybe_encrypted"),
+    ("e.csv", b"date,answer\n2026-12-01,six\n", "restore_not_journal"),
+    ("odd.bin", bytes(random.Random(3).getrandbits(8) for _ in range(5000)), "restore_not_journal"),
+    ("notes.db", b"just some notes, not a journal\n" * 300, "restore_not_journal"),
+])
+def test_restore_tells_not_a_journal_from_encrypted(tmp_path, monkeypatch, name, data, told):
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE", raising=False)
+    write_entries(1)
+    (tmp_path / name).write_bytes(data)
+    done = run("restore", str(tmp_path / name))
+    assert done.one_line_error() and told in done.err, done
+    assert "is encrypted and no passphrase" not in done.err
+    if told == "restore_not_journal":
+        assert "neither an SQLite file nor an encrypted journal" in done.err
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)  # with a passphrase: it does not open, so not a journal
+    again = run("restore", str(tmp_path / name))
+    assert again.one_line_error() and "restore_not_journal" in again.err, again
+    assert counts() == (1, 1)
+
+
+@pytest.mark.parametrize("size, says", [(8192, "not marked as encrypted"), (5000, "journal_damaged")])
+def test_journal_status_does_not_call_random_bytes_encrypted(assistant_home, monkeypatch, size, says):
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE", raising=False)
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    (assistant_home / "journal.db").write_bytes(bytes(random.Random(size).getrandbits(8) for _ in range(size)))
+    done = run("journal", "status")
+    assert "encrypted (SQLCipher)" not in done.out
+    assert says in done.out + done.err, done
+
+
+def test_a_plain_backup_restored_over_an_encrypted_journal_is_encrypted(assistant_home, tmp_path, monkeypatch):
+    write_entries(2)
+    assert run("backup", "-o", str(tmp_path / "plain.db")).code == 0
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    assert run("journal", "encrypt").code == 0
+    write_entries(3, text="later words")
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE")
+    refused = run("restore", str(tmp_path / "plain.db"))  # no passphrase: it would turn encryption off
+    assert refused.one_line_error() and "restore_would_decrypt" in refused.err and "--keep-plain" in refused.err
+    assert not list(assistant_home.glob("journal-before-restore-*"))
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", "a typo")
+    typo = run("restore", str(tmp_path / "plain.db"))
+    assert typo.one_line_error() and "journal_wrong_passphrase" in typo.err
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    done = run("restore", str(tmp_path / "plain.db"))
+    assert done.code == 0 and "encrypted with your journal's passphrase" in done.err, done
+    assert run("journal", "status").out.startswith("encrypted")
+    assert SECRET_WORDS.encode() not in raw_bytes(assistant_home)
+    assert counts() == (2, 2)
+    (old,) = assistant_home.glob("journal-before-restore-*.db")
+    assert b"later words" not in old.read_bytes() and not old.read_bytes().startswith(b"SQLite format 3")
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    assert run("restore", str(old)).code == 0 and counts() == (3, 3)  # the one set aside opens with it
+
+
+def test_keep_plain_restores_a_plain_backup_as_it_is_and_says_so(assistant_home, tmp_path, monkeypatch):
+    write_entries(1)
+    assert run("backup", "-o", str(tmp_path / "plain.db")).code == 0
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    assert run("journal", "encrypt").code == 0
+    monkeypatch.delenv("ASSISTANT_PASSPHRASE")
+    done = run("restore", "--keep-plain", str(tmp_path / "plain.db"))
+    assert done.code == 0 and "not encrypted now" in done.err, done
+    assert run("journal", "status").out.startswith("not encrypted")
+
+
+def test_an_encrypted_backup_over_a_plain_journal_leaves_no_plain_copy(assistant_home, tmp_path, monkeypatch):
+    write_entries(1)
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    assert run("journal", "encrypt").code == 0
+    assert run("backup", "-o", str(tmp_path / "enc.db")).code == 0
+    assert run("journal", "decrypt").code == 0
+    write_entries(2, text="plain words")
+    done = run("restore", str(tmp_path / "enc.db"))
+    assert done.code == 0 and "encrypted with the same passphrase" in done.err, done
+    (old,) = assistant_home.glob("journal-before-restore-*.db")
+    assert b"plain words" not in old.read_bytes()
+
+
+def test_encrypting_the_journal_encrypts_plain_copies_in_the_home(assistant_home, monkeypatch):
+    write_entries(2)
+    assert run("backup").code == 0
+    (plain_backup,) = (assistant_home / "backups").glob("*.db")
+    assert SECRET_WORDS.encode() in plain_backup.read_bytes()
+    monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
+    done = run("journal", "encrypt")
+    assert done.code == 0 and "1 plain copy" in done.err, done
+    assert SECRET_WORDS.encode() not in plain_backup.read_bytes()
+    assert run("restore", str(plain_backup)).code == 0 and counts() == (2, 2)
+
+
+# --- leftover read-only side files ------------------------------------------------------------------
+
+LEAVE_SIDE_FILES = ("import os, sqlite3, sys\n"
+                    "conn = sqlite3.connect(sys.argv[1])\n"
+                    "conn.execute('SELECT count(*) FROM sessions').fetchone()\n"
+                    "os._exit(0)  # killed while open: -wal and -shm stay\n")
+
+
+def as_plain_user(*args: str) -> subprocess.CompletedProcess:
+    """The CLI without root's permission override (CI runs as root, a person does not)."""
+    drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]
+    return subprocess.run([*drop, sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ))
+
+
+@pytest.mark.parametrize("situation", ["journal_fixed_sides_not", "journal_read_only", "sides_not_ours"])
+def test_read_only_side_files_are_repaired_or_named(assistant_home, situation):
+    write_entries(1)
+    journal = assistant_home / "journal.db"
+    subprocess.run([sys.executable, "-c", LEAVE_SIDE_FILES, str(journal)], check=True)
+    sides = [Path(str(journal) + "-wal"), Path(str(journal) + "-shm")]
+    assert all(side.exists() for side in sides)
+    for side in sides:
+        side.chmod(0o444)
+    if situation == "journal_read_only":
+        journal.chmod(0o444)
+    if situation == "sides_not_ours":
+        os.chown(sides[1], 65534, 65534)
+    done = as_plain_user("ladder", "add", "say hello first", "--fear", "2")
+    assert "Traceback" not in done.stderr, done.stderr
+    if situation == "journal_fixed_sides_not":
+        assert done.returncode == 0, done.stderr
+        assert "say hello first" in as_plain_user("ladder", "list").stdout
+    else:
+        lines = [line for line in done.stderr.splitlines() if line.startswith("error[")]
+        assert done.returncode == 1 and len(lines) == 1, done.stderr
+        assert ("journal_unreadable" if situation == "journal_read_only" else "journal_side_readonly") in lines[0]
+    journal.chmod(0o600)
+    assert counts() == (1, 1)  # nothing stored was lost

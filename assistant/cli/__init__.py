@@ -15,6 +15,7 @@ import click
 
 from assistant import __version__
 from assistant.errors import AssistantError
+from assistant.text import fail
 
 
 def _table() -> dict[str, dict]:
@@ -139,5 +140,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:  # a database error the journal did not foresee: still one line, never a traceback
+        from assistant.journal.encryption import is_db_error
+
+        if not is_db_error(exc):
+            raise
+        click.echo(fail("journal_failed", reason=exc).line(), err=True)
+        sys.exit(1)
     if isinstance(status, int) and status:  # ctx.exit(n) returns n when not in standalone mode
         sys.exit(status)

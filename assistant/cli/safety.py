@@ -42,18 +42,29 @@ def backup(output: str | None) -> None:
 
 @click.command()
 @click.argument("file", type=click.Path())
-def restore(file: str) -> None:
-    """Replace the journal with a backup, after checking the backup; the old journal is kept aside."""
+@click.option("--keep-plain", is_flag=True,
+              help="Restore a backup that is not encrypted as it is, even over an encrypted journal.")
+def restore(file: str, keep_plain: bool) -> None:
+    """Replace the journal with a backup, after checking the backup; the old journal is kept aside.
+
+    An encrypted journal stays encrypted: a plain backup is encrypted with its passphrase on the way in
+    (--keep-plain restores it unencrypted)."""
     from assistant.config import ensure_home
     from assistant.journal import files as journal_file
 
     ensure_home()
-    checked, old = journal_file.restore(Path(file), _journal_path())
+    done = journal_file.restore(Path(file), _journal_path(), keep_plain=keep_plain)
+    checked = done.checked
     click.echo(t("safety.restored", path=_journal_path(), sessions=counted("session", checked.sessions),
                  answers=counted("answer", checked.answers)),
                err=True)
-    if old is not None:
-        click.echo(t("safety.restored_old", path=old), err=True)
+    if done.reencrypted:
+        click.echo(t("safety.restored_reencrypted"), err=True)
+    elif keep_plain and not done.encrypted:
+        click.echo(t("safety.restored_plain"), err=True)
+    if done.old is not None:
+        click.echo(t("safety.restored_old_encrypted" if done.encrypted else "safety.restored_old", path=done.old),
+                   err=True)
 
 
 @click.group()
@@ -80,7 +91,7 @@ def _new_passphrase() -> str:
     return first
 
 
-def _convert(encrypt: bool) -> Path:
+def _convert(encrypt: bool) -> tuple[Path, str | None]:
     """Rewrite the journal with or without encryption; writers are held off while it happens."""
     from assistant.config import ensure_home
     from assistant.journal import encryption
@@ -97,21 +108,33 @@ def _convert(encrypt: bool) -> Path:
         old_key = encryption.passphrase(path) if store.encrypted else None
         new_key = _new_passphrase() if encrypt else None
         journal_file.change_encryption(store, old_key, new_key)
-    return path
+    return path, new_key
 
 
 @journal.command("encrypt")
 def journal_encrypt() -> None:
-    """Encrypt the journal (SQLCipher); from now on every command needs the passphrase."""
-    path = _convert(encrypt=True)
+    """Encrypt the journal (SQLCipher); from now on every command needs the passphrase.
+
+    Plain copies in the home (backups/*.db, journals set aside by restore) are encrypted with the same
+    passphrase too: a readable copy beside an encrypted journal would defeat it. Copies kept elsewhere
+    are yours to handle, and the message says so."""
+    from assistant.journal import files as journal_file
+
+    path, key = _convert(encrypt=True)
     click.echo(t("safety.encrypted", path=path), err=True)
-    click.echo(t("safety.backups_note"), err=True)
+    assert key is not None
+    copies = journal_file.plain_copies(path)
+    for copy in copies:
+        journal_file.encrypt_in_place(copy, key)
+    if copies:
+        click.echo(t("safety.copies_encrypted", copies=counted("plain_copy", len(copies))), err=True)
+    click.echo(t("safety.backups_elsewhere"), err=True)
 
 
 @journal.command("decrypt")
 def journal_decrypt() -> None:
     """Turn encryption off: the journal is stored as a plain SQLite file again."""
-    path = _convert(encrypt=False)
+    path, _ = _convert(encrypt=False)
     click.echo(t("safety.decrypted", path=path), err=True)
     click.echo(t("safety.backups_note"), err=True)
 
@@ -124,9 +147,14 @@ def journal_status() -> None:
 
     path = _journal_path()
     kind = journal_file.inspect(path)
-    if kind is journal_file.Kind.NEW and not encryption.is_marked(path):
+    marked = encryption.is_marked(path)
+    if kind is journal_file.Kind.NOT_JOURNAL:
+        raise fail("journal_damaged", path=path, reason=t("safety.not_sqlite"))
+    if kind is journal_file.Kind.NEW and not marked:
         click.echo(t("safety.status_none", path=path))
-    elif kind is journal_file.Kind.OTHER or encryption.is_marked(path):
+    elif kind is journal_file.Kind.OTHER and not marked:
+        click.echo(t("safety.status_unmarked", path=path))
+    elif kind is journal_file.Kind.OTHER or marked:
         click.echo(t("safety.status_encrypted", path=path))
     else:
         click.echo(t("safety.status_plain", path=path))

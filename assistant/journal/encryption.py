@@ -98,6 +98,12 @@ def passphrase(path: Path, ask: bool = True) -> str:
     raise fail("journal_locked", path=path, env=PASSPHRASE_ENV)
 
 
+def can_get_passphrase(ask: bool = True) -> bool:
+    """Whether :func:`passphrase` would find one (given, remembered, or asked at a terminal)."""
+    return bool(os.environ.get(PASSPHRASE_ENV) or _remembered
+                or (ask and _prompt is not None and _stdin_is_terminal()))
+
+
 def _stdin_is_terminal() -> bool:
     try:
         return sys.stdin is not None and sys.stdin.isatty()

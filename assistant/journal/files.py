@@ -26,7 +26,7 @@ from enum import Enum
 from pathlib import Path
 
 from assistant.journal import encryption
-from assistant.text import fail
+from assistant.text import fail, t
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -37,7 +37,15 @@ REQUIRED_MIGRATIONS = ("m001_journal_tables", "m002_answers_fts")
 class Kind(Enum):
     NEW = "new"  # missing or empty: SQLite makes a fresh journal
     PLAIN = "plain"
-    OTHER = "other"  # not a SQLite header: encrypted, or not a journal at all
+    OTHER = "other"  # not a SQLite header but shaped like an encrypted one: encrypted, or random bytes
+    NOT_JOURNAL = "not_journal"  # neither: text, or a length no SQLite or SQLCipher file can have
+
+
+def _cannot_be_encrypted(size: int, header: bytes) -> bool:
+    """An SQLCipher file is whole pages (a power of two, at least 512 bytes) of bytes that look random;
+    its first 16 bytes are a random salt, which is printable text about once in ten million files."""
+    printable = all(32 <= b < 127 or b in (9, 10, 13) for b in header[:16])
+    return size < 512 or size % 512 != 0 or printable
 
 
 def inspect(path: Path) -> Kind:
@@ -58,7 +66,7 @@ def inspect(path: Path) -> Kind:
     except OSError as exc:
         raise fail("journal_unreadable", path=path, reason=exc) from exc
     if not header.startswith(SQLITE_MAGIC):
-        return Kind.OTHER
+        return Kind.NOT_JOURNAL if _cannot_be_encrypted(size, header) else Kind.OTHER
     if len(header) < 100:
         raise fail("journal_damaged", path=path, reason="the file ends inside its header")
     (page_size,) = struct.unpack(">H", header[16:18])
@@ -97,6 +105,27 @@ def probe_plain(path: Path, timeout: float = 5.0) -> None:
         raise fail("journal_damaged", path=path, reason=exc) from exc
 
 
+def repair_side_files(path: Path) -> None:
+    """Make leftover read-only ``-wal``/``-shm`` files writable again, or say which one is in the way.
+
+    They belong to the journal: after a journal was made read-only (with its side files) and only the
+    journal was made writable again, every write fails inside SQLite. When the journal itself is writable,
+    a side file of ours is set back to 0600; when that is not possible, one line names the file.
+    """
+    if not path.exists() or not os.access(path, os.W_OK):
+        return  # the journal's own permissions are reported when it is opened
+    for suffix in ("-wal", "-shm"):
+        side = Path(str(path) + suffix)
+        if not side.exists() or os.access(side, os.W_OK):
+            continue
+        try:
+            os.chmod(side, 0o600)
+        except OSError as exc:
+            raise fail("journal_side_readonly", path=side, reason=exc) from exc
+        if not os.access(side, os.W_OK):
+            raise fail("journal_side_readonly", path=side, reason=t("safety.still_readonly"))
+
+
 def connect(path: Path, timeout: float, ask: bool = True):
     """A connection for the journal at ``path``: plain, or encrypted with the passphrase.
 
@@ -105,13 +134,15 @@ def connect(path: Path, timeout: float, ask: bool = True):
     """
     kind = inspect(path)
     marked = encryption.is_marked(path)
+    if kind is Kind.NOT_JOURNAL:
+        raise fail("journal_damaged", path=path, reason=t("safety.not_sqlite"))
     if kind is Kind.PLAIN:
         probe_plain(path, timeout)
         if marked:  # decrypted by hand, or restored: the file is what counts
             encryption.remove_marker(path)
     if kind is Kind.OTHER or (kind is Kind.NEW and marked):
         if kind is Kind.OTHER and not marked and not os.environ.get(encryption.PASSPHRASE_ENV):
-            raise fail("journal_damaged", path=path, reason="it is not an SQLite file")
+            raise fail("journal_damaged", path=path, reason=t("safety.unknown_bytes"))
         secret = encryption.passphrase(path, ask=ask)
         try:
             return encryption.connect(path, secret, timeout=timeout), True
@@ -150,10 +181,14 @@ def verify(path: Path, ask: bool = True) -> Verified:
         raise
     if kind is Kind.NEW:
         raise fail("restore_not_journal", path=path, reason="the file is empty")
+    if kind is Kind.NOT_JOURNAL:
+        raise fail("restore_not_journal", path=path, reason=t("safety.not_sqlite"))
     encrypted = kind is Kind.OTHER
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
         if encrypted:
+            if not encryption.can_get_passphrase(ask):
+                raise fail("restore_maybe_encrypted", path=path, env=encryption.PASSPHRASE_ENV)
             secret = encryption.passphrase(path, ask=ask)
             try:
                 conn = _encrypted_ro(uri, secret)
@@ -261,14 +296,37 @@ def move_aside(path: Path, label: str) -> Path | None:
     return aside
 
 
-def restore(source: Path, journal: Path, ask: bool = True) -> tuple[Verified, Path | None]:
-    """Replace ``journal`` with a verified copy of ``source``; returns (what was restored, the old one)."""
+@dataclass(frozen=True)
+class Restored:
+    checked: Verified
+    old: Path | None  # the journal it replaced, set aside (None when there was none)
+    encrypted: bool  # the journal now in place is encrypted
+    reencrypted: bool  # a plain backup was encrypted on the way in, like the journal it replaced
+
+
+def restore(source: Path, journal: Path, ask: bool = True, keep_plain: bool = False) -> Restored:
+    """Replace ``journal`` with a verified copy of ``source``; the old journal is set aside.
+
+    Encryption is never turned off by accident: when the journal is encrypted and the backup is not,
+    the copy is encrypted with the journal's passphrase before it is swapped in (``keep_plain`` restores
+    it as it is). When the result is encrypted, a plain journal set aside is encrypted with the same
+    passphrase, so no readable copy stays beside an encrypted journal.
+    """
     source = Path(source)
     checked = verify(source, ask=ask)
     if journal.exists() and source.resolve() == journal.resolve():
         raise fail("backup_same_file", path=source)
+    key = None
+    if checked.encrypted:
+        key = encryption.passphrase(source, ask=ask)  # the one that just opened it
+    elif not keep_plain and _is_encrypted(journal):
+        if not encryption.can_get_passphrase(ask):
+            raise fail("restore_would_decrypt", path=source, env=encryption.PASSPHRASE_ENV)
+        key = encryption.passphrase(journal, ask=ask)
+        _check_key(journal, key)
     journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     part = journal.with_name(f".{journal.name}.{os.getpid()}.restore")
+    sealed = journal.with_name(f".{journal.name}.{os.getpid()}.sealed")
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
@@ -277,16 +335,86 @@ def restore(source: Path, journal: Path, ask: bool = True) -> tuple[Verified, Pa
             os.fsync(out.fileno())
         if Path(str(source) + "-wal").exists():  # a journal copied by hand with its WAL: keep it whole
             shutil.copyfile(Path(str(source) + "-wal"), Path(str(part) + "-wal"))
+        reencrypt = key is not None and not checked.encrypted
+        if reencrypt:
+            assert key is not None
+            _seal(part, sealed, key)
+            os.replace(sealed, part)
         old = move_aside(journal, "before-restore")
         if Path(str(part) + "-wal").exists():
             os.replace(Path(str(part) + "-wal"), Path(str(journal) + "-wal"))
         os.replace(part, journal)
     except OSError as exc:
-        part.unlink(missing_ok=True)
+        for leftover in (part, sealed, Path(str(part) + "-wal")):
+            leftover.unlink(missing_ok=True)
         raise fail("restore_failed", path=journal, reason=exc) from exc
-    if checked.encrypted:
+    if key is not None:
         encryption.write_marker(journal)
-    return checked, old
+        if old is not None and inspect(old) is Kind.PLAIN:
+            encrypt_in_place(old, key)
+    return Restored(checked, old, key is not None, reencrypt)
+
+
+def _is_encrypted(journal: Path) -> bool:
+    if encryption.is_marked(journal):
+        return True
+    try:
+        return inspect(journal) is Kind.OTHER
+    except Exception:
+        return False  # a damaged journal: being replaced is what it needs
+
+
+def _check_key(journal: Path, key: str) -> None:
+    """The passphrase must open the journal being replaced: a typo would lock the restored one."""
+    if inspect(journal) is not Kind.OTHER:
+        return
+    try:
+        encryption.connect(journal, key).close()
+    except Exception as exc:
+        if encryption.is_db_error(exc):
+            raise fail("journal_wrong_passphrase", path=journal, env=encryption.PASSPHRASE_ENV) from exc
+        raise
+
+
+def _seal(plain: Path, target: Path, key: str) -> None:
+    """Write an encrypted copy of the plain journal file ``plain`` (no one has it open) to ``target``."""
+    conn = sqlite3.connect(str(plain))
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a -wal beside it becomes part of the file
+        conn.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        conn.close()
+    target.unlink(missing_ok=True)
+    try:
+        encryption.convert(plain, target, None, key)
+    except Exception as exc:
+        target.unlink(missing_ok=True)
+        if encryption.is_db_error(exc) or isinstance(exc, OSError):
+            raise fail("journal_convert_failed", path=plain, reason=exc) from exc
+        raise
+
+
+def encrypt_in_place(path: Path, key: str) -> None:
+    """Encrypt a plain journal copy (set aside, or a backup) that no one has open, keeping its name."""
+    sealed = path.with_name(f".{path.name}.{os.getpid()}.sealed")
+    _seal(path, sealed, key)
+    os.replace(sealed, path)
+    for suffix in SIDECARS:
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def plain_copies(journal: Path) -> list[Path]:
+    """Plain journal copies in the home: the ones set aside (journal-before-*) and backups/*.db."""
+    home = journal.parent
+    candidates = [*home.glob(f"{journal.stem}-*{journal.suffix}"), *(home / "backups").glob("*.db")]
+    found = []
+    for path in sorted(candidates):
+        try:
+            if path.is_file() and inspect(path) is Kind.PLAIN:
+                found.append(path)
+        except Exception:
+            continue  # a damaged copy is left as it is
+    return found
 
 
 # --- Encrypting and decrypting in place ---------------------------------------------------------------

@@ -109,6 +109,7 @@ class Store(PlanTables):
         try:
             if not db_path.exists():
                 create_private(db_path)
+            journal_file.repair_side_files(db_path)
             # The pipeline may record from its audio thread; writes are serialised by ``_lock``.
             conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000)
             create_private(db_path)  # tightens the mode of a file made elsewhere
