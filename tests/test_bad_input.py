@@ -367,6 +367,38 @@ def test_out_of_range_arguments_are_one_line(args):
     assert done.one_line_error(), done
 
 
+# Mistakes in how a command was called: error[usage] and status 2 (the README's convention), whether
+# click or the library is what notices them.
+USAGE_MISTAKES = [
+    ["ladder", "move", "1", "--before", "2", "--after", "3"], ["ladder", "move", "1"],
+    ["plan", "set", "bogus", "3"], ["plan", "set", "disclosures", "-1"], ["plan", "set", "minutes", "-5"],
+    ["plan", "set", "new_topics", "99999"], ["plan", "set", "minutes", "lots"],
+    ["entries", "export", "--format", "xml"], ["no-such-command"], ["transcribe"], ["restore"],
+    ["debrief", "--text", "--confirm", "sometimes"], ["entries", "list", "--since", "garbage"],
+    ["entries", "export", "--until", "2026-02-30"], ["entries", "search", "  "],
+    ["settings", "set", "rate", "59"], ["settings", "set", "engine", "siri"], ["settings", "set", "no_such_key", "1"],
+    ["settings", "set", "rate", "fast"], ["say", "--rate", "10", "hello"], ["say", "--volume", "3", "hello"],
+    ["rhythm", "add", "Coffee", "--every", "garbage"], ["rhythm", "add", "Coffee", "--every", "fri 10:00",
+                                                       "--interval", "0"],
+    ["rhythm", "add", "", "--every", "fri 10:00"], ["ladder", "add", "Call Sam", "--fear", "11"],
+    ["ladder", "add", "  ", "--fear", "3"], ["breathe", "--pattern", "abc", "--text", "--no-audio"],
+    ["breathe", "--cycles", "0", "--text", "--no-audio"], ["breathe", "no-such-pattern", "--text", "--no-audio"],
+    ["breathe", "--cycles", "3", "--minutes", "2", "--text", "--no-audio"],
+]
+
+
+@pytest.mark.parametrize("args", USAGE_MISTAKES, ids=[" ".join(a) for a in USAGE_MISTAKES])
+def test_usage_mistakes_are_usage_errors(args):
+    from assistant.growth import ladder
+    from assistant.journal.store import Store
+
+    with Store.open() as store:
+        for text in ("say hello", "ask a question", "share a worry"):
+            ladder.add_step(store, text, 3, "closer friendships")
+    done = run(*args, stdin="")
+    assert done.one_line_error() and done.code == 2 and done.err.startswith("error[usage]"), done
+
+
 # --- Homes that cannot be used -------------------------------------------------------------------------
 
 HOME_COMMANDS = [["entries", "list"], ["checkin", "--text", "--no-audio"], ["ladder", "add", "Call", "--fear", "2"],

@@ -13,8 +13,12 @@ from dataclasses import dataclass, fields
 
 import click
 
+from assistant.cli.options import usage_errors
 from assistant.errors import AssistantError
 from assistant.text import counted, fail, t
+
+# A value given on the command line that settings refuse: a usage mistake (from the file it is not).
+SETTING_MISTAKES = ("settings_unknown_key", "settings_bad_value", "settings_out_of_range", "settings_bad_choice")
 
 
 @click.command()
@@ -37,7 +41,8 @@ def say(text: tuple[str, ...], no_audio: bool, engine: str | None, voice: str | 
     settings = Settings.load()
     for key, value in (("tts_engine", engine), ("voice", voice), ("rate", rate), ("volume", volume)):
         if value is not None:
-            settings = settings.with_value(key, value)  # same range checks as settings set
+            with usage_errors(*SETTING_MISTAKES):
+                settings = settings.with_value(key, value)  # same range checks as settings set
     line = " ".join(text)
     if out:
         _say_to_file(settings, line, out)
@@ -153,7 +158,9 @@ def settings_set(key: str, value: str) -> None:
     """Change one setting, e.g. assistant settings set rate 140."""
     from assistant.config import Settings
 
-    updated = Settings.load().with_value(key, value)
+    current = Settings.load()  # a broken settings file is not a usage mistake; the value given is
+    with usage_errors(*SETTING_MISTAKES):
+        updated = current.with_value(key, value)
     path = updated.save()
     click.echo(t("audio.settings.saved", name=key, value=getattr(updated, key), path=path))
 

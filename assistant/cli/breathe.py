@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.cli.options import make_mode, practice_options
+from assistant.cli.options import make_mode, practice_options, usage_errors
 
 
 @click.command("breathe")
@@ -33,8 +33,10 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
                                                            timings=pattern.timings,
                                                            rounds=counted("round", pattern.cycles)))
         return
-    pattern = get_pattern(name, custom)
-    rounds = cycles_for(pattern, cycles, minutes)
+    with usage_errors("breathing_bad_pattern", "breathing_unknown_pattern", "breathing_bad_cycles",
+                      "breathing_bad_minutes", "breathing_cycles_and_minutes"):
+        pattern = get_pattern(name, custom)
+        rounds = cycles_for(pattern, cycles, minutes)
     if not words and not tones and not no_audio:
         raise fail("breathing_silent")
     mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from assistant.cli.options import usage_errors
 from assistant.text import counted, t
 
 DAY_HELP = "YYYY-MM-DD, today, yesterday, 7d or 2w."
@@ -43,8 +44,12 @@ def entries() -> None:
 def list_entries(since: str | None, until: str | None, script: str | None, as_json: bool) -> None:
     """List journal entries, newest first."""
     from assistant.journal.export import rating_summary
-    from assistant.times import local_time
+    from assistant.times import day_bounds, local_time
 
+    with usage_errors("entries_bad_date"):
+        for day in (since, until):
+            if day is not None:
+                day_bounds(day)
     with _open() as store:
         rows = store.list_sessions(since=since, until=until, script=script)
         if as_json:
@@ -116,7 +121,7 @@ def search_entries(query: tuple[str, ...], limit: int, as_json: bool) -> None:
     from assistant.times import local_time
 
     text = " ".join(query)
-    with _open() as store:
+    with usage_errors("search_empty"), _open() as store:
         hits = store.search(text, limit=limit, marks=(t("entries.mark_open"), t("entries.mark_close")))
     if as_json:
         rows = [{"session": h.session.to_dict(), "answer": h.answer.to_dict(), "snippet": h.snippet} for h in hits]
@@ -143,11 +148,12 @@ def export_entries(fmt: str, since: str | None, until: str | None, output: str |
     from assistant.text import fail
     from assistant.times import day_bounds
 
-    if fmt not in FORMATS:  # checked before touching the journal, as one line
-        raise fail("export_bad_format", format=fmt, formats=", ".join(FORMATS))
-    for day in (since, until):
-        if day is not None:
-            day_bounds(day)
+    with usage_errors("export_bad_format", "entries_bad_date"):
+        if fmt not in FORMATS:  # checked before touching the journal, as one line
+            raise fail("export_bad_format", format=fmt, formats=", ".join(FORMATS))
+        for day in (since, until):
+            if day is not None:
+                day_bounds(day)
     with _open() as store:
         from assistant.dialogue.scripts import script_words
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import click
 
 ENGINE_CHOICE = click.Choice(["auto", "vosk", "whisper"])
+
+
+@contextmanager
+def usage_errors(*codes: str) -> Iterator[None]:
+    """Mistakes in how a command was called are usage errors (``error[usage]``, status 2), even when the
+    library is what notices them: ``AssistantError`` with one of ``codes`` becomes a ``click.UsageError``."""
+    from assistant.errors import AssistantError
+
+    try:
+        yield
+    except AssistantError as exc:
+        if exc.code not in codes:
+            raise
+        raise click.UsageError(f"{exc.message}; {exc.hint}" if exc.hint else exc.message) from exc
 
 
 def engine_options(func):

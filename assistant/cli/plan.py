@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import click
 
+from assistant.cli.options import usage_errors
 from assistant.growth.config import lookup, w
 from assistant.text import counted
 
@@ -92,7 +93,8 @@ def ladder_add(text: str, fear: int, goal: str | None, on_day: str | None) -> No
 
     planned = _plan_day(on_day) if on_day else None
     with _open() as store:
-        step = lad.add_step(store, text, fear, goal, planned)
+        with usage_errors("ladder_bad_fear", "ladder_text_empty"):
+            step = lad.add_step(store, text, fear, goal, planned)
         total = len(lad.steps(store, step.goal))
     click.echo(w("ladder.added", id=step.id, goal=step.goal, text=step.text, fear=step.fear,
                  position=step.position, total=total))
@@ -203,7 +205,7 @@ def ladder_move(step_id: str, before: str | None, after: str | None) -> None:
     """Move a step before or after another step of the same ladder."""
     from assistant.growth import ladder as lad
 
-    with _open() as store:
+    with usage_errors("ladder_move_needs_one"), _open() as store:
         step = lad.move_step(store, step_id, before, after)
         total = len(lad.steps(store, step.goal))
     click.echo(w("ladder.moved", id=step.id, position=step.position, total=total, goal=step.goal))
@@ -271,14 +273,14 @@ def plan(ctx: click.Context, as_json: bool, speak: bool | None) -> None:
     _say(view.speech, speak)
 
 
-@plan.command("set")
+@plan.command("set", context_settings={"ignore_unknown_options": True})  # "-1" is a target, said wrong
 @click.argument("measure", metavar="disclosures|new_topics|minutes")
 @click.argument("target", type=int)
 def plan_set(measure: str, target: int) -> None:
     """Set a weekly target, e.g. assistant plan set disclosures 3 (0 removes it)."""
     from assistant.growth.plan import set_target
 
-    with _open() as store:
+    with usage_errors("plan_unknown_measure", "plan_bad_target"), _open() as store:
         set_target(store, measure, target)
     name = w(f"plan.measures.{measure}")
     click.echo(w("plan.set", name=name, target=target) if target else w("plan.cleared", name=name))
@@ -300,7 +302,7 @@ def rhythm_add(title: str, every: str, interval: int | None) -> None:
     """Add a recurring check-in, e.g. "Call Mum" --every "sun 18:00" --interval 2."""
     from assistant.growth import rhythm as rh
 
-    with _open() as store:
+    with usage_errors("rhythm_bad_every", "rhythm_bad_interval", "rhythm_title_empty"), _open() as store:
         found = rh.add_rhythm(store, title, every, interval)
     click.echo(w("rhythm.added", id=found.id, title=found.title, when=rh.describe(found),
                  first=found.start_date.isoformat()))
