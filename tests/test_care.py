@@ -13,6 +13,7 @@ import pytest
 
 from assistant.dialogue.scripts import load_script
 from assistant.dialogue.session import MAX_RETRIES, Session
+from assistant.errors import AssistantError
 from assistant.events import Listen, Say, SessionEvent
 
 CLOCK = lambda: 1_800_000_000.0  # noqa: E731
@@ -393,3 +394,45 @@ def test_first_run_marker_is_private(assistant_home):
     assert done.returncode == 0, done.stderr
     marker = assistant_home / ".welcomed"
     assert stat.S_IMODE(marker.stat().st_mode) == 0o600
+
+
+def _commands(group, path=()):
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command
+
+
+@pytest.mark.parametrize("limit", [45, 80, 150])
+def test_short_help_never_ends_inside_an_abbreviation(limit):
+    """Click ends a command's summary at the first full stop: "Add a recurring check-in, e.g." """
+    from assistant.cli import cli
+
+    cut = {name: command.get_short_help_str(limit) for name, command in _commands(cli)
+           if command.get_short_help_str(limit).rstrip(".").endswith(("e.g", "i.e", "etc"))}
+    assert cut == {}
+
+
+def test_rhythm_add_starts_on_a_day_still_ahead_and_refuses_a_duplicate(assistant_home):
+    from datetime import datetime
+
+    from assistant.growth import rhythm
+    from assistant.journal.store import Store
+
+    late = datetime(2026, 12, 2, 21, 34)  # a Wednesday evening
+    with Store.open() as store:
+        past = rhythm.add_rhythm(store, "Lunch walk", "weekdays 12:30", now=late)
+        ahead = rhythm.add_rhythm(store, "Call Sam", "wed 22:00", now=late)
+        weekly = rhythm.add_rhythm(store, "Coffee", "wed 09:00", now=late)
+        all_day = rhythm.add_rhythm(store, "Write a note", "wed", now=late)
+        with pytest.raises(AssistantError) as twice:
+            rhythm.add_rhythm(store, "call  sam", "wed 22:00", now=late)
+        other_time = rhythm.add_rhythm(store, "Call Sam", "thu 22:00", now=late)
+    assert (past.start_date.isoformat(), ahead.start_date.isoformat()) == ("2026-12-03", "2026-12-02")
+    assert weekly.start_date.isoformat() == "2026-12-09"  # next Wednesday, not the one already gone
+    assert all_day.start_date.isoformat() == "2026-12-02"  # an all-day check-in is still today
+    assert twice.value.code == "rhythm_duplicate" and str(ahead.id) in twice.value.line()
+    assert other_time.start_date.isoformat() == "2026-12-03"

@@ -155,7 +155,9 @@ def settings_show() -> None:
 @click.argument("key")
 @click.argument("value")
 def settings_set(key: str, value: str) -> None:
-    """Change one setting, e.g. assistant settings set rate 140."""
+    """Change one setting.
+
+    For example: assistant settings set rate 140."""
     from assistant.config import Settings
 
     current = Settings.load()  # a broken settings file is not a usage mistake; the value given is

@@ -277,7 +277,9 @@ def plan(ctx: click.Context, as_json: bool, speak: bool | None) -> None:
 @click.argument("measure", metavar="disclosures|new_topics|minutes")
 @click.argument("target", type=int)
 def plan_set(measure: str, target: int) -> None:
-    """Set a weekly target, e.g. assistant plan set disclosures 3 (0 removes it)."""
+    """Set a weekly target (0 removes it).
+
+    For example: assistant plan set disclosures 3."""
     from assistant.growth.plan import set_target
 
     with usage_errors("plan_unknown_measure", "plan_bad_target"), _open() as store:
@@ -299,7 +301,9 @@ def rhythm() -> None:
 @click.option("--every", "every", required=True, metavar="WHEN", help='Weekdays and a time: "fri 10:00".')
 @click.option("--interval", type=int, metavar="WEEKS", help="Every this many weeks (2 = every other week).")
 def rhythm_add(title: str, every: str, interval: int | None) -> None:
-    """Add a recurring check-in, e.g. "Call Mum" --every "sun 18:00" --interval 2."""
+    """Add a recurring check-in.
+
+    For example: assistant rhythm add "Call Mum" --every "sun 18:00" --interval 2 (every other Sunday)."""
     from assistant.growth import rhythm as rh
 
     with usage_errors("rhythm_bad_every", "rhythm_bad_interval", "rhythm_title_empty"), _open() as store:

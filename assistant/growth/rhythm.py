@@ -111,13 +111,25 @@ def _clock(token: str, text: str) -> str:
 
 
 def add_rhythm(store: Store, title: str, every: str, interval: int | None = None,
-               today: date | None = None) -> Rhythm:
+               today: date | None = None, now: datetime | None = None) -> Rhythm:
+    """Add a rhythm; it starts on its first day still ahead (today only when its time has not passed).
+
+    The exact same rhythm (title, days, time and interval) is refused: added twice it would be due twice.
+    """
     if not title.strip():
         raise fail("rhythm_title_empty")
     days, at, every_n = parse_every(every, interval)
-    today = today or date.today()
-    start = next(today + timedelta(days=i) for i in range(7) if DAYS[(today + timedelta(days=i)).weekday()] in days)
-    return Rhythm.from_row(store.add_rhythm(" ".join(title.split()), days, at, every_n, start))
+    title = " ".join(title.split())
+    for existing in rhythms(store):
+        if (existing.title.casefold(), existing.days, existing.at_time, existing.interval) == (
+                title.casefold(), tuple(days), at, every_n):
+            raise fail("rhythm_duplicate", id=existing.id, title=existing.title)
+    now = now or datetime.now()
+    today = today or now.date()
+    passed = at is not None and today == now.date() and time.fromisoformat(at) <= now.time()
+    start = next(today + timedelta(days=i) for i in range(int(passed), 8)
+                 if DAYS[(today + timedelta(days=i)).weekday()] in days)
+    return Rhythm.from_row(store.add_rhythm(title, days, at, every_n, start))
 
 
 def rhythms(store: Store) -> list[Rhythm]:
