@@ -5,6 +5,7 @@ exactly, feelings in the person's own words, short labels for the journal."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -436,3 +437,77 @@ def test_rhythm_add_starts_on_a_day_still_ahead_and_refuses_a_duplicate(assistan
     assert all_day.start_date.isoformat() == "2026-12-02"  # an all-day check-in is still today
     assert twice.value.code == "rhythm_duplicate" and str(ahead.id) in twice.value.line()
     assert other_time.start_date.isoformat() == "2026-12-03"
+
+
+def test_a_session_with_every_question_skipped_is_kept_as_empty_not_finished(assistant_home):
+    from assistant.journal.store import Store
+
+    done = subprocess.run([sys.executable, "-m", "assistant", "checkin", "--guided", "--text", "--no-audio"],
+                          input="skip\n" * 8, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+    assert row.status == "empty" and row.answer_count == 0
+    listed = subprocess.run([sys.executable, "-m", "assistant", "entries", "list"], capture_output=True, text=True,
+                            env=dict(os.environ))
+    assert "nothing answered" in listed.stdout and "finished" not in listed.stdout
+
+
+def test_a_session_left_in_progress_by_a_killed_process_is_marked_interrupted_on_the_next_start(assistant_home):
+    import signal
+    import time
+
+    from assistant.journal.store import Store
+
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "checkin", "--guided", "--text", "--no-audio"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                            env=dict(os.environ))
+    proc.stdin.write("lonely\n")
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with Store.open() as store:
+            rows = store.list_sessions()
+            if rows and rows[0].answer_count:
+                break
+        time.sleep(0.2)
+    with Store.open() as store:
+        assert store.close_abandoned() == []  # its process still runs: left alone
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+        assert row.status == "in_progress"
+    nothing = subprocess.run([sys.executable, "-m", "assistant", "compassion", "--text", "--no-audio"],
+                             input="", capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert "Traceback" not in nothing.stderr
+    with Store.open() as store:
+        killed = store.session(row.id)
+        reasons = [json.loads(d)["reason"] for (d,) in store.db.execute(
+            "SELECT detail_json FROM events WHERE session_id = ? AND type = 'stopped'", [row.id])]
+    assert killed.status == "stopped" and reasons == ["interrupted"]
+    resumed = subprocess.run([sys.executable, "-m", "assistant", "resume", "--script", "checkin", "--text",
+                              "--no-audio"],
+                             input="four\nyes\nsend a short message\n", capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ))
+    assert resumed.returncode == 0, resumed.stderr
+    with Store.open() as store:
+        assert store.session(row.id).status == "finished"
+
+
+@pytest.mark.parametrize("pid_alive, recorded_pid, closed", [
+    (False, 4242, True), (True, 4242, False), (False, None, False),  # no pid: an older version's session
+])
+def test_close_abandoned_decides_by_the_process(assistant_home, pid_alive, recorded_pid, closed):
+    from assistant.journal.store import Store
+
+    detail = {"title": "Check-in", "position": 0}
+    if recorded_pid is not None:
+        detail["pid"] = recorded_pid
+    with Store.open() as store:
+        store.db.execute("INSERT INTO sessions (id, script, started_at, updated_at, status, position)"
+                         " VALUES ('s1', 'checkin', '2026-12-01T10:00:00Z', '2026-12-01T10:00:00Z', 'in_progress', 0)")
+        store.db.execute("INSERT INTO events (session_id, type, at, detail_json) VALUES (?, 'started', ?, ?)",
+                         ["s1", "2026-12-01T10:00:00Z", json.dumps(detail)])
+        assert store.close_abandoned(alive=lambda pid: pid_alive) == (["s1"] if closed else [])
+        assert store.session("s1").status == ("stopped" if closed else "in_progress")

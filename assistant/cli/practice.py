@@ -114,6 +114,7 @@ def resume(script_name, text, no_audio, audio_in, confirm, engine, model, langua
     from assistant.times import local_time
 
     with Store.open() as store:
+        store.close_abandoned()
         row = store.unfinished(script_name)
     if row is None:
         raise fail("nothing_to_resume")

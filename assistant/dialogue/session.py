@@ -348,7 +348,9 @@ class Session:
         self._mode = "done"
         if self.script.closing:
             self._say(out, words("finished"))
-        out.append(self._event("finished"))
+        asks = any(step.type in ("ask", "reflect") for step in self.script.steps)
+        # Every question skipped: kept (it happened), but not counted as practice done.
+        out.append(self._event("finished", detail={"empty": True} if asks and not self._answers else {}))
 
     # --- reflection ----------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from sqlite_utils import Database
 
@@ -42,6 +42,21 @@ from assistant.times import day_bounds, utc_iso
 BUSY_TIMEOUT_MS = 5000
 OPEN_RETRIES = 8
 ENDING = {"finished": "finished", "stopped": "stopped"}
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running assistant (a reused pid of another program does not count)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"assistant" in fh.read()
+    except OSError:
+        return True  # no /proc: the pid exists, assume it is the one
 
 
 def _dumps(value: object) -> str:
@@ -167,6 +182,8 @@ class Store(PlanTables):
             raise ValueError(f"unknown SessionEvent type {event.type!r}")
         at = self._stamp(event.at)
         detail = dict(event.detail)
+        if event.type in ("started", "resumed"):
+            detail.setdefault("pid", os.getpid())  # which process runs it: see close_abandoned()
         try:
             with self._lock, self.db.atomic():
                 self._ensure_session(event, at, detail)
@@ -246,7 +263,8 @@ class Store(PlanTables):
         elif event.type in ENDING:
             sets.append("ended_at = ?")
             sets.append("status = CASE WHEN status = 'flagged' THEN status ELSE ? END")
-            args += [at, ENDING[event.type]]
+            empty = event.type == "finished" and detail.get("empty")
+            args += [at, "empty" if empty else ENDING[event.type]]
         elif event.type in ("resumed", "started"):
             # Carrying on with a stopped session reopens it; a flagged one stays flagged.
             sets.append("ended_at = CASE WHEN status = 'flagged' THEN ended_at ELSE NULL END")
@@ -271,6 +289,24 @@ class Store(PlanTables):
     def session(self, session_id: str) -> SessionRow | None:
         rows = self._sessions("WHERE s.id = ?", [session_id])
         return rows[0] if rows else None
+
+    def close_abandoned(self, alive: Callable[[int], bool] | None = None) -> list[str]:
+        """Mark sessions left "in progress" by a process that no longer runs (killed, a closed pipe) as
+        stopped with the reason "interrupted", so lists and the plan stop calling them in progress;
+        ``assistant resume`` continues them as before. A session whose process is unknown (written by an
+        older version) or still running is left alone. Returns the ids closed."""
+        alive = alive or _process_alive
+        rows = self.db.execute(
+            "SELECT s.id, s.script, (SELECT e.detail_json FROM events e WHERE e.session_id = s.id"
+            " AND e.type IN ('started', 'resumed') ORDER BY e.id DESC LIMIT 1)"
+            " FROM sessions s WHERE s.status = 'in_progress'").fetchall()
+        closed = []
+        for session_id, script, detail_json in rows:
+            pid = (_loads(detail_json) or {}).get("pid") if detail_json else None
+            if isinstance(pid, int) and pid != os.getpid() and not alive(pid):
+                self.record(SessionEvent("stopped", session_id, script, detail={"reason": "interrupted"}))
+                closed.append(session_id)
+        return closed
 
     def unfinished(self, script: str | None = None) -> SessionRow | None:
         """The latest session that can be continued (optionally of ``script``), for ``assistant resume``:

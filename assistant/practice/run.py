@@ -192,6 +192,7 @@ class Practice:
         first_run = not marker.exists()
         self.voice.warm(fixed_lines(script, self.settings.crisis_resources or None))
         with Store.open() as store:
+            store.close_abandoned()  # sessions a killed process left "in progress"
             answers, position, session_id = None, 0, uuid.uuid4().hex
             self._store, self._script = store, script_name
             if resume_id:
