@@ -511,3 +511,33 @@ def test_close_abandoned_decides_by_the_process(assistant_home, pid_alive, recor
                          ["s1", "2026-12-01T10:00:00Z", json.dumps(detail)])
         assert store.close_abandoned(alive=lambda pid: pid_alive) == (["s1"] if closed else [])
         assert store.session("s1").status == ("stopped" if closed else "in_progress")
+
+
+def test_entries_show_csv_and_markdown_use_labels_and_say_where_a_value_came_from(assistant_home):
+    import csv
+    import io
+
+    told = ("I told Sam about work. We talked for twenty minutes. I felt nervous and relieved. "
+            "Next I will invite him for coffee.")
+    done = subprocess.run([sys.executable, "-m", "assistant", "debrief", "--text", "--no-audio"],
+                          input=told + "\nyes\n" + "skip\n" * 14, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                              env=dict(os.environ)).stdout
+
+    entry_id = json.loads(cli("entries", "list", "--json"))[0]["id"]
+    shown = cli("entries", "show", entry_id)
+    assert "Conversation length: 20 min\n    from: “talked for twenty minutes”" in shown
+    assert "Skipped: How personal, New topic, Anxiety before" in shown and "anxiety_before" not in shown
+    rows = list(csv.DictReader(io.StringIO(cli("entries", "export", "--format", "csv"))))
+    by_field = {row["field"]: row for row in rows}
+    assert by_field["conversation_minutes"]["label"] == "Conversation length"
+    assert (by_field["conversation_minutes"]["source"], by_field["conversation_minutes"]["from"]) == (
+        "reflection", "talked for twenty minutes")
+    assert by_field["reflection"]["source"] == "" and by_field["reflection"]["label"] == "In your own words"
+    markdown = cli("entries", "export", "--format", "md")
+    assert "**Conversation length**  \n20 min  \n*from: “talked for twenty minutes”*" in markdown
+    assert "*Skipped: How personal, New topic" in markdown

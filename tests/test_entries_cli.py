@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli.entries import COMMANDS
-from assistant.errors import AssistantError
 from assistant.events import SessionEvent, Transcript, Word
 from assistant.journal.rows import Entry
 from assistant.journal.store import Store
@@ -133,10 +132,9 @@ def test_list_json_filters(journal, args, expected):
     assert [r["id"] for r in rows] == expected
 
 
-def test_list_bad_date_is_an_error(journal):
+def test_list_bad_date_is_a_usage_error(journal):
     result = run("entries", "list", "--since", "last tuesday")
-    assert result.exit_code == 1
-    assert isinstance(result.exception, AssistantError) and result.exception.code == "entries_bad_date"
+    assert result.exit_code == 2 and "last tuesday" in result.output
 
 
 # --- show ------------------------------------------------------------------------------------------------
@@ -255,18 +253,18 @@ def test_delete_asks_first(journal, answer, deleted, code):
 # --- the real entry point: one line, exit 1, never a traceback -----------------------------------------
 
 
-@pytest.mark.parametrize("args, code", [
-    (["entries", "show", "no-such-id"], "entry_not_found"),
-    (["entries", "delete", "no-such-id", "--yes"], "entry_not_found"),
-    (["entries", "delete", FIRST], "delete_unconfirmed"),
-    (["entries", "export", "--format", "pdf"], "export_bad_format"),
-    (["entries", "export", "--since", "someday"], "entries_bad_date"),
-    (["entries", "list", "--until", "2026-02-30"], "entries_bad_date"),
-    (["entries", "search", ""], "search_empty"),
+@pytest.mark.parametrize("args, code, status", [
+    (["entries", "show", "no-such-id"], "entry_not_found", 1),
+    (["entries", "delete", "no-such-id", "--yes"], "entry_not_found", 1),
+    (["entries", "delete", FIRST], "delete_unconfirmed", 1),
+    (["entries", "export", "--format", "pdf"], "usage", 2),  # how the command was called: a usage mistake
+    (["entries", "export", "--since", "someday"], "usage", 2),
+    (["entries", "list", "--until", "2026-02-30"], "usage", 2),
+    (["entries", "search", ""], "usage", 2),
 ])
-def test_errors_are_one_line(journal, assistant_home, args, code):
+def test_errors_are_one_line(journal, assistant_home, args, code, status):
     result = run_main(*args, home=assistant_home)
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error[{code}]: ")

@@ -234,7 +234,8 @@ def test_other_events_are_logged_only(store, kind):
     store.record(ev("started"))
     store.record(ev(kind, 1, detail={"rate": 130}))
     logged = store.db.execute("SELECT type, detail_json FROM events ORDER BY id DESC LIMIT 1").fetchone()
-    assert (logged[0], json.loads(logged[1])) == (kind, {"rate": 130})
+    expected = {"rate": 130, "pid": os.getpid()} if kind == "resumed" else {"rate": 130}  # who runs it now
+    assert (logged[0], json.loads(logged[1])) == (kind, expected)
     assert store.session(SID).status == "in_progress"
 
 
@@ -372,7 +373,8 @@ def test_json_export_round_trips(store):
 def test_csv_export_round_trips(store):
     full_session(store)
     rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
-    assert list(rows[0]) == ["session_id", "started_at", "script", "field", "kind", "value", "text", "round"]
+    assert list(rows[0]) == ["session_id", "started_at", "script", "field", "label", "kind", "value", "text", "round",
+                             "source", "from"]
     assert {r["round"] for r in rows} == {"1"}
     assert [(r["field"], r["kind"], parse_csv_value(r["value"], r["kind"]), r["text"]) for r in rows] == ANSWERS
     assert {(r["session_id"], r["script"], r["started_at"]) for r in rows} == {
@@ -387,7 +389,7 @@ def test_markdown_export_reads_like_a_journal(store):
     local = datetime.fromtimestamp(T0).strftime("%Y-%m-%d %H:%M")
     for expected in [f"## {local} — Ask a stranger for directions", "**Anxiety before**", "7/10",
                      "anxiety: 7/10 before → 9/10 at the peak → 3/10 after", "nervous, proud", "4 min",
-                     "**Stayed**  \nyes", "Skipped: notes", "**Flagged:** crisis"]:
+                     "**Stayed**  \nyes", "Skipped: Notes", "**Flagged:** crisis"]:
         assert expected in md, expected
     for raw in ["{", "value_json", '["', "true", "+00:00"]:
         assert raw not in md, raw

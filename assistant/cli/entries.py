@@ -78,7 +78,7 @@ def list_entries(since: str | None, until: str | None, script: str | None, as_js
 def show_entry(entry_id: str, as_json: bool) -> None:
     """Show one entry with all its answers (ID may be a unique prefix)."""
     from assistant.dialogue.scripts import script_words
-    from assistant.journal.export import label_for, rating_summary, show_value
+    from assistant.journal.export import field_label, from_words, label_for, rating_summary, show_value
     from assistant.times import local_time
 
     with _open() as store:
@@ -104,9 +104,13 @@ def show_entry(entry_id: str, as_json: bool) -> None:
     if summary:
         lines.append(t("entries.show_summary", summary=summary))
     lines.append("")
-    lines += [t("entries.show_answer", label=label_for(a, questions), value=show_value(a)) for a in entry.answers]
+    for a in entry.answers:
+        lines.append(t("entries.show_answer", label=label_for(a, questions), value=show_value(a)))
+        said = from_words(a)
+        if said:
+            lines.append(t("entries.show_from", words=said))
     if entry.skipped:
-        lines.append(t("entries.show_skipped", fields=", ".join(entry.skipped)))
+        lines.append(t("entries.show_skipped", fields=", ".join(field_label(f, questions) for f in entry.skipped)))
     click.echo("\n".join(lines))
 
 

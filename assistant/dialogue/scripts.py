@@ -395,9 +395,9 @@ def _repeat(raw: Any, ids: set[str], asked: set[str]) -> Repeat | None:
 
 
 def script_words(name: str) -> tuple[str | None, dict[str, str]]:
-    """The title of script ``name`` and its question for each field, while the script can still be loaded.
-
-    Questions with ``{placeholders}`` are left out: out of their session they would read oddly.
+    """The title of script ``name`` and the short label of each field it asks or fills, while the script
+    can still be loaded (a step without a label: its question, unless it has ``{placeholders}``, which
+    would read oddly out of their session).
     """
     from assistant.errors import AssistantError
 
@@ -405,6 +405,11 @@ def script_words(name: str) -> tuple[str | None, dict[str, str]]:
         script = load_script(name)
     except (AssistantError, OSError):  # deleted or broken since: fall back to the stored names
         return None, {}
-    questions = {s.field: " ".join(s.text.split()) for s in script.steps
-                 if s.type == "ask" and s.field and s.text and "{" not in s.text}
-    return script.title, questions
+    labels: dict[str, str] = {}
+    for s in script.steps:
+        if s.type not in ("ask", "reflect") or not s.field or s.field in labels:
+            continue
+        question = " ".join(s.text.split())
+        if s.label or (question and "{" not in question):
+            labels[s.field] = s.label or question
+    return script.title, labels

@@ -23,7 +23,8 @@ from assistant.text import counted, fail, t
 from assistant.times import local_now, local_time
 
 FORMATS = ("md", "csv", "json")
-CSV_COLUMNS = ("session_id", "started_at", "script", "field", "kind", "value", "text", "round")
+CSV_COLUMNS = ("session_id", "started_at", "script", "field", "label", "kind", "value", "text", "round", "source",
+               "from")
 STRING_KINDS = ("text", "choice", "date", "command")  # kinds whose value is a plain string
 
 
@@ -31,11 +32,9 @@ STRING_KINDS = ("text", "choice", "date", "command")  # kinds whose value is a p
 
 
 def label_for(answer: AnswerRow, questions: dict[str, str] | None = None) -> str:
-    """The question as the script words it if known, else the field name made readable; round if > 1."""
-    label = answer.label or (questions or {}).get(answer.field)
-    if not label:
-        words = answer.field.replace("_", " ").strip()
-        label = words[:1].upper() + words[1:]
+    """The answer's stored label, else the script's label for its field, else the field name made readable;
+    with the round when it is more than 1."""
+    label = answer.label or field_label(answer.field, questions)
     return t("entries.labels.round", label=label, round=answer.round) if answer.round > 1 else label
 
 
@@ -81,7 +80,7 @@ def rating_summary(answers: tuple[AnswerRow, ...], short: bool = False) -> str:
 # --- Exports -----------------------------------------------------------------------------------------
 
 
-# A script's title and its question per field, by script name (``dialogue.scripts.script_words``). The
+# A script's title and its short label per field, by script name (``dialogue.scripts.script_words``). The
 # journal does not read scripts itself: whoever renders passes this in (without it, field names are used).
 ScriptWords = Callable[[str], tuple[str | None, dict[str, str]]]
 
@@ -95,7 +94,9 @@ def render(format: str, entries: list[Entry], words: ScriptWords | None = None) 
         raise fail("export_bad_format", format=format, formats=", ".join(FORMATS))
     if format == "md":
         return to_markdown(entries, words)
-    return {"csv": to_csv, "json": to_json}[format](entries)
+    if format == "csv":
+        return to_csv(entries, words)
+    return to_json(entries)
 
 
 def to_json(entries: list[Entry]) -> str:
@@ -106,16 +107,42 @@ def to_json(entries: list[Entry]) -> str:
     return "[\n" + ",\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in entries) + "\n]\n"
 
 
-def to_csv(entries: list[Entry]) -> str:
+def to_csv(entries: list[Entry], words: ScriptWords | None = None) -> str:
+    """One row per answer: its label, and for an answer read from a reflection or a correction its
+    ``source`` and the words it came ``from``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    labels = _Labels(words)
     for entry in entries:
         s = entry.session
         for a in entry.answers:
-            writer.writerow([s.id, s.started_at, s.script, a.field, a.kind or "", csv_value(a.value), a.text or "",
-                             a.round])
+            detail = a.detail or {}
+            writer.writerow([s.id, s.started_at, s.script, a.field, label_for(a, labels.of(s.script)), a.kind or "",
+                             csv_value(a.value), a.text or "", a.round, detail.get("source", ""),
+                             detail.get("from", "") if detail.get("source") else ""])
     return out.getvalue()
+
+
+class _Labels:
+    """Each script's labels, read once per export."""
+
+    def __init__(self, words: ScriptWords | None) -> None:
+        self.words, self.seen = words or _no_words, {}  # type: dict[str, tuple[str | None, dict[str, str]]]
+
+    def of(self, script: str) -> dict[str, str]:
+        if script not in self.seen:
+            self.seen[script] = self.words(script)
+        return self.seen[script][1]
+
+
+def field_label(field: str, labels: dict[str, str] | None = None) -> str:
+    """A field's short label from the script, else its name made readable ("anxiety_before" → "Anxiety before")."""
+    label = (labels or {}).get(field)
+    if label:
+        return label
+    words = field.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def csv_value(value: object) -> str:
@@ -165,11 +192,25 @@ def _markdown_entry(entry: Entry, script_title: str | None, questions: dict[str,
         lines += ["> " + t("entries.md_flagged", reason=_md(s.flagged_reason or "")), ""]
     for answer in entry.answers:
         value = _md(show_value(answer)).replace("\n", "  \n")
-        lines += [f"**{_md(label_for(answer, questions))}**  ", value, ""]
+        said = from_words(answer)
+        lines += [f"**{_md(label_for(answer, questions))}**  ", value + ("  " if said else "")]
+        if said:
+            lines.append(f"*{_md(said)}*")
+        lines.append("")
     if entry.skipped:
-        names = ", ".join(_md(f.replace("_", " ")) for f in entry.skipped)
+        names = ", ".join(_md(field_label(f, questions)) for f in entry.skipped)
         lines += [f"*{t('entries.md_skipped', fields=names)}*", ""]
     return lines
+
+
+def from_words(answer: AnswerRow) -> str:
+    """For an answer read from a reflection (or a correction): the words it came from, when they add
+    something to the value shown."""
+    detail = answer.detail or {}
+    said = str(detail.get("from") or "").strip()
+    if not detail.get("source") or not said or said.casefold() == show_value(answer).casefold():
+        return ""
+    return t("entries.from_words", words=said)
 
 
 def _md(text: str) -> str:
