@@ -128,7 +128,8 @@ class _Labels:
     """Each script's labels, read once per export."""
 
     def __init__(self, words: ScriptWords | None) -> None:
-        self.words, self.seen = words or _no_words, {}  # type: dict[str, tuple[str | None, dict[str, str]]]
+        self.words = words or _no_words
+        self.seen: dict[str, tuple[str | None, dict[str, str]]] = {}
 
     def of(self, script: str) -> dict[str, str]:
         if script not in self.seen:
