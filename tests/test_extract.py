@@ -94,6 +94,16 @@ def test_fields_are_in_script_order_and_kinds_match_the_debrief_script():
             assert kinds[field] == kind, field
 
 
+@pytest.mark.parametrize("said, step", [
+    ("Next, I will invite Sam for coffee next week.", "invite Sam for coffee next week"),
+    ("Next I'll call him.", "call him"),  # "next" as in "and then": not a time
+    ("Next week I will call my brother.", "call my brother next week"),
+    ("Tomorrow I'm going to text her.", "text her tomorrow"),
+])
+def test_a_leading_time_moves_to_the_end_of_the_next_step_but_next_alone_does_not(said, step):
+    assert extract(said).value("next_step") == step
+
+
 def test_next_step_with_a_day_gives_a_follow_up_date():
     found = extract("It went okay. On Friday I'm going to ask her to lunch.", today=dt.date(2026, 12, 1))
     assert found.value("next_step") == "ask her to lunch on Friday"

@@ -903,10 +903,11 @@ def _time_starts(doc: _Doc) -> set[int]:
 
 def _with_time(doc: _Doc, value: str, clause_start: int, cue_start: int, span_start: int,
                future: set[str]) -> tuple[str, int]:
-    """"next week I'll call my brother" → "call my brother next week"."""
+    """"next week I'll call my brother" → "call my brother next week" (but "Next, I'll call him" stays)."""
     joiners = {"on", "this", "the", "in", "a", "so", "and", "then", "maybe", "um", "uh", "i", "think"}
     lead = doc.words[clause_start:cue_start]
-    if lead and future & set(lead) and set(lead) <= future | joiners:
+    # "Next, I'll ..." is the order things come in, not a time: only "next" with a unit ("next week") moves.
+    if lead and future & set(lead) - {"next"} and set(lead) <= future | joiners:
         a, b = _trimmed(doc, clause_start, cue_start)
         if a < b:
             when = doc.said(a, b)
