@@ -398,17 +398,26 @@ def bench_rss(ctx) -> dict:
 @section
 def bench_reflect(ctx) -> dict:
     """Reading a spoken reflection into debrief fields: speed, recall, wrong values (scripts/bench_reflect.py)."""
+    from bench_ear import flows
     from bench_reflect import bench
 
-    return bench(ctx)
+    both = flows(ctx, pulse())
+    guided, told = both["guided"], both["reflect"]
+    spoken = {"debrief_turns_guided": guided.get("turns"), "debrief_turns_reflect": told.get("turns"),
+              "debrief_wall_s_guided": guided.get("wall_s"), "debrief_wall_s_reflect": told.get("wall_s")}
+    if guided.get("wall_s") and told.get("wall_s"):
+        spoken["debrief_wall_ratio_reflect_to_guided"] = round(told["wall_s"] / guided["wall_s"], 2)
+    errors = {f"{flow}_error": result["conversation_error"] for flow, result in both.items()
+              if "conversation_error" in result}
+    return {**bench(ctx), **spoken, **errors}
 
 
 @section
 def bench_conversation(ctx) -> dict:
     """A guided debrief answered by voice through the virtual devices (scripts/bench_ear.py)."""
-    from bench_ear import conversation
+    from bench_ear import flows
 
-    return conversation(ctx, pulse())
+    return flows(ctx, pulse())["guided"]
 
 
 def main(argv: list[str]) -> int:

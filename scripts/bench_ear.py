@@ -147,23 +147,38 @@ ANSWERS = {  # field → what the simulated person says (the guided debrief)
 }
 CLOSED = ("rating", "yesno", "choice", "duration", "date")
 
+# The same content told in one go (the reflection flow), ending with "I'm done" as the question invites.
+REFLECTION = ("I told my friend Sam about my panic attacks at work, and it was a new topic for us. "
+              "We talked for about fifteen minutes. Before it my anxiety was a seven, at the worst it was a four, "
+              "and afterwards it was a two. The anxiety lasted about twenty minutes. I felt nervous and relieved, "
+              "and my chest was tight. Starting the conversation was easier than I expected, but asking for more "
+              "time stayed hard. What helped most was that Sam asked kind questions. I learned that people want "
+              "to know me. Next, I will invite Sam for coffee next week. I'm done.")
 
-def conversation(ctx, pulse) -> dict:
-    """The guided debrief by voice with default settings: gaps after closed and open answers, turns, wall time."""
+
+def conversation(ctx, pulse, flow: str = "guided") -> dict:
+    """A debrief by voice with default settings: gaps after closed and open answers, turns, wall time.
+
+    ``flow`` "guided" answers one question per field (``debrief --guided``); "reflect" tells the same content
+    in one reflection (``debrief``), says yes to the summary and answers only what is still asked.
+    """
     import os
 
     import ear_clips
     from assistant.audio.formats import load_for_recognition
     from assistant.dialogue.scripts import load_script
     from assistant.speech.stt.vad import FRAME_S, EnergyVad
+    from assistant.text import data_file
     from audio_fixtures import SpeakerMonitor
 
-    steps = [s for s in load_script("debrief").steps if s.type == "ask"]
-    questions = {s.text: (s.field, s.kind) for s in steps}
+    steps = [s for s in load_script("debrief").steps if s.type in ("ask", "reflect")]
+    questions = {" ".join(s.text.split()): (s.field, "text" if s.type == "reflect" else s.kind) for s in steps}
+    summary = {data_file("session.toml")["say"][key] for key in ("summary_check", "summary_what", "summary_again")}
     folder = ctx["tmp"] / "conversation"
     folder.mkdir(exist_ok=True)
     clips = {field: ear_clips.espeak(text, folder) for field, text in ANSWERS.items()}
     clips["yes"] = ear_clips.espeak("yes", folder)
+    clips["reflection"] = ear_clips.espeak(REFLECTION, folder)
     voice_end = {}
     for key, path in clips.items():
         flags = EnergyVad().frames(load_for_recognition(path))
@@ -171,7 +186,8 @@ def conversation(ctx, pulse) -> dict:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     monitor = SpeakerMonitor(pulse)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided"], stdin=subprocess.DEVNULL,
+    args = ["debrief", "--guided"] if flow == "guided" else ["debrief"]
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", *args], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put((time.monotonic(), line.rstrip())) for line in proc.stdout],
@@ -185,10 +201,10 @@ def conversation(ctx, pulse) -> dict:
                 at, line = lines.get(timeout=0.5)
             except queue.Empty:
                 continue
-            caption = line.removeprefix("assistant: ")
+            caption = " ".join(line.removeprefix("assistant: ").split())
             if caption in questions:
                 key, kind = questions[caption]
-            elif caption.startswith("I heard"):
+            elif caption.startswith("I heard") or caption in summary:
                 key, kind = "yes", "yesno"
             else:
                 continue
@@ -214,10 +230,19 @@ def conversation(ctx, pulse) -> dict:
             proc.kill()
         monitor.close()
     wall = time.monotonic() - started
-    if proc.returncode != 0 or not gaps["closed"] or not gaps["open"]:
+    if proc.returncode != 0 or not gaps["open"] or (flow == "guided" and not gaps["closed"]):
         return {"conversation_error": (proc.stderr.read() or "no gaps measured")[-300:], "turns": turns}
-    return {"gap_ms_p50_closed": round(percentile(gaps["closed"], 50)),
-            "gap_ms_p95_closed": round(percentile(gaps["closed"], 95)),
-            "gap_ms_max_closed": round(max(gaps["closed"])),
-            "gap_ms_p50_open": round(percentile(gaps["open"], 50)),
-            "turns": turns, "wall_s": round(wall, 1)}
+    out = {"gap_ms_p50_open": round(percentile(gaps["open"], 50)), "turns": turns, "wall_s": round(wall, 1)}
+    if gaps["closed"]:
+        out |= {"gap_ms_p50_closed": round(percentile(gaps["closed"], 50)),
+                "gap_ms_p95_closed": round(percentile(gaps["closed"], 95)),
+                "gap_ms_max_closed": round(max(gaps["closed"]))}
+    return out
+
+
+def flows(ctx, pulse) -> dict:
+    """The same debrief content hands-free, question by question and told as one reflection (cached in ctx, so
+    the conversation and reflect sections of one run share it)."""
+    if "flows" not in ctx:
+        ctx["flows"] = {flow: conversation(ctx, pulse, flow) for flow in ("guided", "reflect")}
+    return ctx["flows"]

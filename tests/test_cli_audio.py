@@ -16,8 +16,8 @@ def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
-def one_line_error(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 1, result
+def one_line_error(result: subprocess.CompletedProcess, status: int = 1) -> str:
+    assert result.returncode == status, result
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -42,16 +42,16 @@ def test_say_to_a_wav_file(tmp_path):
 @pytest.mark.parametrize(
     "args, code",
     [
-        (["say", "--rate", "500", "too fast"], "settings_out_of_range"),
+        (["say", "--rate", "500", "too fast"], "usage"),  # a value given on the command line: a usage mistake
         (["say", "--voice", "no-such-voice", "hello"], "tts_voice_unknown"),
         (["say", "--out", "/nonexistent-dir/x.wav", "hello"], "say_out_unwritable"),
-        (["settings", "set", "rate", "500"], "settings_out_of_range"),
-        (["settings", "set", "rate", "fast"], "settings_bad_value"),
-        (["settings", "set", "colour", "blue"], "settings_unknown_key"),
+        (["settings", "set", "rate", "500"], "usage"),
+        (["settings", "set", "rate", "fast"], "usage"),
+        (["settings", "set", "colour", "blue"], "usage"),
     ],
 )
 def test_bad_input_is_one_line(args, code):
-    assert one_line_error(run(*args)).startswith(f"error[{code}]")
+    assert one_line_error(run(*args), 2 if code == "usage" else 1).startswith(f"error[{code}]")
 
 
 def test_settings_set_then_show():

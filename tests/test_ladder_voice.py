@@ -16,10 +16,10 @@ def cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subproces
 
 
 def test_ladder_built_from_spoken_answers(speak):
-    said = ["closer friendships", "send a friend a photo", "three", "yes", "yes",
-            "ask a friend to have coffee", "six", "yes", "no"]
+    said = ["closer friendships", "send a friend a photo", "three", "yes",
+            "ask a friend to have coffee", "six", "no"]
     files = [str(speak(text)) for text in said]
-    proc = cli("ladder", "build", "--no-audio", "--audio-in", *files)
+    proc = cli("ladder", "build", "--no-audio", "--confirm", "never", "--audio-in", *files)
     assert proc.returncode == 0, proc.stderr
     assert "Added 2 steps" in proc.stdout
     with Store.open() as store:
@@ -32,8 +32,9 @@ def test_ladder_built_from_spoken_answers(speak):
 
 
 def test_typed_ladder_build_orders_by_fear_and_skips_unrated_steps():
-    typed = "\n".join(["talk more openly", "ask for help", "seven", "yes", "yes",
-                       "share a worry", "skip", "yes", "say hello first", "two", "yes", "no"]) + "\n"
+    # Typed answers are not read back: "yes" answers "another step?"
+    typed = "\n".join(["talk more openly", "ask for help", "seven", "yes",
+                       "share a worry", "skip", "yes", "say hello first", "two", "no"]) + "\n"
     proc = cli("ladder", "build", "--text", "--no-audio", stdin=typed)
     assert proc.returncode == 0, proc.stderr
     assert "share a worry" in proc.stderr  # left out, and said so
