@@ -275,3 +275,31 @@ def test_empty_report_renders_too(store, tmp_path):
     done = run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=800,1200", page.as_uri())
     assert shot.exists() and console_problems(done.stderr, page) == [], done.stderr[-3000:]
     assert "No data yet." in page.read_text()
+
+
+def _quick_entry(store, script: str, feelings_field: str, feelings: list[str], intensity: int | None) -> None:
+    sid = uuid.uuid4().hex
+    store.record(SessionEvent("started", sid, script, detail={"position": 0}))
+    store.record(SessionEvent("answer", sid, script, step_id="r", field=feelings_field, kind="emotions",
+                              value=feelings, text=" and ".join(feelings)))
+    if intensity is not None:
+        store.record(SessionEvent("answer", sid, script, step_id="i", field="intensity", kind="rating",
+                                  value=intensity, text=str(intensity)))
+    store.record(SessionEvent("finished", sid, script, detail={"position": 2}))
+
+
+@pytest.mark.parametrize("entries, line", [
+    ([], "Mood: no notes or check-ins yet"),
+    ([("note", "emotions", ["nervous"], 6)], "Mood: 1 note or check-in; named most: nervous (1); strength 6/10"),
+    ([("note", "emotions", ["nervous", "relieved"], 6), ("checkin", "feeling", ["nervous"], 3),
+      ("note", "emotions", ["lonely"], None)],
+     "Mood: 3 notes and check-ins; named most: nervous (2), relieved (1), lonely (1); strength 4.5/10"),
+])
+def test_the_report_mood_line_counts_notes_and_check_ins(assistant_home, entries, line):
+    from assistant.growth.report import mood
+
+    with Store.open() as store:
+        for entry in entries:
+            _quick_entry(store, *entry)
+        assert mood(store).startswith(line), mood(store)
+        assert line in render_html(store)

@@ -100,6 +100,35 @@ def anxiety_points(store: Store, since: date | None = None) -> list[Point]:
     return [Point(local_time(s.started_at, fmt), s.step_text, s.before, s.peak, s.after) for s in found if s.rated]
 
 
+MOOD_SCRIPTS = ("note", "checkin")  # the quick entries where a person says how they are
+MOOD_FEELINGS = ("emotions", "feeling")  # their feelings fields (a note's, a check-in's)
+
+
+def mood(store: Store, since: date | None = None, top: int = 3) -> str:
+    """The report's mood line: how many notes and check-ins, the feelings named most, the average strength."""
+    from collections import Counter
+
+    sessions = [s for s in store.sessions_of(MOOD_SCRIPTS, start=_since_stamp(since)) if s.answer_count]
+    if not sessions:
+        return w("report.mood.none")
+    answers = store.answers_in([s.id for s in sessions], [*MOOD_FEELINGS, "intensity"])
+    named: Counter[str] = Counter()
+    strengths = []
+    for a in answers:
+        if a.field == "intensity" and isinstance(a.value, int) and not isinstance(a.value, bool):
+            strengths.append(a.value)
+        elif a.field in MOOD_FEELINGS:
+            values = a.value if isinstance(a.value, list) else [a.value] if a.value else []
+            named.update(str(v).strip().lower() for v in values if str(v).strip())
+    parts = [plural("report.mood.entries", len(sessions))]
+    if named:
+        most = ", ".join(w("report.mood.feeling", feeling=f, count=n) for f, n in named.most_common(top))
+        parts.append(w("report.mood.feelings", feelings=most))
+    if strengths:
+        parts.append(w("report.mood.strength", average=_number(round(sum(strengths) / len(strengths), 1))))
+    return w("report.mood.line", parts="; ".join(parts))
+
+
 def learnings(store: Store, since: date | None = None, limit: int = 12) -> list[tuple[str, str]]:
     fields = answer_fields()
     found = store.latest_texts(fields.debrief_scripts, fields.learned, _since_stamp(since), limit)
@@ -289,7 +318,7 @@ def render_html(store: Store, since: date | None = None, now: datetime | None = 
              f"<p>{escape(w('report.made', when=stamp, scope=scope))}</p>",
              f"<p>{escape(w('report.note'))}</p>",
              f"<h2>{escape(w('report.summary_heading'))}</h2>", "<ul>"]
-    parts += [f"<li>{escape(line)}</li>" for line in summary.lines]
+    parts += [f"<li>{escape(line)}</li>" for line in (*summary.lines, mood(store, since))]
     parts += ["</ul>", f"<h2>{escape(w('report.anxiety.heading'))}</h2>", anxiety_chart(anxiety_points(store, since)),
               f"<h2>{escape(w('report.ladder.heading'))}</h2>", ladder_chart(store, now),
               f"<h2>{escape(w('report.targets.heading'))}</h2>", targets_chart(store, now),
