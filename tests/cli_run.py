@@ -27,8 +27,8 @@ class Ran:
 
     def one_line_error(self) -> bool:
         """Exactly one ``error[...]`` line (usage errors too: ``error[usage]``), no traceback, status > 0."""
-        lines = [l for l in self.err.splitlines() if l.strip()]
-        ours = [l for l in lines if l.startswith("error[")]
+        lines = [line for line in self.err.splitlines() if line.strip()]
+        ours = [line for line in lines if line.startswith("error[")]
         return self.code not in (0, None) and "Traceback" not in self.err and len(ours) == 1
 
 

@@ -163,9 +163,12 @@ BAD_SCRIPTS = {
     "duplicate_field": OK_STEP + '[[steps]]\nid = "b"\ntype = "ask"\nfield = "feeling"\ntext = "again?"\n',
     "unknown_kind": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "colour"\n',
     "choice_no_choices": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n',
-    "choice_one_choice": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\nchoices = ["x"]\n',
-    "choice_empty_string": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\nchoices = ["x", ""]\n',
-    "choices_numbers": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\nchoices = [1, 2]\n',
+    "choice_one_choice": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n'
+                         'choices = ["x"]\n',
+    "choice_empty_string": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n'
+                           'choices = ["x", ""]\n',
+    "choices_numbers": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n'
+                       'choices = [1, 2]\n',
     "choices_on_text": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nchoices = ["x", "y"]\n',
     "optional_string": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\noptional = "yes"\n',
     "confirm_number": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nconfirm = 3\n',
@@ -432,7 +435,7 @@ def test_non_utf8_argv_and_stdin_never_crash(assistant_home):
     for args in NON_UTF8_ARGV:
         done = assistant_bytes(*args, home=assistant_home)
         assert b"Traceback" not in done.stderr, (args, done.stderr.decode(errors="replace"))
-        assert len([l for l in done.stderr.splitlines() if l.startswith(b"error[")]) <= 1
+        assert len([line for line in done.stderr.splitlines() if line.startswith(b"error[")]) <= 1
     typed = assistant_bytes(b"checkin", b"--text", b"--no-audio", stdin=b"lonely \xff\xfe\nfour\nyes\n\xe9t\xe9\n",
                             home=assistant_home)
     assert typed.returncode == 0 and b"Traceback" not in typed.stderr, typed.stderr

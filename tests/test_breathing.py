@@ -126,4 +126,4 @@ def test_captions_keep_time_without_audio():
 def test_bad_breathing_options_are_one_line(args):
     proc = cli("breathe", *args, "--text", stdin="")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1, proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1, proc.stderr

@@ -70,8 +70,8 @@ def test_eight_processes_write_at_once_without_locking_errors():
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     typed = remaining_typed_answers(0)
-    procs = [spawn([python, "-m", "assistant", "debrief", "--guided", "--text", "--no-audio", "--step", "1"], stdin=typed)
-             for _ in range(3)]
+    debrief = [python, "-m", "assistant", "debrief", "--guided", "--text", "--no-audio", "--step", "1"]
+    procs = [spawn(debrief, stdin=typed) for _ in range(3)]
     procs += [spawn([python, "-c", BREATHE_WRITER, str(worker), "25"]) for worker in range(3)]
     procs += [spawn([python, "-c", LADDER_WRITER, str(worker), "6"]) for worker in range(2)]
     assert len(procs) == 8

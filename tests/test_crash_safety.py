@@ -63,8 +63,10 @@ def kill_at_random(home: Path, files: list[str], after_answers: int, delay: floa
     db = home / "journal.db"
     # One recogniser thread per process: two runs share the CPUs without oversubscribing them.
     env = dict(os.environ, ASSISTANT_HOME=str(home), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided", "--no-audio", "--audio-in", *files],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "debrief", "--guided", "--no-audio", "--audio-in", *files],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
     seen: dict[str, str] = {}
     deadline = time.monotonic() + 90
     try:

@@ -87,7 +87,8 @@ def _handler(state: ModelServer):
 
 @pytest.fixture
 def server():
-    state = ModelServer({NAME: fake_model_zip(NAME), "vosk-model-small-de-0.15": fake_model_zip("vosk-model-small-de-0.15")})
+    german = "vosk-model-small-de-0.15"
+    state = ModelServer({NAME: fake_model_zip(NAME), german: fake_model_zip(german)})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -141,7 +142,8 @@ def test_wrong_md5_installs_nothing_and_keeps_no_part(server, assistant_home):
 @pytest.mark.parametrize("honor_range", [True, False], ids=["resumes", "server-ignores-range"])
 def test_truncated_download_keeps_part_and_rerun_resumes(server, assistant_home, honor_range):
     server.truncate_at = 5000
-    line = assert_one_error_line(run(assistant_home, server.url, "download", NAME, "--no-progress"), "download_truncated")
+    done = run(assistant_home, server.url, "download", NAME, "--no-progress")
+    line = assert_one_error_line(done, "download_truncated")
     assert "again to resume" in line
     assert part_file().stat().st_size == 5000 and not (models_dir() / NAME).exists()
 
@@ -154,7 +156,8 @@ def test_truncated_download_keeps_part_and_rerun_resumes(server, assistant_home,
 
 
 def test_unknown_name_suggests_close_matches(server, assistant_home):
-    line = assert_one_error_line(run(assistant_home, server.url, "download", "vosk-model-small-en-us-0.1"), "model_unknown")
+    done = run(assistant_home, server.url, "download", "vosk-model-small-en-us-0.1")
+    line = assert_one_error_line(done, "model_unknown")
     assert NAME in line and "models list" in line
     assert not models_dir().exists() or not any(models_dir().iterdir())
 

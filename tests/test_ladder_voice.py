@@ -54,7 +54,8 @@ def test_debrief_asks_which_step_and_links_it():
     assert "was this one of your ladder steps" in proc.stdout
     with Store.open() as store:
         (row,) = store.list_sessions()
-        assert store.db.execute("select ladder_step_id from sessions where id = ?", [row.id]).fetchone()[0] == str(step.id)
+        stored = store.db.execute("select ladder_step_id from sessions where id = ?", [row.id]).fetchone()
+        assert stored[0] == str(step.id)
         assert store.answers_for(row.id)["anxiety_peak"] == 5
     shown = cli("ladder", "show", str(step.id))
     assert "3/10 → " in shown.stdout or "predicted 3/10" in shown.stdout
@@ -74,7 +75,7 @@ def test_debrief_with_step_option_does_not_ask():
 def test_unknown_step_is_one_line_before_anything_is_said():
     proc = cli("debrief", "--text", "--no-audio", "--step", "99", stdin="")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stdout == ""
-    assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1
+    assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1
 
 
 def test_today_is_spoken_when_asked(pulse):

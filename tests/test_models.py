@@ -56,13 +56,15 @@ def _reason(path: Path) -> str:
         (lambda p: make_vosk(p, drop=("conf/model.conf",)), "missing conf/model.conf"),
         (lambda p: make_vosk(p, drop=("graph/HCLr.fst", "graph/Gr.fst")), "graph/HCLG.fst or graph/HCLr.fst"),
         (lambda p: make_vosk(p, drop=("graph/Gr.fst",)), "graph/HCLr.fst + graph/Gr.fst"),
-        (lambda p: make_vosk(p, dynamic=False, drop=("am/final.mdl", "conf/model.conf")), "am/final.mdl, conf/model.conf"),
+        (lambda p: make_vosk(p, dynamic=False, drop=("am/final.mdl", "conf/model.conf")),
+         "am/final.mdl, conf/model.conf"),
         (lambda p: p.write_text("not a model"), "not a folder"),
         (lambda p: None, "does not exist"),
         (lambda p: [p.mkdir(), (p / "model.bin").write_bytes(b"x"), (p / "config.json").write_text("{}")], "whisper"),
         (lambda p: make_vosk(p / "vosk-model-small-en-us-0.15"), "one folder down"),
     ],
-    ids=["no-am", "no-conf", "no-graph", "half-dynamic-graph", "static-no-am-conf", "file", "missing", "whisper", "nested"],
+    ids=["no-am", "no-conf", "no-graph", "half-dynamic-graph", "static-no-am-conf", "file", "missing", "whisper",
+         "nested"],
 )
 def test_validation_names_the_problem(tmp_path, build, expected):
     target = tmp_path / "candidate"
@@ -253,7 +255,9 @@ def test_install_from_dir_copies_and_refuses_twice(tmp_path):
     assert models.install(source, name="spanish-copy").name == "spanish-copy"
 
 
-@pytest.mark.parametrize(("member", "code"), [("../evil.txt", "install_unsafe_zip"), ("/etc/evil", "install_unsafe_zip")])
+@pytest.mark.parametrize(
+    ("member", "code"), [("../evil.txt", "install_unsafe_zip"), ("/etc/evil", "install_unsafe_zip")]
+)
 def test_install_refuses_zip_slip(tmp_path, member, code):
     archive = _zip_tree(make_vosk(tmp_path / "tree"), tmp_path / "m.zip", "vosk-model-small-en-us-0.15")
     with zipfile.ZipFile(archive, "a") as zf:
@@ -307,7 +311,8 @@ def test_cli_install_error_is_one_line(tmp_path, assistant_home):
 
 def test_model_commands_import_no_heavy_modules():
     code = ("import sys, assistant.speech.models.catalog, assistant.cli.models; "
-            "print([m for m in ('vosk', 'numpy', 'sounddevice', 'faster_whisper', 'urllib.request') if m in sys.modules])")
+            "print([m for m in ('vosk', 'numpy', 'sounddevice', 'faster_whisper', 'urllib.request') "
+            "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
 

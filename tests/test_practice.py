@@ -227,4 +227,4 @@ def test_unknown_script_and_nothing_to_resume_are_one_line():
     for args in (["practice", "no-such-script", "--text"], ["resume", "--text"]):
         proc = cli(*args, stdin="")
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
-        assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1
+        assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1

@@ -78,7 +78,7 @@ def guarded(tmp_path):
 def test_the_guard_itself_blocks_and_records(guarded, tmp_path):
     done, attempts = guarded(tmp_path / "home", "models", "download", "vosk-model-small-en-us-0.15", "--no-progress")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert len([l for l in done.stderr.splitlines() if l.startswith("error[")]) == 1, done.stderr
+    assert len([line for line in done.stderr.splitlines() if line.startswith("error[")]) == 1, done.stderr
     assert attempts and attempts[0]["what"] in ("getaddrinfo", "connect", "create_connection")
 
 
@@ -105,7 +105,8 @@ def invocations(tmp: Path, wav: str) -> list[tuple[str, list[str], str]]:
         ("grounding", ["grounding", "--text", "--no-audio"], "a lamp\n"),
         ("practice", ["practice", "checkin", "--text", "--no-audio"], "calm\n"),
         ("resume", ["resume", "--text", "--no-audio"], "three\nyes\n"),
-        ("breathe", ["breathe", "--pattern", "1-1-1", "--cycles", "1", "--text", "--no-audio"], "five\nyes\nthree\nyes\n"),
+        ("breathe", ["breathe", "--pattern", "1-1-1", "--cycles", "1", "--text", "--no-audio"],
+         "five\nyes\nthree\nyes\n"),
         ("menu", ["menu", "--text", "--no-audio"], ""),
         ("transcribe", ["transcribe", wav], ""),
         ("say", ["say", "--no-audio", "hello"], ""),

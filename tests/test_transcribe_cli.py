@@ -86,6 +86,8 @@ def test_missing_file_is_one_line(tmp_path):
 
 
 def test_help_does_not_import_heavy_modules():
-    code = "import sys; from assistant.cli import cli; print(sorted(m for m in ('vosk','sounddevice','numpy','faster_whisper','pyttsx3','sqlite_utils') if m in sys.modules))"
+    code = ("import sys; from assistant.cli import cli; "
+            "print(sorted(m for m in ('vosk','sounddevice','numpy','faster_whisper','pyttsx3','sqlite_utils') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
