@@ -9,9 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli import cli
 from assistant.config import models_dir
 from assistant.errors import AssistantError
 from assistant.speech.models import catalog as models
@@ -285,11 +283,10 @@ def test_install_bad_sources(tmp_path, build, code):
 
 # --- CLI -----------------------------------------------------------------------------------------------
 
-def test_cli_path_and_list_json(tmp_path):
-    runner = CliRunner()
-    assert runner.invoke(cli, ["models", "path"]).output.strip() == str(models_dir())
+def test_cli_path_and_list_json(tmp_path, run_cli):
+    assert run_cli("models", "path").output.strip() == str(models_dir())
     make_vosk(models_dir() / "vosk-model-small-en-us-0.15")
-    result = runner.invoke(cli, ["models", "list", "--json"])
+    result = run_cli("models", "list", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["active"] == "vosk-model-small-en-us-0.15"
@@ -297,13 +294,12 @@ def test_cli_path_and_list_json(tmp_path):
     available = {e["name"]: e for e in data["available"]}
     assert available["vosk-model-small-en-us-0.15"]["installed"] is True
     assert available["vosk-model-en-us-0.22"]["wer"]["tedlium"] == 6.05
-    table = runner.invoke(cli, ["models", "list", "--language", "ko"]).output
+    table = run_cli("models", "list", "--language", "ko").output
     assert any(line.lstrip().startswith("*") and KO_SMALL in line for line in table.splitlines())
 
 
-def test_cli_install_error_is_one_line(tmp_path, assistant_home):
-    result = subprocess.run([sys.executable, "-m", "assistant", "models", "install", str(tmp_path / "nope.zip")],
-                            capture_output=True, text=True, env=_env(assistant_home), timeout=60)
+def test_cli_install_error_is_one_line(tmp_path, cli_process):
+    result = cli_process("models", "install", str(tmp_path / "nope.zip"), timeout=60)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "install_source_missing" in result.stderr
     assert "Traceback" not in result.stderr
@@ -315,9 +311,3 @@ def test_model_commands_import_no_heavy_modules():
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
-
-
-def _env(home: Path) -> dict[str, str]:
-    import os
-
-    return {**os.environ, "ASSISTANT_HOME": str(home)}
