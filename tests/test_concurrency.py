@@ -64,10 +64,9 @@ def assert_no_lock_errors(results: list[tuple[int, str]]) -> None:
         assert status == 0, stderr
 
 
-def test_eight_processes_write_at_once_without_locking_errors():
+def test_eight_processes_write_at_once_without_locking_errors(cli_process):
     python = sys.executable
-    done = subprocess.run([python, "-m", "assistant", "ladder", "add", "Warm-up call", "--fear", "2"],
-                          capture_output=True, text=True)
+    done = cli_process("ladder", "add", "Warm-up call", "--fear", "2")
     assert done.returncode == 0, done.stderr
     typed = remaining_typed_answers(0)
     debrief = [python, "-m", "assistant", "debrief", "--guided", "--text", "--no-audio", "--step", "1"]
