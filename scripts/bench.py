@@ -62,7 +62,8 @@ def bench_startup(ctx) -> dict:
     help_s = statistics.median(ours)
     jrnl_s = statistics.median(theirs) if theirs else None
     heavy = subprocess.run(
-        [sys.executable, "-c", "import sys, assistant.cli; print(sorted(m for m in ('vosk','sounddevice','numpy','faster_whisper') if m in sys.modules))"],
+        [sys.executable, "-c", "import sys, assistant.cli; "
+         "print(sorted(m for m in ('vosk','sounddevice','numpy','faster_whisper') if m in sys.modules))"],
         capture_output=True, text=True, env=ctx["env"]).stdout.strip()
     return {"help_s": round(help_s, 4), "jrnl_help_s": round(jrnl_s, 4) if jrnl_s else None,
             "help_over_jrnl": round(help_s / jrnl_s, 3) if jrnl_s else None, "help_heavy_imports": heavy}
@@ -185,7 +186,8 @@ def bench_speech(ctx) -> dict:
     lat = _endpoint_latency_ms(whisper, clips)
     result["endpoint_to_final_ms_whisper"] = round(statistics.median(lat), 1)
     result["endpoint_to_final_ms_whisper_max"] = round(max(lat), 1)
-    ko_clips = [espeak(text, tmp / f"latko{i}.wav", voice="ko", speed=140, pad=0.5) for i, text in enumerate(["네", "아니요", PASSAGE_KO])]
+    ko_clips = [espeak(text, tmp / f"latko{i}.wav", voice="ko", speed=140, pad=0.5)
+                for i, text in enumerate(["네", "아니요", PASSAGE_KO])]
     lat_vosk = _endpoint_latency_ms(vosk, ko_clips)
     result["endpoint_to_final_ms_vosk"] = round(statistics.median(lat_vosk), 1)
     from bench_ear import closed_answers

@@ -169,7 +169,8 @@ def pulse() -> Iterator[PulseAudio]:
         pytest.fail(f"{', '.join(missing)} not installed; run scripts/test (apt install pulseaudio pulseaudio-utils)")
     root = Path(tempfile.mkdtemp(prefix="pulse-"))  # short: unix socket paths are limited to 108 bytes
     os.chmod(root, 0o700)
-    saved = {key: os.environ.get(key) for key in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SERVER", "PULSE_COOKIE")}
+    pulse_keys = ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SERVER", "PULSE_COOKIE")
+    saved = {key: os.environ.get(key) for key in pulse_keys}
     pulse = None
     try:
         pulse = _start(root)

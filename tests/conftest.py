@@ -1,13 +1,21 @@
-"""Shared fixtures: a private home per test, and speech made at run time with espeak-ng."""
+"""Shared fixtures: a private home per test, the two ways to run the CLI, and speech made at run time
+with espeak-ng."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner, Result
+
+from assistant.errors import AssistantError
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +25,71 @@ def assistant_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
     monkeypatch.delenv("ASSISTANT_VOSK_MODEL", raising=False)
     return home
+
+
+class CliResult(Result):
+    """click's Result of one run through ``assistant.cli.main``, with the checks the error tests share.
+
+    ``exception`` is the AssistantError that ``main`` turned into its one line (so a test can check its
+    code), else what click reports (the SystemExit of a non-zero status, or None).
+    """
+
+    def __repr__(self) -> str:  # what a failed assert shows
+        return f"CliResult(exit_code={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.startswith("error")]
+
+    def one_line_error(self) -> bool:
+        """Exactly one ``error[...]`` line (usage errors too: ``error[usage]``), no traceback, status > 0."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        ours = [line for line in lines if line.startswith("error[")]
+        return self.exit_code != 0 and "Traceback" not in self.stderr and len(ours) == 1
+
+
+class _Main(click.Command):
+    """``assistant.cli.main``, the one exit point, in the shape CliRunner invokes: tests see the same
+    one-line errors and exit statuses a user does."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        from assistant.cli import main
+
+        main(list(args or ()))
+
+
+@pytest.fixture
+def run_cli():
+    """run_cli(*args, stdin=None, env=None) -> CliResult: the CLI in this process (fast: no interpreter
+    start), stdin from ``stdin``, ``env`` set for the run only. A crash (anything but the exit ``main``
+    chooses) fails the test with its traceback."""
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        done = CliRunner().invoke(_Main("assistant"), list(args), input=stdin, env=env, prog_name="assistant")
+        if done.exception is not None and not isinstance(done.exception, SystemExit):
+            raise AssertionError(f"assistant {shlex.join(args)} crashed:\n{done.stderr}") from done.exception
+        exception = done.exception
+        if exception is not None and isinstance(exception.__context__, AssistantError):
+            exception = exception.__context__
+        return CliResult(done.runner, done.stdout_bytes, done.stderr_bytes, done.output_bytes, done.return_value,
+                         done.exit_code, exception, done.exc_info)
+
+    return run
+
+
+@pytest.fixture
+def cli_process():
+    """cli_process(*args, stdin=None, env=None, cwd=None, timeout=180) -> CompletedProcess (text): the CLI as
+    a user runs it, ``python -m assistant`` in a new process with this test's environment plus ``env``.
+    Without ``stdin`` the process reads an empty stdin, never the terminal."""
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: str | Path | None = None,
+            timeout: float = 180) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin,
+                              stdin=subprocess.DEVNULL if stdin is None else None, capture_output=True, text=True,
+                              timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
+
+    return run
 
 
 @pytest.fixture

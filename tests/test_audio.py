@@ -40,7 +40,8 @@ def dominant_freq(pcm16: bytes, rate: int = 16000) -> float:
 
 @pytest.mark.parametrize(
     "rate,width,channels",
-    [(16000, 2, 1), (8000, 2, 1), (44100, 2, 2), (48000, 2, 1), (96000, 2, 1), (22050, 1, 1), (44100, 3, 2), (32000, 4, 1)],
+    [(16000, 2, 1), (8000, 2, 1), (44100, 2, 2), (48000, 2, 1), (96000, 2, 1), (22050, 1, 1), (44100, 3, 2),
+     (32000, 4, 1)],
 )
 def test_any_format_becomes_16k_mono_with_pitch_and_length_kept(tmp_path, rate, width, channels):
     path = tmp_path / "in.wav"

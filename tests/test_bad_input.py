@@ -1,7 +1,7 @@
 """Bad input, everywhere: every row must end in one ``error[...]`` line (usage errors: ``error[usage]``
 for a usage mistake), a non-zero exit, and never a traceback.
 
-Rows run in this process through ``assistant.cli.main`` (``cli_run.run``); only what needs a real
+Rows run in this process through ``assistant.cli.main`` (the ``run_cli`` fixture); only what needs a real
 process (argv bytes that are not UTF-8, a hung speech worker) runs as a subprocess. Inputs are made
 at run time: WAVs in memory, a ">4 h" WAV as a 44-byte header that only claims to be long.
 """
@@ -16,8 +16,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from cli_run import run
 
 # --- WAV files ---------------------------------------------------------------------------------------
 
@@ -114,16 +112,16 @@ WAV_COMMANDS = {
 
 @pytest.mark.parametrize("command", list(WAV_COMMANDS))
 @pytest.mark.parametrize("name", [*BAD_WAVS, *SPECIAL_PATHS])
-def test_bad_wavs_are_one_line(wav_dir, command, name):
-    done = run(*WAV_COMMANDS[command](bad_wav_path(wav_dir, name)))
+def test_bad_wavs_are_one_line(wav_dir, command, name, run_cli):
+    done = run_cli(*WAV_COMMANDS[command](bad_wav_path(wav_dir, name)))
     assert done.one_line_error(), done
-    assert "audio_" in done.err or "error[usage]" in done.err, done.err
+    assert "audio_" in done.stderr or "error[usage]" in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("name", list(ODD_BUT_VALID_WAVS))
-def test_odd_but_valid_wavs_are_converted_not_refused(wav_dir, name):
-    done = run("transcribe", "--engine", "whisper", str(wav_dir / f"{name}.wav"))
-    assert done.code == 0 and "Traceback" not in done.err, done
+def test_odd_but_valid_wavs_are_converted_not_refused(wav_dir, name, run_cli):
+    done = run_cli("transcribe", "--engine", "whisper", str(wav_dir / f"{name}.wav"))
+    assert done.exit_code == 0 and "Traceback" not in done.stderr, done
 
 
 # --- Prompt scripts -------------------------------------------------------------------------------
@@ -163,9 +161,12 @@ BAD_SCRIPTS = {
     "duplicate_field": OK_STEP + '[[steps]]\nid = "b"\ntype = "ask"\nfield = "feeling"\ntext = "again?"\n',
     "unknown_kind": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "colour"\n',
     "choice_no_choices": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n',
-    "choice_one_choice": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\nchoices = ["x"]\n',
-    "choice_empty_string": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\nchoices = ["x", ""]\n',
-    "choices_numbers": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\nchoices = [1, 2]\n',
+    "choice_one_choice": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n'
+                         'choices = ["x"]\n',
+    "choice_empty_string": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n'
+                           'choices = ["x", ""]\n',
+    "choices_numbers": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nkind = "choice"\n'
+                       'choices = [1, 2]\n',
     "choices_on_text": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nchoices = ["x", "y"]\n',
     "optional_string": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\noptional = "yes"\n',
     "confirm_number": '[[steps]]\nid = "a"\ntype = "ask"\nfield = "f"\ntext = "hi?"\nconfirm = 3\n',
@@ -217,15 +218,15 @@ def _script_rows():
 
 @pytest.mark.parametrize("command", ["practice", "prompts_show"])
 @pytest.mark.parametrize("name,content", _script_rows(), ids=[n for n, _ in _script_rows()])
-def test_broken_scripts_are_one_line(assistant_home, command, name, content):
+def test_broken_scripts_are_one_line(assistant_home, command, name, content, run_cli):
     folder = assistant_home / "scripts"
     folder.mkdir(parents=True)
     script = name.replace("_", "-")
     (folder / f"{script}.toml").write_bytes(content)
     args = ["practice", script, "--text", "--no-audio"] if command == "practice" else ["prompts", "show", script]
-    done = run(*args, stdin="fine\n")
+    done = run_cli(*args, stdin="fine\n")
     assert done.one_line_error(), done
-    assert "script_invalid" in done.err, done.err
+    assert "script_invalid" in done.stderr, done.stderr
 
 
 # --- Model folders -----------------------------------------------------------------------------------
@@ -269,14 +270,14 @@ MODEL_CASES = ["missing", "a_file", "empty", "only_am", "no_conf", "no_graph", "
 
 
 @pytest.mark.parametrize("how", MODEL_CASES)
-def test_bad_vosk_model_dirs_are_one_line(tmp_path, speak, how):
+def test_bad_vosk_model_dirs_are_one_line(tmp_path, speak, how, run_cli):
     model = make_model_dir(tmp_path, how)
-    done = run("transcribe", "--engine", "vosk", "--model", str(model), str(speak("hello")))
+    done = run_cli("transcribe", "--engine", "vosk", "--model", str(model), str(speak("hello")))
     assert done.one_line_error(), done
 
 
 @pytest.mark.parametrize("how", ["garbage_whisper", "empty", "vosk_for_whisper"])
-def test_bad_whisper_model_dirs_are_one_line(tmp_path, speak, how):
+def test_bad_whisper_model_dirs_are_one_line(tmp_path, speak, how, run_cli):
     model = tmp_path / "whisper"
     model.mkdir()
     if how == "garbage_whisper":
@@ -285,11 +286,11 @@ def test_bad_whisper_model_dirs_are_one_line(tmp_path, speak, how):
     elif how == "vosk_for_whisper":
         (model / "am").mkdir()
         (model / "am" / "final.mdl").write_bytes(b"x")
-    done = run("transcribe", "--engine", "whisper", "--model", str(model), str(speak("hello")))
+    done = run_cli("transcribe", "--engine", "whisper", "--model", str(model), str(speak("hello")))
     assert done.one_line_error(), done
 
 
-def test_bad_model_installs_are_one_line(tmp_path):
+def test_bad_model_installs_are_one_line(tmp_path, run_cli):
     bad_zip = tmp_path / "bad.zip"
     bad_zip.write_bytes(b"PK\x03\x04 not really a zip")
     unsafe = tmp_path / "unsafe.zip"
@@ -304,7 +305,7 @@ def test_bad_model_installs_are_one_line(tmp_path):
                  ["models", "install", str(unsafe)], ["models", "install", str(text)],
                  ["models", "install", str(empty_zip)], ["models", "install", str(tmp_path), "--name", "../x"],
                  ["models", "download", "no-such-model-anywhere"], ["models", "download", "../../etc"]):
-        done = run(*args)
+        done = run_cli(*args)
         assert done.one_line_error(), (args, done)
     assert not (tmp_path.parent / "evil").exists()
 
@@ -362,8 +363,8 @@ OUT_OF_RANGE = [
 
 
 @pytest.mark.parametrize("args", OUT_OF_RANGE, ids=[" ".join(a)[:60] for a in OUT_OF_RANGE])
-def test_out_of_range_arguments_are_one_line(args):
-    done = run(*args, stdin="")
+def test_out_of_range_arguments_are_one_line(args, run_cli):
+    done = run_cli(*args, stdin="")
     assert done.one_line_error(), done
 
 
@@ -388,15 +389,15 @@ USAGE_MISTAKES = [
 
 
 @pytest.mark.parametrize("args", USAGE_MISTAKES, ids=[" ".join(a) for a in USAGE_MISTAKES])
-def test_usage_mistakes_are_usage_errors(args):
+def test_usage_mistakes_are_usage_errors(args, run_cli):
     from assistant.growth import ladder
     from assistant.journal.store import Store
 
     with Store.open() as store:
         for text in ("say hello", "ask a question", "share a worry"):
             ladder.add_step(store, text, 3, "closer friendships")
-    done = run(*args, stdin="")
-    assert done.one_line_error() and done.code == 2 and done.err.startswith("error[usage]"), done
+    done = run_cli(*args, stdin="")
+    assert done.one_line_error() and done.exit_code == 2 and done.stderr.startswith("error[usage]"), done
 
 
 # --- Homes that cannot be used -------------------------------------------------------------------------
@@ -408,12 +409,12 @@ HOME_COMMANDS = [["entries", "list"], ["checkin", "--text", "--no-audio"], ["lad
 
 @pytest.mark.parametrize("which", ["proc_missing", "proc_readonly", "a_file", "under_a_file"])
 @pytest.mark.parametrize("args", HOME_COMMANDS, ids=["-".join(a[:2]) for a in HOME_COMMANDS])
-def test_unusable_home_is_one_line(tmp_path, which, args):
+def test_unusable_home_is_one_line(tmp_path, which, args, run_cli):
     a_file = tmp_path / "plain-file"
     a_file.write_text("x")
     home = {"proc_missing": "/proc/nope", "proc_readonly": "/proc/sys", "a_file": str(a_file),
             "under_a_file": str(a_file / "home")}[which]
-    done = run("--home", home, *args, stdin="")
+    done = run_cli("--home", home, *args, stdin="")
     assert done.one_line_error(), done
 
 
@@ -427,17 +428,17 @@ FTS_QUERIES = ['"', '""', '"panic', "panic\"", "'", "panic OR", "OR", "AND", "NO
 
 
 @pytest.mark.parametrize("query", FTS_QUERIES)
-def test_fts_queries_full_of_operators_just_search(query):
+def test_fts_queries_full_of_operators_just_search(query, run_cli):
     from assistant.events import SessionEvent
     from assistant.journal.store import Store
 
     with Store.open() as store:
         store.record(SessionEvent("answer", "s1", "checkin", field="what_happened", kind="text",
                                   value="panic at work", text="panic at work"))
-    done = run("entries", "search", "--", query)
-    assert done.code == 0 and "Traceback" not in done.err, done
+    done = run_cli("entries", "search", "--", query)
+    assert done.exit_code == 0 and "Traceback" not in done.stderr, done
     if "panic" in query and "NOT" not in query:
-        assert "[panic]" in done.out or "No answers" in done.out
+        assert "[panic]" in done.stdout or "No answers" in done.stdout
 
 
 # --- Text that is not UTF-8 ------------------------------------------------------------------------
@@ -464,7 +465,7 @@ def test_non_utf8_argv_and_stdin_never_crash(assistant_home):
     for args in NON_UTF8_ARGV:
         done = assistant_bytes(*args, home=assistant_home)
         assert b"Traceback" not in done.stderr, (args, done.stderr.decode(errors="replace"))
-        assert len([l for l in done.stderr.splitlines() if l.startswith(b"error[")]) <= 1
+        assert len([line for line in done.stderr.splitlines() if line.startswith(b"error[")]) <= 1
     typed = assistant_bytes(b"checkin", b"--text", b"--no-audio", stdin=b"lonely \xff\xfe\nfour\nyes\n\xe9t\xe9\n",
                             home=assistant_home)
     assert typed.returncode == 0 and b"Traceback" not in typed.stderr, typed.stderr
@@ -472,32 +473,32 @@ def test_non_utf8_argv_and_stdin_never_crash(assistant_home):
     assert listed.returncode == 0 and "\ufffd".encode() in listed.stdout
 
 
-def test_non_utf8_settings_file_is_one_line(assistant_home):
+def test_non_utf8_settings_file_is_one_line(assistant_home, run_cli):
     assistant_home.mkdir()
     (assistant_home / "settings.toml").write_bytes(b'voice = "caf\xe9"\n')
     for args in (["settings", "show"], ["checkin", "--text", "--no-audio"], ["say", "--no-audio", "hi"]):
-        done = run(*args, stdin="")
-        assert done.one_line_error() and "settings_unreadable" in done.err, (args, done)
+        done = run_cli(*args, stdin="")
+        assert done.one_line_error() and "settings_unreadable" in done.stderr, (args, done)
 
 
 # --- No audio devices, and a speech engine that hangs ------------------------------------------------
 
 
-def test_configured_device_that_does_not_exist_never_crashes():
-    assert run("settings", "set", "input_device", "no-such-device").code == 0
-    assert run("settings", "set", "output_device", "no-such-speaker").code == 0
+def test_configured_device_that_does_not_exist_never_crashes(run_cli):
+    assert run_cli("settings", "set", "input_device", "no-such-device").exit_code == 0
+    assert run_cli("settings", "set", "output_device", "no-such-speaker").exit_code == 0
     for args in (["devices"], ["say", "hello"]):
-        done = run(*args)
-        assert "Traceback" not in done.err and len(done.error_lines) <= 1, (args, done)
-        if done.code:
+        done = run_cli(*args)
+        assert "Traceback" not in done.stderr and len(done.error_lines) <= 1, (args, done)
+        if done.exit_code:
             assert done.one_line_error(), (args, done)
 
 
-def test_a_hung_speech_worker_is_one_line(monkeypatch, tmp_path):
+def test_a_hung_speech_worker_is_one_line(monkeypatch, tmp_path, run_cli):
     """The pyttsx3 engine has no environment override for its worker, so this row patches the module in-process."""
     from assistant.speech.tts import pyttsx3_engine as tts
 
     monkeypatch.setattr(tts, "WORKER_COMMAND", (sys.executable, "-c", "import time; time.sleep(60)"))
     monkeypatch.setitem(tts.Pyttsx3Engine.__init__.__kwdefaults__, "timeout_s", 0.5)
-    done = run("say", "--engine", "pyttsx3", "--out", str(tmp_path / "x.wav"), "hello there")
-    assert done.one_line_error() and "tts_failed" in done.err, done
+    done = run_cli("say", "--engine", "pyttsx3", "--out", str(tmp_path / "x.wav"), "hello there")
+    assert done.one_line_error() and "tts_failed" in done.stderr, done

@@ -3,9 +3,6 @@ virtual microphone, ratings stored, captions with timing."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,11 +12,6 @@ from assistant.breathing.exercise import Commands, Exercise
 from assistant.breathing.patterns import custom_pattern, get_pattern
 from assistant.journal.store import Store
 from audio_fixtures import onsets
-
-
-def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ))
 
 
 @pytest.fixture
@@ -95,8 +87,8 @@ def test_own_cues_do_not_trigger_commands(pulse, voice, whisper_engine):
     assert commands.queue.empty()
 
 
-def test_ratings_before_and_after_are_stored_and_said_back():
-    proc = cli("breathe", "4-1-2", "--cycles", "1", "--text", "--no-audio", stdin="seven\nyes\nfour\nyes\n")
+def test_ratings_before_and_after_are_stored_and_said_back(cli_process):
+    proc = cli_process("breathe", "4-1-2", "--cycles", "1", "--text", "--no-audio", stdin="seven\nyes\nfour\nyes\n")
     assert proc.returncode == 0, proc.stderr
     assert "You went from 7 to 4" in proc.stdout
     assert "[00:04.0] Hold" in proc.stdout and "[00:05.0] Breathe out" in proc.stdout
@@ -107,13 +99,13 @@ def test_ratings_before_and_after_are_stored_and_said_back():
     assert (answers["distress_before"], answers["distress_after"]) == (7, 4)
     assert (answers["cycles_planned"], answers["cycles_completed"], answers["breathing_stopped_early"]) == (1, 1, False)
     assert answers["breathing_pattern"] == "custom-4-1-2"
-    listed = cli("entries", "list")
+    listed = cli_process("entries", "list")
     assert "breathe" in listed.stdout and "7→4" in listed.stdout
 
 
-def test_captions_keep_time_without_audio():
+def test_captions_keep_time_without_audio(cli_process):
     started = time.monotonic()
-    proc = cli("breathe", "2-1-2", "--cycles", "1", "--text", "--no-audio", stdin="skip\nskip\n")
+    proc = cli_process("breathe", "2-1-2", "--cycles", "1", "--text", "--no-audio", stdin="skip\nskip\n")
     took = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     assert [line for line in proc.stdout.splitlines() if line.startswith("[")] == [
@@ -123,7 +115,7 @@ def test_captions_keep_time_without_audio():
 
 @pytest.mark.parametrize("args", [["nope"], ["4-x"], ["--cycles", "0"], ["--minutes", "100"],
                                   ["--cycles", "3", "--minutes", "2"], ["--no-words", "--no-tones"]])
-def test_bad_breathing_options_are_one_line(args):
-    proc = cli("breathe", *args, "--text", stdin="")
+def test_bad_breathing_options_are_one_line(args, cli_process):
+    proc = cli_process("breathe", *args, "--text", stdin="")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1, proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1, proc.stderr

@@ -229,11 +229,6 @@ def test_every_shipped_question_has_a_short_label():
 
 # --- outside a session: the menu, the ladder-step question, breathing; and the exit status -----------
 
-def assistant(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True,
-                          text=True, timeout=120, env=dict(os.environ))
-
-
 def flagged_entries() -> list:
     from assistant.journal.store import Store
 
@@ -246,20 +241,20 @@ def flagged_entries() -> list:
     (["checkin", "--text", "--no-audio"], "I just want it all to be over\n", "checkin"),
     (["debrief", "--text", "--no-audio"], "I'm a burden to my family\n", "debrief"),  # at "which ladder step?"
 ])
-def test_crisis_language_anywhere_stops_with_its_own_exit_status(args, stdin, script):
+def test_crisis_language_anywhere_stops_with_its_own_exit_status(args, stdin, script, cli_process):
     from assistant.cli.options import CRISIS_EXIT
 
     if script == "debrief":
-        assert assistant("ladder", "add", "Say hi to a neighbour", "--fear", "2").returncode == 0
-    done = assistant(*args, stdin=stdin)
+        assert cli_process("ladder", "add", "Say hi to a neighbour", "--fear", "2").returncode == 0
+    done = cli_process(*args, stdin=stdin)
     assert done.returncode == CRISIS_EXIT == 3, done.stderr
     assert "988" in done.stdout and "Traceback" not in done.stderr
     (row,) = flagged_entries()
     assert row.script == script and row.flagged_reason == "crisis"
 
 
-def test_stop_at_the_menu_says_goodbye():
-    done = assistant("menu", "--text", "--no-audio", stdin="stop\n")
+def test_stop_at_the_menu_says_goodbye(cli_process):
+    done = cli_process("menu", "--text", "--no-audio", stdin="stop\n")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and not flagged_entries()
 
@@ -286,10 +281,10 @@ def test_crisis_words_during_breathing_stop_the_exercise_and_flag_the_session():
     assert ran.status == "flagged" and session.done
 
 
-def test_the_saved_line_counts_answers_as_the_journal_does():
+def test_the_saved_line_counts_answers_as_the_journal_does(cli_process):
     typed = "I asked Jo how she was\nfour\nyes\ngo back\nfive\nyes\nno\n"
-    done = assistant("debrief", "--text", "--no-audio", "--confirm", "ratings", stdin=typed)
-    listed = assistant("entries", "list")
+    done = cli_process("debrief", "--text", "--no-audio", "--confirm", "ratings", stdin=typed)
+    listed = cli_process("entries", "list")
     count = [w for w in listed.stdout.split() if w.isdigit()]
     assert done.returncode == 0, done.stderr
     said_count = [w for w in done.stderr.split() if w.strip("(").isdigit()]
@@ -350,48 +345,40 @@ def test_reasons_are_words_not_errno(error, words):
     assert fail("journal_unreadable", path="j.db", reason=error).message.endswith(words)
 
 
-def test_a_script_that_cannot_be_read_is_called_unreadable_in_words(assistant_home):
-    from cli_run import run
-
+def test_a_script_that_cannot_be_read_is_called_unreadable_in_words(assistant_home, run_cli):
     (assistant_home / "scripts" / "mine.toml").mkdir(parents=True)
-    done = run("practice", "mine", "--text", "--no-audio")
+    done = run_cli("practice", "mine", "--text", "--no-audio")
     assert done.one_line_error(), done
-    assert "error[script_unreadable]" in done.err and "folder" in done.err and "Errno" not in done.err
+    assert "error[script_unreadable]" in done.stderr and "folder" in done.stderr and "Errno" not in done.stderr
 
 
-def test_prompts_list_shows_the_good_scripts_and_marks_a_broken_one(assistant_home):
-    from cli_run import run
-
+def test_prompts_list_shows_the_good_scripts_and_marks_a_broken_one(assistant_home, run_cli):
     (assistant_home / "scripts").mkdir(parents=True)
     (assistant_home / "scripts" / "broken.toml").write_text("title = ")
-    done = run("prompts", "list")
-    assert done.code == 1 and "Traceback" not in done.err
-    assert "debrief" in done.out and "checkin" in done.out
-    assert "broken" in done.out and "cannot be used" in done.out and "not valid TOML" in done.out
+    done = run_cli("prompts", "list")
+    assert done.exit_code == 1 and "Traceback" not in done.stderr
+    assert "debrief" in done.stdout and "checkin" in done.stdout
+    assert "broken" in done.stdout and "cannot be used" in done.stdout and "not valid TOML" in done.stdout
 
 
-def test_prompts_show_includes_when_and_repeat():
-    from cli_run import run
-
-    done = run("prompts", "show", "rehearse")
-    assert done.code == 0
-    assert "only when:" in run("prompts", "show", "debrief").out
-    assert "then back to 'round_start', up to" in done.out and "while: another_round == yes" in done.out
+def test_prompts_show_includes_when_and_repeat(run_cli):
+    done = run_cli("prompts", "show", "rehearse")
+    assert done.exit_code == 0
+    assert "only when:" in run_cli("prompts", "show", "debrief").stdout
+    assert "then back to 'round_start', up to" in done.stdout and "while: another_round == yes" in done.stdout
 
 
-def test_script_errors_point_at_the_help_a_user_has(assistant_home):
-    from cli_run import run
-
+def test_script_errors_point_at_the_help_a_user_has(assistant_home, run_cli):
     (assistant_home / "scripts").mkdir(parents=True)
     (assistant_home / "scripts" / "mine.toml").write_text('[[steps]]\nid = "a"\ntype = "nope"\n')
-    done = run("prompts", "show", "mine")
-    assert "assistant prompts --help" in done.err and "README" not in done.err
+    done = run_cli("prompts", "show", "mine")
+    assert "assistant prompts --help" in done.stderr and "README" not in done.stderr
 
 
-def test_first_run_marker_is_private(assistant_home):
+def test_first_run_marker_is_private(assistant_home, cli_process):
     import stat
 
-    done = assistant("checkin", "--text", "--no-audio", stdin="calm\n")
+    done = cli_process("checkin", "--text", "--no-audio", stdin="calm\n")
     assert done.returncode == 0, done.stderr
     marker = assistant_home / ".welcomed"
     assert stat.S_IMODE(marker.stat().st_mode) == 0o600

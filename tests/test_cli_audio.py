@@ -11,11 +11,6 @@ import pytest
 from assistant.audio.formats import read_wav, rms_dbfs
 
 
-def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=dict(os.environ),
-                          capture_output=True, text=True, timeout=timeout)
-
-
 def one_line_error(result: subprocess.CompletedProcess, status: int = 1) -> str:
     assert result.returncode == status, result
     assert "Traceback" not in result.stderr
@@ -24,15 +19,15 @@ def one_line_error(result: subprocess.CompletedProcess, status: int = 1) -> str:
     return lines[0]
 
 
-def test_say_without_audio_prints_the_caption():
-    result = run("say", "--no-audio", "hello", "there")
+def test_say_without_audio_prints_the_caption(cli_process):
+    result = cli_process("say", "--no-audio", "hello", "there")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "assistant: hello there\n"
 
 
-def test_say_to_a_wav_file(tmp_path):
+def test_say_to_a_wav_file(tmp_path, cli_process):
     out = tmp_path / "line.wav"
-    result = run("say", "--out", str(out), "--rate", "120", "Breathe in slowly.")
+    result = cli_process("say", "--out", str(out), "--rate", "120", "Breathe in slowly.")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "assistant: Breathe in slowly.\n"
     pcm, fmt = read_wav(out)
@@ -50,23 +45,23 @@ def test_say_to_a_wav_file(tmp_path):
         (["settings", "set", "colour", "blue"], "usage"),
     ],
 )
-def test_bad_input_is_one_line(args, code):
-    assert one_line_error(run(*args), 2 if code == "usage" else 1).startswith(f"error[{code}]")
+def test_bad_input_is_one_line(args, code, cli_process):
+    assert one_line_error(cli_process(*args), 2 if code == "usage" else 1).startswith(f"error[{code}]")
 
 
-def test_settings_set_then_show():
-    result = run("settings", "set", "rate", "170")
+def test_settings_set_then_show(cli_process):
+    result = cli_process("settings", "set", "rate", "170")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("rate = 170")
-    shown = run("settings", "show")
+    shown = cli_process("settings", "show")
     assert shown.returncode == 0
     assert "rate = 170" in shown.stdout.splitlines()
     assert "volume = 0.9" in shown.stdout.splitlines()
 
 
-def test_voices_lists_english_and_marks_the_configured_one():
-    assert run("settings", "set", "voice", "gmw/en-us").returncode == 0
-    result = run("voices", "--language", "en")
+def test_voices_lists_english_and_marks_the_configured_one(cli_process):
+    assert cli_process("settings", "set", "voice", "gmw/en-us").returncode == 0
+    result = cli_process("voices", "--language", "en")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("*") and "gmw/en-us " in line for line in lines)
@@ -75,8 +70,8 @@ def test_voices_lists_english_and_marks_the_configured_one():
 
 
 @pytest.mark.audio
-def test_devices_lists_the_pulse_devices(pulse):
-    result = run("devices")
+def test_devices_lists_the_pulse_devices(pulse, cli_process):
+    result = cli_process("devices")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("input devices")
@@ -85,9 +80,9 @@ def test_devices_lists_the_pulse_devices(pulse):
 
 
 @pytest.mark.audio
-def test_say_plays_through_the_speaker(pulse):
+def test_say_plays_through_the_speaker(pulse, cli_process):
     with pulse.record_speaker() as recording:
-        result = run("say", "--timing", "This line is played aloud.")
+        result = cli_process("say", "--timing", "This line is played aloud.")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "assistant: This line is played aloud.\n"
     assert "first audio after" in result.stderr

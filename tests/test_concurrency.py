@@ -64,14 +64,13 @@ def assert_no_lock_errors(results: list[tuple[int, str]]) -> None:
         assert status == 0, stderr
 
 
-def test_eight_processes_write_at_once_without_locking_errors():
+def test_eight_processes_write_at_once_without_locking_errors(cli_process):
     python = sys.executable
-    done = subprocess.run([python, "-m", "assistant", "ladder", "add", "Warm-up call", "--fear", "2"],
-                          capture_output=True, text=True)
+    done = cli_process("ladder", "add", "Warm-up call", "--fear", "2")
     assert done.returncode == 0, done.stderr
     typed = remaining_typed_answers(0)
-    procs = [spawn([python, "-m", "assistant", "debrief", "--guided", "--text", "--no-audio", "--step", "1"], stdin=typed)
-             for _ in range(3)]
+    debrief = [python, "-m", "assistant", "debrief", "--guided", "--text", "--no-audio", "--step", "1"]
+    procs = [spawn(debrief, stdin=typed) for _ in range(3)]
     procs += [spawn([python, "-c", BREATHE_WRITER, str(worker), "25"]) for worker in range(3)]
     procs += [spawn([python, "-c", LADDER_WRITER, str(worker), "6"]) for worker in range(2)]
     assert len(procs) == 8

@@ -26,12 +26,6 @@ RESUME_TO_THE_END = {0, 7, 13}
 SEED = 6
 
 
-def run_cli(home: Path, *args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ASSISTANT_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
 def snapshot(db: Path) -> dict[str, str]:
     """field → stored value (JSON text), read without writing anything."""
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5)
@@ -63,8 +57,10 @@ def kill_at_random(home: Path, files: list[str], after_answers: int, delay: floa
     db = home / "journal.db"
     # One recogniser thread per process: two runs share the CPUs without oversubscribing them.
     env = dict(os.environ, ASSISTANT_HOME=str(home), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided", "--no-audio", "--audio-in", *files],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "debrief", "--guided", "--no-audio", "--audio-in", *files],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
     seen: dict[str, str] = {}
     deadline = time.monotonic() + 90
     try:
@@ -87,9 +83,10 @@ def kill_at_random(home: Path, files: list[str], after_answers: int, delay: floa
     return seen
 
 
-def one_run(index: int, plan: tuple[int, float], files: list[str], root: Path) -> str:
+def one_run(index: int, plan: tuple[int, float], files: list[str], root: Path, cli_process) -> str:
     after_answers, delay = plan
     home = root / f"run{index:02d}"
+    in_home = {"ASSISTANT_HOME": str(home)}
     seen = kill_at_random(home, files, after_answers, delay)
     db = home / "journal.db"
     assert integrity(db) == "ok", index
@@ -101,7 +98,7 @@ def one_run(index: int, plan: tuple[int, float], files: list[str], root: Path) -
         return f"run {index}: killed after the end ({len(kept)} answers)"
     assert status == "in_progress", (index, status)
     if index in RESUME_TO_THE_END:
-        done = run_cli(home, "resume", "--text", "--no-audio", stdin=remaining_typed_answers(position))
+        done = cli_process("resume", "--text", "--no-audio", stdin=remaining_typed_answers(position), env=in_home)
         assert done.returncode == 0, (index, done.stderr)
         after = snapshot(db)
         assert session_row(db)[1] == "finished", index
@@ -110,7 +107,7 @@ def one_run(index: int, plan: tuple[int, float], files: list[str], root: Path) -
         return f"run {index}: killed with {len(kept)} answers, resumed to the end ({len(after)} answers)"
     # Resume, answer the next question, then input ends: the session must have moved past the kill point.
     lines = remaining_typed_answers(position).splitlines()
-    step = run_cli(home, "resume", "--text", "--no-audio", stdin="\n".join(lines[:2]) + "\n")
+    step = cli_process("resume", "--text", "--no-audio", stdin="\n".join(lines[:2]) + "\n", env=in_home)
     assert step.returncode == 0 and "Traceback" not in step.stderr, (index, step.stderr)
     after = snapshot(db)
     new_id, status, new_position = session_row(db)
@@ -120,13 +117,13 @@ def one_run(index: int, plan: tuple[int, float], files: list[str], root: Path) -
     return f"run {index}: killed with {len(kept)} answers at step {position}, resumed to step {new_position}"
 
 
-def test_twenty_random_kill_9_runs_lose_nothing_stored_and_resume(speak, tmp_path):
+def test_twenty_random_kill_9_runs_lose_nothing_stored_and_resume(speak, tmp_path, cli_process):
     files = [str(speak(text, pad=0.4)) for text, _ in DEBRIEF_SPOKEN]  # short pads: less to recognise
     rng = random.Random(SEED)
     plans = [(rng.randint(1, 12), rng.uniform(0.0, 0.4)) for _ in range(RUNS)]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda i: one_run(i, plans[i], files, tmp_path), range(RUNS)))
+        results = list(pool.map(lambda i: one_run(i, plans[i], files, tmp_path, cli_process), range(RUNS)))
     print("\n".join(results), f"\n{RUNS} runs in {time.monotonic() - started:.1f} s")
     assert len(results) == RUNS
     assert sum("resumed" in r for r in results) >= RUNS - 2  # at most a couple may be killed after the end

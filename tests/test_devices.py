@@ -194,7 +194,9 @@ def test_speaker_plays_a_synthesized_line(pulse):
     voiced_expected = _voiced_seconds(load_for_recognition(audio.path))
     voiced_played = _voiced_seconds(recording.pcm)
     assert rms_dbfs(recording.pcm) > SPEECH_DBFS
-    assert voiced_played == pytest.approx(voiced_expected, abs=0.3), (_profile(recording.pcm), time.monotonic() - started)
+    assert voiced_played == pytest.approx(voiced_expected, abs=0.3), (
+        _profile(recording.pcm), time.monotonic() - started
+    )
 
 
 def test_speaker_stop_is_immediate_and_reopens_the_gate(pulse):

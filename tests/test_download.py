@@ -8,7 +8,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -87,7 +86,8 @@ def _handler(state: ModelServer):
 
 @pytest.fixture
 def server():
-    state = ModelServer({NAME: fake_model_zip(NAME), "vosk-model-small-de-0.15": fake_model_zip("vosk-model-small-de-0.15")})
+    german = "vosk-model-small-de-0.15"
+    state = ModelServer({NAME: fake_model_zip(NAME), german: fake_model_zip(german)})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -97,10 +97,15 @@ def server():
     httpd.server_close()
 
 
-def run(home: Path, base: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_MODELS_URL": base}
-    return subprocess.run([sys.executable, "-m", "assistant", "models", *args],
-                          capture_output=True, text=True, env=env, timeout=60)
+@pytest.fixture
+def models_cli(cli_process):
+    """models_cli(home, base, *args): ``assistant models ARGS`` in a process, with ``base`` as the mirror."""
+
+    def run(home: Path, base: str, *args: str) -> subprocess.CompletedProcess:
+        env = {"ASSISTANT_HOME": str(home), "ASSISTANT_MODELS_URL": base}
+        return cli_process("models", *args, env=env, timeout=60)
+
+    return run
 
 
 def assert_one_error_line(result: subprocess.CompletedProcess, code: str) -> str:
@@ -114,8 +119,8 @@ def part_file(name: str = NAME) -> Path:
     return models_dir() / f"{name}.zip.part"
 
 
-def test_download_installs_lists_and_resolves(server, assistant_home):
-    result = run(assistant_home, server.url, "download", NAME, "--no-progress")
+def test_download_installs_lists_and_resolves(server, assistant_home, models_cli):
+    result = models_cli(assistant_home, server.url, "download", NAME, "--no-progress")
     assert result.returncode == 0, result.stderr
     assert str(models_dir() / NAME) in result.stdout
     assert server.requests == [("/model-list.json", None), (f"/{NAME}.zip", None)]  # the mirror, not alphacephei
@@ -123,63 +128,66 @@ def test_download_installs_lists_and_resolves(server, assistant_home):
     assert sorted(p.name for p in models_dir().iterdir()) == [NAME]  # no staging dirs left
     found = models.find_vosk_model("en")
     assert (found.name, found.source, found.dynamic_graph) == (NAME, "home", True)
-    listed = json.loads(run(assistant_home, server.url, "list", "--json").stdout)
+    listed = json.loads(models_cli(assistant_home, server.url, "list", "--json").stdout)
     assert {"name": NAME, "source": "home", "active": True}.items() <= next(
         m for m in listed["installed"] if m["name"] == NAME).items()
-    again = run(assistant_home, server.url, "download", NAME)
+    again = models_cli(assistant_home, server.url, "download", NAME)
     assert again.returncode == 0 and "already installed" in again.stdout
     assert len(server.requests) == 2  # no work the second time
 
 
-def test_wrong_md5_installs_nothing_and_keeps_no_part(server, assistant_home):
+def test_wrong_md5_installs_nothing_and_keeps_no_part(server, assistant_home, models_cli):
     server.wrong_md5 = True
-    line = assert_one_error_line(run(assistant_home, server.url, "download", NAME), "download_checksum")
+    line = assert_one_error_line(models_cli(assistant_home, server.url, "download", NAME), "download_checksum")
     assert "deleted" in line
     assert not (models_dir() / NAME).exists() and not part_file().exists()
 
 
 @pytest.mark.parametrize("honor_range", [True, False], ids=["resumes", "server-ignores-range"])
-def test_truncated_download_keeps_part_and_rerun_resumes(server, assistant_home, honor_range):
+def test_truncated_download_keeps_part_and_rerun_resumes(server, assistant_home, honor_range, models_cli):
     server.truncate_at = 5000
-    line = assert_one_error_line(run(assistant_home, server.url, "download", NAME, "--no-progress"), "download_truncated")
+    done = models_cli(assistant_home, server.url, "download", NAME, "--no-progress")
+    line = assert_one_error_line(done, "download_truncated")
     assert "again to resume" in line
     assert part_file().stat().st_size == 5000 and not (models_dir() / NAME).exists()
 
     server.truncate_at, server.honor_range = None, honor_range
-    result = run(assistant_home, server.url, "download", NAME, "--no-progress")
+    result = models_cli(assistant_home, server.url, "download", NAME, "--no-progress")
     assert result.returncode == 0, result.stderr
     assert server.requests[-1] == (f"/{NAME}.zip", "bytes=5000-")
     assert not part_file().exists()
     assert models.installed_model(NAME) is not None
 
 
-def test_unknown_name_suggests_close_matches(server, assistant_home):
-    line = assert_one_error_line(run(assistant_home, server.url, "download", "vosk-model-small-en-us-0.1"), "model_unknown")
+def test_unknown_name_suggests_close_matches(server, assistant_home, models_cli):
+    done = models_cli(assistant_home, server.url, "download", "vosk-model-small-en-us-0.1")
+    line = assert_one_error_line(done, "model_unknown")
     assert NAME in line and "models list" in line
     assert not models_dir().exists() or not any(models_dir().iterdir())
 
 
-def test_missing_zip_on_server_is_one_line(server, assistant_home):
+def test_missing_zip_on_server_is_one_line(server, assistant_home, models_cli):
     server.missing.add(NAME)  # listed, but the zip answers 404
-    result = run(assistant_home, server.url, "download", NAME)
+    result = models_cli(assistant_home, server.url, "download", NAME)
     assert "404" in assert_one_error_line(result, "download_http")
     assert not (models_dir() / NAME).exists()
 
 
-def test_offline_is_one_line_with_sideload_hint(assistant_home):
+def test_offline_is_one_line_with_sideload_hint(assistant_home, models_cli):
     with socket.socket() as probe:  # a port that was just free: nothing listens there
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    line = assert_one_error_line(run(assistant_home, f"http://127.0.0.1:{port}", "download", NAME), "download_offline")
+    done = models_cli(assistant_home, f"http://127.0.0.1:{port}", "download", NAME)
+    line = assert_one_error_line(done, "download_offline")
     assert "offline" in line and "models install FILE.zip" in line
     assert f"https://alphacephei.com/vosk/models/{NAME}.zip" in line
 
 
-def test_downloaded_zip_with_an_invalid_model_is_rejected(server, assistant_home):
+def test_downloaded_zip_with_an_invalid_model_is_rejected(server, assistant_home, models_cli):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr(f"{NAME}/am/final.mdl", b"x")
     server.zips[NAME] = buffer.getvalue()
-    line = assert_one_error_line(run(assistant_home, server.url, "download", NAME), "model_invalid")
+    line = assert_one_error_line(models_cli(assistant_home, server.url, "download", NAME), "model_invalid")
     assert "conf/model.conf" in line
     assert not part_file().exists() and not (models_dir() / NAME).exists()

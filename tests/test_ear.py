@@ -7,9 +7,6 @@ speech made at run time, then ``assistant transcribe --as`` and the Vosk grammar
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -188,7 +185,7 @@ def test_auto_reads_back_only_heard_ratings_it_is_unsure_of(answer, read_back):
     assert ("I heard 7" in spoken) is read_back, spoken
 
 
-def test_confirm_is_a_setting_and_the_cli_default_comes_from_it(tmp_path):
+def test_confirm_is_a_setting_and_the_cli_default_comes_from_it(tmp_path, cli_process):
     from assistant.config import Settings
     from assistant.errors import AssistantError
 
@@ -196,11 +193,9 @@ def test_confirm_is_a_setting_and_the_cli_default_comes_from_it(tmp_path):
     assert Settings().with_value("confirm", "never").confirm == "never"
     with pytest.raises(AssistantError):
         Settings().with_value("confirm", "sometimes")
-    env = dict(os.environ)
-    subprocess.run([sys.executable, "-m", "assistant", "settings", "set", "confirm", "always"], check=True, env=env,
-                   capture_output=True)
-    proc = subprocess.run([sys.executable, "-m", "assistant", "checkin", "--text", "--no-audio", "--guided"],
-                          input="calm\n7\n", capture_output=True, text=True, env=env, timeout=60)
+    saved = cli_process("settings", "set", "confirm", "always")
+    assert saved.returncode == 0, saved.stderr
+    proc = cli_process("checkin", "--text", "--no-audio", "--guided", stdin="calm\n7\n", timeout=60)
     assert "I heard calm. Is that right?" in proc.stdout, proc.stdout  # under auto, typed answers are not read back
 
 
@@ -243,28 +238,23 @@ def test_no_rating_is_made_up(whisper_engine, speak, spoken):
     assert result["value"] is None and result["problem"] == "unclear", result
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=120)
-
-
-def test_transcribe_as_a_kind(speak):
+def test_transcribe_as_a_kind(speak, cli_process):
     files = [str(speak("seven")), str(speak("no, not really")), str(speak("number two"))]
-    proc = run_cli("transcribe", "--as", "rating", "--json", files[0])
+    proc = cli_process("transcribe", "--as", "rating", "--json", files[0])
     assert proc.returncode == 0, proc.stderr
     obj = json.loads(proc.stdout)
     assert {"value", "problem", "confidence", "decode_s", "text", "words", "kind"} <= set(obj)
     assert (obj["value"], obj["problem"], obj["kind"]) == (7, "", "rating") and obj["decode_s"] > 0
-    proc = run_cli("transcribe", "--as", "yesno", files[1])
+    proc = cli_process("transcribe", "--as", "yesno", files[1])
     assert proc.returncode == 0 and "-> false" in proc.stdout, proc.stdout
-    proc = run_cli("transcribe", "--as", "choice", "--choices", ",".join(CHOICES), "--json", files[2])
+    proc = cli_process("transcribe", "--as", "choice", "--choices", ",".join(CHOICES), "--json", files[2])
     assert json.loads(proc.stdout)["value"] == CHOICES[1], proc.stdout
 
 
 @pytest.mark.parametrize("args", [["--as", "choice"], ["--choices", "a,b"], ["--as", "choice", "--choices", "a"],
                                   ["--as", "mood"]])
-def test_transcribe_as_usage_mistakes_are_one_line(speak, args):
-    proc = run_cli("transcribe", *args, str(speak("seven")))
+def test_transcribe_as_usage_mistakes_are_one_line(speak, args, cli_process):
+    proc = cli_process("transcribe", *args, str(speak("seven")))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1, proc.stderr
 

@@ -1,5 +1,5 @@
-"""`assistant entries ...` through click's CliRunner (output and database rows) and, for the one-line
-error contract, through the real entry point in a subprocess."""
+"""`assistant entries ...` in this process through click's CliRunner (output and database rows) and, for the
+one-line error contract, in a subprocess as a user runs it."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 from datetime import datetime
 
-import click
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli.entries import COMMANDS
 from assistant.events import SessionEvent, Transcript, Word
 from assistant.journal.rows import Entry
 from assistant.journal.store import Store
@@ -59,21 +54,6 @@ def journal():
          detail={"reason": "crisis"})
 
 
-def run(*args: str, input: str | None = None):
-    """Invoke through a root group, as assistant.cli registers COMMANDS."""
-    root = click.Group("assistant")
-    for command in COMMANDS:
-        root.add_command(command)
-    return CliRunner().invoke(root, list(args), input=input)
-
-
-def run_main(*args: str, home) -> subprocess.CompletedProcess:
-    """The real entry point, in its own process."""
-    env = {**os.environ, "ASSISTANT_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60)
-
-
 def session_ids() -> set[str]:
     with Store.open() as store:
         return {s.id for s in store.list_sessions()}
@@ -94,8 +74,8 @@ def local(at: float) -> str:
     (["export"], "Export entries as Markdown, CSV or JSON (to stdout unless -o FILE)."),
     (["delete"], "Delete one entry: the session, its answers and its log, for good."),
 ])
-def test_help_is_the_docstring(command, first_line):
-    result = run("entries", *command, "--help")
+def test_help_is_the_docstring(command, first_line, run_cli):
+    result = run_cli("entries", *command, "--help")
     assert result.exit_code == 0
     assert first_line in result.output
 
@@ -103,13 +83,13 @@ def test_help_is_the_docstring(command, first_line):
 # --- list ------------------------------------------------------------------------------------------------
 
 
-def test_list_empty_journal():
-    result = run("entries", "list")
+def test_list_empty_journal(run_cli):
+    result = run_cli("entries", "list")
     assert (result.exit_code, result.output) == (0, "No journal entries yet.\n")
 
 
-def test_list_shows_newest_first_with_summary(journal):
-    result = run("entries", "list")
+def test_list_shows_newest_first_with_summary(journal, run_cli):
+    result = run_cli("entries", "list")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines] == [FLAGGED[:8], SECOND[:8], FIRST[:8]]
@@ -125,23 +105,23 @@ def test_list_shows_newest_first_with_summary(journal):
     (["--until", datetime.fromtimestamp(T0).strftime("%Y-%m-%d")], [FIRST]),
     ([], [FLAGGED, SECOND, FIRST]),
 ])
-def test_list_json_filters(journal, args, expected):
-    result = run("entries", "list", "--json", *args)
+def test_list_json_filters(journal, args, expected, run_cli):
+    result = run_cli("entries", "list", "--json", *args)
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["id"] for r in rows] == expected
 
 
-def test_list_bad_date_is_a_usage_error(journal):
-    result = run("entries", "list", "--since", "last tuesday")
+def test_list_bad_date_is_a_usage_error(journal, run_cli):
+    result = run_cli("entries", "list", "--since", "last tuesday")
     assert result.exit_code == 2 and "last tuesday" in result.output
 
 
 # --- show ------------------------------------------------------------------------------------------------
 
 
-def test_show_by_prefix(journal):
-    result = run("entries", "show", FIRST[:6])
+def test_show_by_prefix(journal, run_cli):
+    result = run_cli("entries", "show", FIRST[:6])
     assert result.exit_code == 0, result.output
     for expected in [f"Entry {FIRST}", "Script: Ask a stranger for directions (ask-directions)", "Status: finished",
                      "Anxiety before: 7/10", "What happened: I asked for directions to the library",
@@ -150,21 +130,21 @@ def test_show_by_prefix(journal):
         assert expected in result.output, expected
 
 
-def test_show_flagged_and_in_progress(journal):
-    assert "Flagged: crisis" in run("entries", "show", FLAGGED).output
-    assert "Next step: 2" in run("entries", "show", SECOND).output
+def test_show_flagged_and_in_progress(journal, run_cli):
+    assert "Flagged: crisis" in run_cli("entries", "show", FLAGGED).output
+    assert "Next step: 2" in run_cli("entries", "show", SECOND).output
 
 
-def test_show_json_round_trips(journal):
-    result = run("entries", "show", FIRST, "--json")
+def test_show_json_round_trips(journal, run_cli):
+    result = run_cli("entries", "show", FIRST, "--json")
     with Store.open() as store:
         assert Entry.from_dict(json.loads(result.output)) == store.get_entry(FIRST)
 
 
 @pytest.mark.parametrize("wanted, code", [("a1b2", "entry_ambiguous"), ("nope", "entry_not_found"),
                                           ("", "entry_not_found")])
-def test_show_bad_id(journal, wanted, code):
-    result = run("entries", "show", wanted)
+def test_show_bad_id(journal, wanted, code, run_cli):
+    result = run_cli("entries", "show", wanted)
     assert result.exit_code == 1
     assert result.exception.code == code
 
@@ -172,8 +152,8 @@ def test_show_bad_id(journal, wanted, code):
 # --- search ----------------------------------------------------------------------------------------------
 
 
-def test_search_shows_matches_with_marks(journal):
-    result = run("entries", "search", "library")
+def test_search_shows_matches_with_marks(journal, run_cli):
+    result = run_cli("entries", "search", "library")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert len(lines) == 2  # FIRST and SECOND both answered what_happened
@@ -182,40 +162,40 @@ def test_search_shows_matches_with_marks(journal):
 
 
 @pytest.mark.parametrize("query", ['"', "OR NOT", "NEAR(", "*", "^", "a:b", "(((", "-x", "🙂", "ünïcödé"])
-def test_search_any_text(journal, query):
-    result = run("entries", "search", "--", query)
+def test_search_any_text(journal, query, run_cli):
+    result = run_cli("entries", "search", "--", query)
     assert result.exit_code == 0, result.output
     assert result.output == f"No answers match '{query}'.\n"
 
 
-def test_search_json(journal):
-    result = run("entries", "search", "--json", "proud")
+def test_search_json(journal, run_cli):
+    result = run_cli("entries", "search", "--json", "proud")
     assert [h["session"]["id"] for h in json.loads(result.output)] == [FIRST]
 
 
 # --- export ----------------------------------------------------------------------------------------------
 
 
-def test_export_markdown_to_stdout(journal):
-    result = run("entries", "export", "--format", "md")
+def test_export_markdown_to_stdout(journal, run_cli):
+    result = run_cli("entries", "export", "--format", "md")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("# Practice journal\n")
     assert result.output.count("\n## ") == 3
     assert "**Flagged:** crisis" in result.output and "7/10" in result.output
 
 
-def test_export_csv_and_json_parse_back(journal):
-    rows = list(csv.DictReader(io.StringIO(run("entries", "export", "--format", "csv").output)))
+def test_export_csv_and_json_parse_back(journal, run_cli):
+    rows = list(csv.DictReader(io.StringIO(run_cli("entries", "export", "--format", "csv").output)))
     assert len(rows) == 5 + 2 + 1
     assert {r["session_id"] for r in rows} == {FIRST, SECOND, FLAGGED}
-    parsed = json.loads(run("entries", "export", "--format", "json").output)
+    parsed = json.loads(run_cli("entries", "export", "--format", "json").output)
     assert [e["id"] for e in parsed] == [FIRST, SECOND, FLAGGED]  # oldest first, as a journal reads
 
 
-def test_export_to_private_file(journal, tmp_path):
+def test_export_to_private_file(journal, tmp_path, run_cli):
     target = tmp_path / "out" / "journal.json"
     target.parent.mkdir()
-    result = run("entries", "export", "--format", "json", "--since", datetime.fromtimestamp(T0 + 86400)
+    result = run_cli("entries", "export", "--format", "json", "--since", datetime.fromtimestamp(T0 + 86400)
                  .strftime("%Y-%m-%d"), "-o", str(target))
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
@@ -225,8 +205,8 @@ def test_export_to_private_file(journal, tmp_path):
 # --- delete ----------------------------------------------------------------------------------------------
 
 
-def test_delete_with_yes(journal):
-    result = run("entries", "delete", FIRST[:8], "--yes")
+def test_delete_with_yes(journal, run_cli):
+    result = run_cli("entries", "delete", FIRST[:8], "--yes")
     assert (result.exit_code, result.output) == (0, f"deleted entry {FIRST}\n")
     assert session_ids() == {SECOND, FLAGGED}
     with Store.open() as store:
@@ -240,8 +220,8 @@ def test_delete_with_yes(journal):
     ("n\n", False, "delete_declined"),
     ("y\n", True, None),
 ])
-def test_delete_asks_first(journal, answer, deleted, code):
-    result = run("entries", "delete", FIRST, input=answer)
+def test_delete_asks_first(journal, answer, deleted, code, run_cli):
+    result = run_cli("entries", "delete", FIRST, stdin=answer)
     assert "Delete entry a1b2c3d4" in result.output
     assert (FIRST not in session_ids()) == deleted
     if deleted:
@@ -262,8 +242,8 @@ def test_delete_asks_first(journal, answer, deleted, code):
     (["entries", "list", "--until", "2026-02-30"], "usage", 2),
     (["entries", "search", ""], "usage", 2),
 ])
-def test_errors_are_one_line(journal, assistant_home, args, code, status):
-    result = run_main(*args, home=assistant_home)
+def test_errors_are_one_line(journal, args, code, status, cli_process):
+    result = cli_process(*args, timeout=60)
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -273,10 +253,10 @@ def test_errors_are_one_line(journal, assistant_home, args, code, status):
     assert FIRST in session_ids()
 
 
-def test_damaged_journal_is_one_line(assistant_home):
+def test_damaged_journal_is_one_line(assistant_home, cli_process):
     assistant_home.mkdir(mode=0o700)
     (assistant_home / "journal.db").write_bytes(b"not a database " * 300)
-    result = run_main("entries", "list", home=assistant_home)
+    result = cli_process("entries", "list", timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith("error[journal_damaged]: ") and len(result.stderr.splitlines()) == 1
 
@@ -301,19 +281,19 @@ kind = "text"
 '''
 
 
-def test_labels_come_from_the_script_while_it_exists(assistant_home):
+def test_labels_come_from_the_script_while_it_exists(assistant_home, run_cli):
     seed(FIRST, T0, detail=None)
     with Store.open() as store:  # a repeated round of one question
         store.record(SessionEvent("answer", FIRST, "ask-directions", field="anxiety_after", kind="rating", value=2,
                                   text="two", at=T0 + 50, detail={"round": 2}))
     (assistant_home / "scripts").mkdir()
     (assistant_home / "scripts" / "ask-directions.toml").write_text(SCRIPT_TOML)
-    shown = run("entries", "show", FIRST).output
-    md = run("entries", "export").output
+    shown = run_cli("entries", "show", FIRST).output
+    md = run_cli("entries", "export").output
     for text in (shown, md):
         assert "How anxious do you feel right now, from 0 to 10?" in text
         assert "What happened" in text and "You said" not in text  # placeholders: the field name instead
         assert "Anxiety after (round 2)" in text
     assert "Script: Ask a stranger for directions (ask-directions)" in shown  # the title stored at the time
     (assistant_home / "scripts" / "ask-directions.toml").write_text("not = [valid")
-    assert "Anxiety before: 7/10" in run("entries", "show", FIRST).output
+    assert "Anxiety before: 7/10" in run_cli("entries", "show", FIRST).output

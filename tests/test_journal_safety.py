@@ -14,7 +14,6 @@ import pytest
 
 from assistant.events import SessionEvent
 from assistant.journal.store import Store
-from cli_run import run
 
 SECRET_WORDS = "my panic attacks at work"
 PASS = "correct horse battery staple"
@@ -43,13 +42,13 @@ def counts(path: Path | None = None) -> tuple[int, int]:
 # --- backup ----------------------------------------------------------------------------------------
 
 
-def test_backup_is_a_private_checked_copy(tmp_path):
+def test_backup_is_a_private_checked_copy(tmp_path, run_cli):
     write_entries()
     target = tmp_path / "out" / "backup.db"
     target.parent.mkdir()
-    done = run("backup", "-o", str(target))
-    assert done.code == 0, done.err
-    assert mode(target) == 0o600 and "3 sessions" in done.err
+    done = run_cli("backup", "-o", str(target))
+    assert done.exit_code == 0, done.stderr
+    assert mode(target) == 0o600 and "3 sessions" in done.stderr
     conn = sqlite3.connect(target)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM answers_fts WHERE answers_fts MATCH 'panic'").fetchone()[0] == 3
@@ -57,49 +56,49 @@ def test_backup_is_a_private_checked_copy(tmp_path):
     assert not list(target.parent.glob(".*part"))  # no temporary left behind
 
 
-def test_backup_without_output_goes_to_home_backups(assistant_home):
+def test_backup_without_output_goes_to_home_backups(assistant_home, run_cli):
     write_entries(1)
-    done = run("backup")
-    assert done.code == 0, done.err
+    done = run_cli("backup")
+    assert done.exit_code == 0, done.stderr
     (made,) = (assistant_home / "backups").glob("journal-*.db")
     assert mode(made) == 0o600 and mode(assistant_home / "backups") == 0o700
 
 
-def test_backup_while_a_session_is_writing_is_consistent(tmp_path):
+def test_backup_while_a_session_is_writing_is_consistent(tmp_path, run_cli):
     write_entries(2)
     with Store.open() as store:  # an open session with an uncommitted write in flight
         store.record(SessionEvent("started", "live", "debrief", detail={"position": 0}))
         store.db.conn.execute("BEGIN")
         store.db.conn.execute("INSERT INTO events (session_id, type, at) VALUES ('live', 'note', 'x')")
-        done = run("backup", "-o", str(tmp_path / "b.db"))
+        done = run_cli("backup", "-o", str(tmp_path / "b.db"))
         store.db.conn.execute("ROLLBACK")
-    assert done.code == 0, done.err
+    assert done.exit_code == 0, done.stderr
     assert counts(tmp_path / "b.db")[0] == 3
 
 
 @pytest.mark.parametrize("where", ["dir", "journal", "missing_dir"])
-def test_backup_to_an_impossible_place_is_one_line(tmp_path, assistant_home, where):
+def test_backup_to_an_impossible_place_is_one_line(tmp_path, assistant_home, where, run_cli):
     write_entries(1)
     target = {"dir": tmp_path, "journal": assistant_home / "journal.db",
               "missing_dir": tmp_path / "no" / "such" / "b.db"}[where]
-    done = run("backup", "-o", str(target))
+    done = run_cli("backup", "-o", str(target))
     assert done.one_line_error(), done
 
 
 # --- restore ---------------------------------------------------------------------------------------
 
 
-def test_restore_replaces_the_journal_and_keeps_the_old_one(tmp_path, assistant_home):
+def test_restore_replaces_the_journal_and_keeps_the_old_one(tmp_path, assistant_home, run_cli):
     write_entries(3)
-    assert run("backup", "-o", str(tmp_path / "three.db")).code == 0
+    assert run_cli("backup", "-o", str(tmp_path / "three.db")).exit_code == 0
     write_entries(5, text="later words")  # sessions 0-4: the journal moves on
     assert counts() == (5, 5)
-    done = run("restore", str(tmp_path / "three.db"))
-    assert done.code == 0, done.err
+    done = run_cli("restore", str(tmp_path / "three.db"))
+    assert done.exit_code == 0, done.stderr
     assert counts() == (3, 3)
     (old,) = assistant_home.glob("journal-before-restore-*.db")
     assert counts(old) == (5, 5) and mode(assistant_home / "journal.db") == 0o600
-    assert "kept as" in done.err
+    assert "kept as" in done.stderr
 
 
 def bad_backups(tmp_path: Path, good: Path) -> dict[str, Path]:
@@ -127,15 +126,15 @@ def bad_backups(tmp_path: Path, good: Path) -> dict[str, Path]:
     return made
 
 
-def test_restore_refuses_anything_but_a_whole_journal_and_touches_nothing(tmp_path, assistant_home):
+def test_restore_refuses_anything_but_a_whole_journal_and_touches_nothing(tmp_path, assistant_home, run_cli):
     write_entries(2)
-    assert run("backup", "-o", str(tmp_path / "good.db")).code == 0
+    assert run_cli("backup", "-o", str(tmp_path / "good.db")).exit_code == 0
     journal = assistant_home / "journal.db"
     with Store.open() as store:
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = journal.read_bytes()
     for name, path in bad_backups(tmp_path, tmp_path / "good.db").items():
-        done = run("restore", str(path))
+        done = run_cli("restore", str(path))
         assert done.one_line_error(), (name, done)
         assert journal.read_bytes() == before, name
     assert not list(assistant_home.glob("journal-before-restore-*"))
@@ -168,7 +167,7 @@ def damage(journal: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["random_bytes", "truncated", "truncated_mid_page", "header_only", "schema_zeroed"])
-def test_a_damaged_journal_is_one_line_everywhere_and_left_untouched(assistant_home, tmp_path, how):
+def test_a_damaged_journal_is_one_line_everywhere_and_left_untouched(assistant_home, tmp_path, how, run_cli):
     write_entries(40, text="a longer answer so that the journal spans many pages " * 4)
     with Store.open() as store:
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -178,24 +177,24 @@ def test_a_damaged_journal_is_one_line_everywhere_and_left_untouched(assistant_h
     damage(journal, how)
     before, before_mode = journal.read_bytes(), mode(journal)
     for args in COMMANDS:
-        done = run(*args, stdin="")
+        done = run_cli(*args, stdin="")
         assert done.one_line_error(), (how, args, done)
-        assert "journal_damaged" in done.err or "journal_unreadable" in done.err, (how, args, done.err)
+        assert "journal_damaged" in done.stderr or "journal_unreadable" in done.stderr, (how, args, done.stderr)
         assert journal.read_bytes() == before and mode(journal) == before_mode, (how, args)
     # and a good backup brings it back
     assert not list(tmp_path.glob("*.db"))
 
 
-def test_a_damaged_journal_can_be_replaced_by_restore(assistant_home, tmp_path):
+def test_a_damaged_journal_can_be_replaced_by_restore(assistant_home, tmp_path, run_cli):
     write_entries(2)
-    assert run("backup", "-o", str(tmp_path / "good.db")).code == 0
+    assert run_cli("backup", "-o", str(tmp_path / "good.db")).exit_code == 0
     journal = assistant_home / "journal.db"
     for side in ("-wal", "-shm"):
         Path(str(journal) + side).unlink(missing_ok=True)
     journal.write_bytes(b"\x13" * 9000)
-    assert run("entries", "list").one_line_error()
-    done = run("restore", str(tmp_path / "good.db"))
-    assert done.code == 0, done.err
+    assert run_cli("entries", "list").one_line_error()
+    done = run_cli("restore", str(tmp_path / "good.db"))
+    assert done.exit_code == 0, done.stderr
     assert counts() == (2, 2)
     (old,) = assistant_home.glob("journal-before-restore-*.db")
     assert old.read_bytes() == b"\x13" * 9000  # the damaged file is kept as it was, for rescue
@@ -208,91 +207,87 @@ def raw_bytes(home: Path) -> bytes:
     return b"".join(p.read_bytes() for p in home.glob("journal.db*") if p.is_file())
 
 
-def test_encrypted_journal_is_unreadable_without_the_passphrase(assistant_home, monkeypatch):
+def test_encrypted_journal_is_unreadable_without_the_passphrase(assistant_home, monkeypatch, run_cli):
     write_entries(3)
     assert SECRET_WORDS.encode() in raw_bytes(assistant_home)
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    done = run("journal", "encrypt")
-    assert done.code == 0, done.err
+    done = run_cli("journal", "encrypt")
+    assert done.exit_code == 0, done.stderr
     journal = assistant_home / "journal.db"
     assert SECRET_WORDS.encode() not in raw_bytes(assistant_home) and b"panic" not in raw_bytes(assistant_home)
     assert not journal.read_bytes().startswith(b"SQLite format 3")
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(journal).execute("SELECT * FROM answers").fetchall()
-    assert run("journal", "status").out.startswith("encrypted")
+    assert run_cli("journal", "status").stdout.startswith("encrypted")
 
     # Everything still works once unlocked, search included; new answers are encrypted too.
-    found = run("entries", "search", "panic")
-    assert found.code == 0 and found.out.count("[panic]") == 3, found
-    typed = run("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n")
-    assert typed.code == 0, typed.err
+    found = run_cli("entries", "search", "panic")
+    assert found.exit_code == 0 and found.stdout.count("[panic]") == 3, found
+    typed = run_cli("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n")
+    assert typed.exit_code == 0, typed.stderr
     assert b"lonely" not in raw_bytes(assistant_home) and b"short message" not in raw_bytes(assistant_home)
-    exported = run("entries", "export", "--format", "csv")
-    assert exported.code == 0 and SECRET_WORDS in exported.out and "lonely" in exported.out
+    exported = run_cli("entries", "export", "--format", "csv")
+    assert exported.exit_code == 0 and SECRET_WORDS in exported.stdout and "lonely" in exported.stdout
 
     # Locked: no passphrase (and no terminal) or a wrong one → one line, nothing shown or exported.
     monkeypatch.delenv("ASSISTANT_PASSPHRASE")
     for args in (["entries", "export", "--format", "json"], ["entries", "list"], ["entries", "search", "panic"],
                  ["checkin", "--text", "--no-audio"], ["ladder", "list"], ["backup"], ["report", "-o", "r.html"]):
-        locked = run(*args)
-        assert locked.one_line_error() and "journal_locked" in locked.err and SECRET_WORDS not in locked.out, args
+        locked = run_cli(*args)
+        assert locked.one_line_error() and "journal_locked" in locked.stderr and SECRET_WORDS not in locked.stdout, args
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", "not it")
-    wrong = run("entries", "export")
-    assert wrong.one_line_error() and "journal_wrong_passphrase" in wrong.err and wrong.out == ""
+    wrong = run_cli("entries", "export")
+    assert wrong.one_line_error() and "journal_wrong_passphrase" in wrong.stderr and wrong.stdout == ""
 
 
-def test_encrypted_backups_restore_and_decrypt(assistant_home, tmp_path, monkeypatch):
+def test_encrypted_backups_restore_and_decrypt(assistant_home, tmp_path, monkeypatch, run_cli):
     write_entries(2)
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    assert run("journal", "encrypt").code == 0
-    again = run("journal", "encrypt")
-    assert again.one_line_error() and "already_encrypted" in again.err
-    done = run("backup", "-o", str(tmp_path / "enc.db"))
-    assert done.code == 0 and "encrypted" in done.err
+    assert run_cli("journal", "encrypt").exit_code == 0
+    again = run_cli("journal", "encrypt")
+    assert again.one_line_error() and "already_encrypted" in again.stderr
+    done = run_cli("backup", "-o", str(tmp_path / "enc.db"))
+    assert done.exit_code == 0 and "encrypted" in done.stderr
     assert SECRET_WORDS.encode() not in (tmp_path / "enc.db").read_bytes() and mode(tmp_path / "enc.db") == 0o600
-    assert run("journal", "decrypt").code == 0
+    assert run_cli("journal", "decrypt").exit_code == 0
     assert SECRET_WORDS.encode() in raw_bytes(assistant_home)
-    assert run("journal", "status").out.startswith("not encrypted")
+    assert run_cli("journal", "status").stdout.startswith("not encrypted")
     monkeypatch.delenv("ASSISTANT_PASSPHRASE")
-    assert run("entries", "list").code == 0
-    refused = run("restore", str(tmp_path / "enc.db"))  # an encrypted backup needs its passphrase
-    assert refused.one_line_error() and "restore_maybe_encrypted" in refused.err
+    assert run_cli("entries", "list").exit_code == 0
+    refused = run_cli("restore", str(tmp_path / "enc.db"))  # an encrypted backup needs its passphrase
+    assert refused.one_line_error() and "restore_maybe_encrypted" in refused.stderr
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", "wrong one")
-    assert run("restore", str(tmp_path / "enc.db")).one_line_error()
+    assert run_cli("restore", str(tmp_path / "enc.db")).one_line_error()
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    assert run("restore", str(tmp_path / "enc.db")).code == 0
-    assert run("journal", "status").out.startswith("encrypted")
+    assert run_cli("restore", str(tmp_path / "enc.db")).exit_code == 0
+    assert run_cli("journal", "status").stdout.startswith("encrypted")
     assert counts() == (2, 2)
 
 
-def test_encrypt_needs_a_new_passphrase_and_a_journal(assistant_home, monkeypatch):
+def test_encrypt_needs_a_new_passphrase_and_a_journal(assistant_home, monkeypatch, run_cli):
     monkeypatch.delenv("ASSISTANT_PASSPHRASE", raising=False)
-    nothing = run("journal", "encrypt")
-    assert nothing.one_line_error() and "journal_none" in nothing.err
+    nothing = run_cli("journal", "encrypt")
+    assert nothing.one_line_error() and "journal_none" in nothing.stderr
     write_entries(1)
-    no_terminal = run("journal", "encrypt")
-    assert no_terminal.one_line_error() and "passphrase_needed" in no_terminal.err
-    assert run("journal", "decrypt").one_line_error()
+    no_terminal = run_cli("journal", "encrypt")
+    assert no_terminal.one_line_error() and "passphrase_needed" in no_terminal.stderr
+    assert run_cli("journal", "decrypt").one_line_error()
     assert SECRET_WORDS.encode() in raw_bytes(assistant_home)
 
 
-def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch):
-    from click.testing import CliRunner
-
-    from assistant.cli import cli
+def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch, run_cli):
     from assistant.journal import encryption
 
     write_entries(1)
     monkeypatch.setattr(encryption, "_stdin_is_terminal", lambda: True)
-    runner = CliRunner()
-    made = runner.invoke(cli, ["journal", "encrypt"], input=f"{PASS}\n{PASS}\n")
+    made = run_cli("journal", "encrypt", stdin=f"{PASS}\n{PASS}\n")
     assert made.exit_code == 0, made.output
     assert PASS not in made.output  # hidden
     encryption.forget_passphrase()
-    listed = runner.invoke(cli, ["entries", "list"], input=f"{PASS}\n")
+    listed = run_cli("entries", "list", stdin=f"{PASS}\n")
     assert listed.exit_code == 0 and "checkin" in listed.output and PASS not in listed.output
     encryption.forget_passphrase()
-    mismatch = runner.invoke(cli, ["journal", "decrypt"], input="wrong\n")
+    mismatch = run_cli("journal", "decrypt", stdin="wrong\n")
     assert mismatch.exit_code != 0
     encryption.forget_passphrase()
 
@@ -306,90 +301,90 @@ def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch):
     ("odd.bin", bytes(random.Random(3).getrandbits(8) for _ in range(5000)), "restore_not_journal"),
     ("notes.db", b"just some notes, not a journal\n" * 300, "restore_not_journal"),
 ])
-def test_restore_tells_not_a_journal_from_encrypted(tmp_path, monkeypatch, name, data, told):
+def test_restore_tells_not_a_journal_from_encrypted(tmp_path, monkeypatch, name, data, told, run_cli):
     monkeypatch.delenv("ASSISTANT_PASSPHRASE", raising=False)
     write_entries(1)
     (tmp_path / name).write_bytes(data)
-    done = run("restore", str(tmp_path / name))
-    assert done.one_line_error() and told in done.err, done
-    assert "is encrypted and no passphrase" not in done.err
+    done = run_cli("restore", str(tmp_path / name))
+    assert done.one_line_error() and told in done.stderr, done
+    assert "is encrypted and no passphrase" not in done.stderr
     if told == "restore_not_journal":
-        assert "neither an SQLite file nor an encrypted journal" in done.err
+        assert "neither an SQLite file nor an encrypted journal" in done.stderr
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)  # with a passphrase: it does not open, so not a journal
-    again = run("restore", str(tmp_path / name))
-    assert again.one_line_error() and "restore_not_journal" in again.err, again
+    again = run_cli("restore", str(tmp_path / name))
+    assert again.one_line_error() and "restore_not_journal" in again.stderr, again
     assert counts() == (1, 1)
 
 
 @pytest.mark.parametrize("size, says", [(8192, "not marked as encrypted"), (5000, "journal_damaged")])
-def test_journal_status_does_not_call_random_bytes_encrypted(assistant_home, monkeypatch, size, says):
+def test_journal_status_does_not_call_random_bytes_encrypted(assistant_home, monkeypatch, size, says, run_cli):
     monkeypatch.delenv("ASSISTANT_PASSPHRASE", raising=False)
     assistant_home.mkdir(parents=True, exist_ok=True)
     (assistant_home / "journal.db").write_bytes(bytes(random.Random(size).getrandbits(8) for _ in range(size)))
-    done = run("journal", "status")
-    assert "encrypted (SQLCipher)" not in done.out
-    assert says in done.out + done.err, done
+    done = run_cli("journal", "status")
+    assert "encrypted (SQLCipher)" not in done.stdout
+    assert says in done.stdout + done.stderr, done
 
 
-def test_a_plain_backup_restored_over_an_encrypted_journal_is_encrypted(assistant_home, tmp_path, monkeypatch):
+def test_a_plain_backup_restored_over_an_encrypted_journal_is_encrypted(assistant_home, tmp_path, monkeypatch, run_cli):
     write_entries(2)
-    assert run("backup", "-o", str(tmp_path / "plain.db")).code == 0
+    assert run_cli("backup", "-o", str(tmp_path / "plain.db")).exit_code == 0
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    assert run("journal", "encrypt").code == 0
+    assert run_cli("journal", "encrypt").exit_code == 0
     write_entries(3, text="later words")
     monkeypatch.delenv("ASSISTANT_PASSPHRASE")
-    refused = run("restore", str(tmp_path / "plain.db"))  # no passphrase: it would turn encryption off
-    assert refused.one_line_error() and "restore_would_decrypt" in refused.err and "--keep-plain" in refused.err
+    refused = run_cli("restore", str(tmp_path / "plain.db"))  # no passphrase: it would turn encryption off
+    assert refused.one_line_error() and "restore_would_decrypt" in refused.stderr and "--keep-plain" in refused.stderr
     assert not list(assistant_home.glob("journal-before-restore-*"))
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", "a typo")
-    typo = run("restore", str(tmp_path / "plain.db"))
-    assert typo.one_line_error() and "journal_wrong_passphrase" in typo.err
+    typo = run_cli("restore", str(tmp_path / "plain.db"))
+    assert typo.one_line_error() and "journal_wrong_passphrase" in typo.stderr
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    done = run("restore", str(tmp_path / "plain.db"))
-    assert done.code == 0 and "encrypted with your journal's passphrase" in done.err, done
-    assert run("journal", "status").out.startswith("encrypted")
+    done = run_cli("restore", str(tmp_path / "plain.db"))
+    assert done.exit_code == 0 and "encrypted with your journal's passphrase" in done.stderr, done
+    assert run_cli("journal", "status").stdout.startswith("encrypted")
     assert SECRET_WORDS.encode() not in raw_bytes(assistant_home)
     assert counts() == (2, 2)
     (old,) = assistant_home.glob("journal-before-restore-*.db")
     assert b"later words" not in old.read_bytes() and not old.read_bytes().startswith(b"SQLite format 3")
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    assert run("restore", str(old)).code == 0 and counts() == (3, 3)  # the one set aside opens with it
+    assert run_cli("restore", str(old)).exit_code == 0 and counts() == (3, 3)  # the one set aside opens with it
 
 
-def test_keep_plain_restores_a_plain_backup_as_it_is_and_says_so(assistant_home, tmp_path, monkeypatch):
+def test_keep_plain_restores_a_plain_backup_as_it_is_and_says_so(assistant_home, tmp_path, monkeypatch, run_cli):
     write_entries(1)
-    assert run("backup", "-o", str(tmp_path / "plain.db")).code == 0
+    assert run_cli("backup", "-o", str(tmp_path / "plain.db")).exit_code == 0
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    assert run("journal", "encrypt").code == 0
+    assert run_cli("journal", "encrypt").exit_code == 0
     monkeypatch.delenv("ASSISTANT_PASSPHRASE")
-    done = run("restore", "--keep-plain", str(tmp_path / "plain.db"))
-    assert done.code == 0 and "not encrypted now" in done.err, done
-    assert run("journal", "status").out.startswith("not encrypted")
+    done = run_cli("restore", "--keep-plain", str(tmp_path / "plain.db"))
+    assert done.exit_code == 0 and "not encrypted now" in done.stderr, done
+    assert run_cli("journal", "status").stdout.startswith("not encrypted")
 
 
-def test_an_encrypted_backup_over_a_plain_journal_leaves_no_plain_copy(assistant_home, tmp_path, monkeypatch):
+def test_an_encrypted_backup_over_a_plain_journal_leaves_no_plain_copy(assistant_home, tmp_path, monkeypatch, run_cli):
     write_entries(1)
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    assert run("journal", "encrypt").code == 0
-    assert run("backup", "-o", str(tmp_path / "enc.db")).code == 0
-    assert run("journal", "decrypt").code == 0
+    assert run_cli("journal", "encrypt").exit_code == 0
+    assert run_cli("backup", "-o", str(tmp_path / "enc.db")).exit_code == 0
+    assert run_cli("journal", "decrypt").exit_code == 0
     write_entries(2, text="plain words")
-    done = run("restore", str(tmp_path / "enc.db"))
-    assert done.code == 0 and "encrypted with the same passphrase" in done.err, done
+    done = run_cli("restore", str(tmp_path / "enc.db"))
+    assert done.exit_code == 0 and "encrypted with the same passphrase" in done.stderr, done
     (old,) = assistant_home.glob("journal-before-restore-*.db")
     assert b"plain words" not in old.read_bytes()
 
 
-def test_encrypting_the_journal_encrypts_plain_copies_in_the_home(assistant_home, monkeypatch):
+def test_encrypting_the_journal_encrypts_plain_copies_in_the_home(assistant_home, monkeypatch, run_cli):
     write_entries(2)
-    assert run("backup").code == 0
+    assert run_cli("backup").exit_code == 0
     (plain_backup,) = (assistant_home / "backups").glob("*.db")
     assert SECRET_WORDS.encode() in plain_backup.read_bytes()
     monkeypatch.setenv("ASSISTANT_PASSPHRASE", PASS)
-    done = run("journal", "encrypt")
-    assert done.code == 0 and "1 plain copy" in done.err, done
+    done = run_cli("journal", "encrypt")
+    assert done.exit_code == 0 and "1 plain copy" in done.stderr, done
     assert SECRET_WORDS.encode() not in plain_backup.read_bytes()
-    assert run("restore", str(plain_backup)).code == 0 and counts() == (2, 2)
+    assert run_cli("restore", str(plain_backup)).exit_code == 0 and counts() == (2, 2)
 
 
 # --- leftover read-only side files ------------------------------------------------------------------

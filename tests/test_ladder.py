@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent
@@ -275,46 +273,34 @@ def test_next_follows_the_goal_practised_last(store):
 # --- The commands ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def run():
-    from assistant.cli import cli
-    from assistant.cli import plan as cli_plan
-
-    for command in cli_plan.COMMANDS:
-        if command.name not in cli.commands:
-            cli.add_command(command)
-    return lambda *args: CliRunner().invoke(cli, list(args))
-
-
-def test_ladder_commands(run, store):
-    assert run("ladder", "add", "Tell Sam one thing about my week", "--fear", "3", "--goal", "Friends").exit_code == 0
-    run("ladder", "add", "Say hi", "--fear", "1", "--on", "2026-03-09")
-    run("ladder", "add", "Ask Sam how they really are", "--fear", "5")
-    listed = run("ladder", "list")
+def test_ladder_commands(run_cli, store):
+    added = run_cli("ladder", "add", "Tell Sam one thing about my week", "--fear", "3", "--goal", "Friends")
+    assert added.exit_code == 0
+    run_cli("ladder", "add", "Say hi", "--fear", "1", "--on", "2026-03-09")
+    run_cli("ladder", "add", "Ask Sam how they really are", "--fear", "5")
+    listed = run_cli("ladder", "list")
     assert listed.exit_code == 0
     lines = listed.output.splitlines()
     assert lines[0] == "Friends"
     assert "Say hi" in lines[1] and "2026-03-09" in lines[1] and "next up" in lines[1]
     step = ladder.steps(store)[0]
     debrief(store, T0, step.id, before=4, peak=3, after=1)
-    shown = run("ladder", "show", str(step.id))
+    shown = run_cli("ladder", "show", str(step.id))
     assert "Predicted fear: 1/10" in shown.output and "4/10 / 3/10 / 1/10" in shown.output
-    assert run("ladder", "edit", str(step.id), "--on", "none").exit_code == 0
+    assert run_cli("ladder", "edit", str(step.id), "--on", "none").exit_code == 0
     assert ladder.get_step(store, step.id).planned_on is None
-    assert run("ladder", "move", "3", "--before", "1").exit_code == 0
+    assert run_cli("ladder", "move", "3", "--before", "1").exit_code == 0
     assert [s.id for s in ladder.steps(store)] == [2, 3, 1]
-    assert run("ladder", "archive", "3").exit_code == 0
-    assert "(archived)" in run("ladder", "list", "--all").output
-    said = run("next")
+    assert run_cli("ladder", "archive", "3").exit_code == 0
+    assert "(archived)" in run_cli("ladder", "list", "--all").output
+    said = run_cli("next")
     assert said.exit_code == 0 and said.output.startswith("Next: repeat 'Say hi'")
 
 
-def test_errors_are_one_line_and_exit_1_or_2_for_usage(store, assistant_home):
-    env = {**os.environ, "ASSISTANT_HOME": str(assistant_home)}
+def test_errors_are_one_line_and_exit_1_or_2_for_usage(store, cli_process):
     for args, status in ((["ladder", "show", "7"], 1), (["ladder", "add", "x", "--fear", "12"], 2),
                          (["ladder", "edit", "1"], 1)):
-        done = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+        done = cli_process(*args, timeout=60)
         assert done.returncode == status, done.stderr
         assert done.stderr.startswith("error[") and len(done.stderr.strip().splitlines()) == 1
         assert "Traceback" not in done.stderr

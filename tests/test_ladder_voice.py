@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from assistant.growth import ladder
 from assistant.journal.store import Store
 
 
-def cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ))
-
-
-def test_ladder_built_from_spoken_answers(speak):
+def test_ladder_built_from_spoken_answers(speak, cli_process):
     said = ["closer friendships", "send a friend a photo", "three", "yes",
             "ask a friend to have coffee", "six", "no"]
     files = [str(speak(text)) for text in said]
-    proc = cli("ladder", "build", "--no-audio", "--confirm", "never", "--audio-in", *files)
+    proc = cli_process("ladder", "build", "--no-audio", "--confirm", "never", "--audio-in", *files)
     assert proc.returncode == 0, proc.stderr
     assert "Added 2 steps" in proc.stdout
     with Store.open() as store:
@@ -31,11 +22,11 @@ def test_ladder_built_from_spoken_answers(speak):
     assert "photo" in steps[0].text.lower() and "coffee" in steps[1].text.lower()
 
 
-def test_typed_ladder_build_orders_by_fear_and_skips_unrated_steps():
+def test_typed_ladder_build_orders_by_fear_and_skips_unrated_steps(cli_process):
     # Typed answers are not read back: "yes" answers "another step?"
     typed = "\n".join(["talk more openly", "ask for help", "seven", "yes",
                        "share a worry", "skip", "yes", "say hello first", "two", "no"]) + "\n"
-    proc = cli("ladder", "build", "--text", "--no-audio", stdin=typed)
+    proc = cli_process("ladder", "build", "--text", "--no-audio", stdin=typed)
     assert proc.returncode == 0, proc.stderr
     assert "share a worry" in proc.stderr  # left out, and said so
     with Store.open() as store:
@@ -47,38 +38,40 @@ def _debrief_answers(first: str) -> str:
                       "five", "yes", "two", "yes"]) + "\n"
 
 
-def test_debrief_asks_which_step_and_links_it():
+def test_debrief_asks_which_step_and_links_it(cli_process):
     with Store.open() as store:
         step = ladder.add_step(store, "send a friend a photo", 3, "closer friendships")
         ladder.add_step(store, "ask a friend to coffee", 6, "closer friendships")
-    proc = cli("debrief", "--guided", "--text", "--no-audio", stdin=_debrief_answers("the first one"))
+    proc = cli_process("debrief", "--guided", "--text", "--no-audio", stdin=_debrief_answers("the first one"))
     assert "was this one of your ladder steps" in proc.stdout
     with Store.open() as store:
         (row,) = store.list_sessions()
-        assert store.db.execute("select ladder_step_id from sessions where id = ?", [row.id]).fetchone()[0] == str(step.id)
+        stored = store.db.execute("select ladder_step_id from sessions where id = ?", [row.id]).fetchone()
+        assert stored[0] == str(step.id)
         assert store.answers_for(row.id)["anxiety_peak"] == 5
-    shown = cli("ladder", "show", str(step.id))
+    shown = cli_process("ladder", "show", str(step.id))
     assert "3/10 → " in shown.stdout or "predicted 3/10" in shown.stdout
     assert "4/10 / 5/10 / 2/10" in shown.stdout  # predicted vs actual before / peak / after
 
 
-def test_debrief_with_step_option_does_not_ask():
+def test_debrief_with_step_option_does_not_ask(cli_process):
     with Store.open() as store:
         step = ladder.add_step(store, "call my brother", 5, "family")
-    proc = cli("debrief", "--guided", "--text", "--no-audio", "--step", str(step.id), stdin=_debrief_answers("x")[2:])
+    proc = cli_process("debrief", "--guided", "--text", "--no-audio", "--step", str(step.id),
+                       stdin=_debrief_answers("x")[2:])
     assert "was this one of your ladder steps" not in proc.stdout
     with Store.open() as store:
         (row,) = store.list_sessions()
         assert store.db.execute("select ladder_step_id from sessions").fetchone()[0] == str(step.id)
 
 
-def test_unknown_step_is_one_line_before_anything_is_said():
-    proc = cli("debrief", "--text", "--no-audio", "--step", "99", stdin="")
+def test_unknown_step_is_one_line_before_anything_is_said(cli_process):
+    proc = cli_process("debrief", "--text", "--no-audio", "--step", "99", stdin="")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stdout == ""
-    assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1
+    assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1
 
 
-def test_today_is_spoken_when_asked(pulse):
+def test_today_is_spoken_when_asked(pulse, cli_process):
     import time
 
     from audio_fixtures import SpeakerMonitor
@@ -88,10 +81,10 @@ def test_today_is_spoken_when_asked(pulse):
     monitor = SpeakerMonitor(pulse)
     try:
         started = time.monotonic()
-        proc = cli("today", "--speak")
+        proc = cli_process("today", "--speak")
         assert proc.returncode == 0, proc.stderr
         assert "say hello to a neighbour" in proc.stdout
         assert monitor.wait_until_said_and_quiet(started, quiet_s=0.3, timeout=10)
     finally:
         monitor.close()
-    assert cli("today").stderr == ""  # not a terminal: printed only, nothing said
+    assert cli_process("today").stderr == ""  # not a terminal: printed only, nothing said

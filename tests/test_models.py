@@ -9,9 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli import cli
 from assistant.config import models_dir
 from assistant.errors import AssistantError
 from assistant.speech.models import catalog as models
@@ -56,13 +54,15 @@ def _reason(path: Path) -> str:
         (lambda p: make_vosk(p, drop=("conf/model.conf",)), "missing conf/model.conf"),
         (lambda p: make_vosk(p, drop=("graph/HCLr.fst", "graph/Gr.fst")), "graph/HCLG.fst or graph/HCLr.fst"),
         (lambda p: make_vosk(p, drop=("graph/Gr.fst",)), "graph/HCLr.fst + graph/Gr.fst"),
-        (lambda p: make_vosk(p, dynamic=False, drop=("am/final.mdl", "conf/model.conf")), "am/final.mdl, conf/model.conf"),
+        (lambda p: make_vosk(p, dynamic=False, drop=("am/final.mdl", "conf/model.conf")),
+         "am/final.mdl, conf/model.conf"),
         (lambda p: p.write_text("not a model"), "not a folder"),
         (lambda p: None, "does not exist"),
         (lambda p: [p.mkdir(), (p / "model.bin").write_bytes(b"x"), (p / "config.json").write_text("{}")], "whisper"),
         (lambda p: make_vosk(p / "vosk-model-small-en-us-0.15"), "one folder down"),
     ],
-    ids=["no-am", "no-conf", "no-graph", "half-dynamic-graph", "static-no-am-conf", "file", "missing", "whisper", "nested"],
+    ids=["no-am", "no-conf", "no-graph", "half-dynamic-graph", "static-no-am-conf", "file", "missing", "whisper",
+         "nested"],
 )
 def test_validation_names_the_problem(tmp_path, build, expected):
     target = tmp_path / "candidate"
@@ -253,7 +253,9 @@ def test_install_from_dir_copies_and_refuses_twice(tmp_path):
     assert models.install(source, name="spanish-copy").name == "spanish-copy"
 
 
-@pytest.mark.parametrize(("member", "code"), [("../evil.txt", "install_unsafe_zip"), ("/etc/evil", "install_unsafe_zip")])
+@pytest.mark.parametrize(
+    ("member", "code"), [("../evil.txt", "install_unsafe_zip"), ("/etc/evil", "install_unsafe_zip")]
+)
 def test_install_refuses_zip_slip(tmp_path, member, code):
     archive = _zip_tree(make_vosk(tmp_path / "tree"), tmp_path / "m.zip", "vosk-model-small-en-us-0.15")
     with zipfile.ZipFile(archive, "a") as zf:
@@ -281,11 +283,10 @@ def test_install_bad_sources(tmp_path, build, code):
 
 # --- CLI -----------------------------------------------------------------------------------------------
 
-def test_cli_path_and_list_json(tmp_path):
-    runner = CliRunner()
-    assert runner.invoke(cli, ["models", "path"]).output.strip() == str(models_dir())
+def test_cli_path_and_list_json(tmp_path, run_cli):
+    assert run_cli("models", "path").output.strip() == str(models_dir())
     make_vosk(models_dir() / "vosk-model-small-en-us-0.15")
-    result = runner.invoke(cli, ["models", "list", "--json"])
+    result = run_cli("models", "list", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["active"] == "vosk-model-small-en-us-0.15"
@@ -293,13 +294,12 @@ def test_cli_path_and_list_json(tmp_path):
     available = {e["name"]: e for e in data["available"]}
     assert available["vosk-model-small-en-us-0.15"]["installed"] is True
     assert available["vosk-model-en-us-0.22"]["wer"]["tedlium"] == 6.05
-    table = runner.invoke(cli, ["models", "list", "--language", "ko"]).output
+    table = run_cli("models", "list", "--language", "ko").output
     assert any(line.lstrip().startswith("*") and KO_SMALL in line for line in table.splitlines())
 
 
-def test_cli_install_error_is_one_line(tmp_path, assistant_home):
-    result = subprocess.run([sys.executable, "-m", "assistant", "models", "install", str(tmp_path / "nope.zip")],
-                            capture_output=True, text=True, env=_env(assistant_home), timeout=60)
+def test_cli_install_error_is_one_line(tmp_path, cli_process):
+    result = cli_process("models", "install", str(tmp_path / "nope.zip"), timeout=60)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "install_source_missing" in result.stderr
     assert "Traceback" not in result.stderr
@@ -307,12 +307,7 @@ def test_cli_install_error_is_one_line(tmp_path, assistant_home):
 
 def test_model_commands_import_no_heavy_modules():
     code = ("import sys, assistant.speech.models.catalog, assistant.cli.models; "
-            "print([m for m in ('vosk', 'numpy', 'sounddevice', 'faster_whisper', 'urllib.request') if m in sys.modules])")
+            "print([m for m in ('vosk', 'numpy', 'sounddevice', 'faster_whisper', 'urllib.request') "
+            "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
-
-
-def _env(home: Path) -> dict[str, str]:
-    import os
-
-    return {**os.environ, "ASSISTANT_HOME": str(home)}

@@ -115,7 +115,9 @@ def test_yesno_unclear(text):
     assert parse_yesno(text).problem == "unclear"
 
 
-CHOICES = ("take three slow breaths", "send a short message to someone", "write one sentence about it", "something else")
+CHOICES = (
+    "take three slow breaths", "send a short message to someone", "write one sentence about it", "something else"
+)
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -21,11 +19,6 @@ from assistant.speech.tts.piper_engine import PiperEngine
 from assistant.speech.tts.pyttsx3_engine import Pyttsx3Engine
 from assistant.speech.tts.select import choose, open_synthesizer
 from assistant.speech.tts.synthesizer import Synthesizer
-
-
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ))
 
 
 @pytest.fixture(scope="session")
@@ -154,53 +147,53 @@ def test_a_broken_voice_falls_back_to_espeak_with_one_line(assistant_home, joe):
     assert name in said[0][0] and "espeak" not in said[0][0] or "pyttsx3" in said[0][0]
 
 
-def test_a_broken_voice_in_the_cli_is_one_warning_and_still_speaks(assistant_home, joe, tmp_path):
+def test_a_broken_voice_in_the_cli_is_one_warning_and_still_speaks(assistant_home, joe, tmp_path, cli_process):
     name = _broken_voice(assistant_home, joe)
-    assert cli("settings", "set", "voice", name).returncode == 0
-    done = cli("say", "--out", str(tmp_path / "x.wav"), "hello there")
+    assert cli_process("settings", "set", "voice", name).returncode == 0
+    done = cli_process("say", "--out", str(tmp_path / "x.wav"), "hello there")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning")]
     assert len(warnings) == 1 and name in warnings[0], done.stderr
     assert "pyttsx3" in done.stderr.splitlines()[-1]
 
 
-def test_a_missing_voice_is_one_warning_and_espeak_speaks(tmp_path):
-    assert cli("settings", "set", "voice", "en_US-nobody-medium").returncode == 0
-    done = cli("say", "--out", str(tmp_path / "x.wav"), "hello there")
+def test_a_missing_voice_is_one_warning_and_espeak_speaks(tmp_path, cli_process):
+    assert cli_process("settings", "set", "voice", "en_US-nobody-medium").returncode == 0
+    done = cli_process("say", "--out", str(tmp_path / "x.wav"), "hello there")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning")]
     assert len(warnings) == 1 and "en_US-nobody-medium" in warnings[0]
     assert "pyttsx3" in done.stderr.splitlines()[-1]
 
 
-def test_say_out_writes_with_the_active_engine(tmp_path):
+def test_say_out_writes_with_the_active_engine(tmp_path, cli_process):
     from assistant.audio.formats import read_wav, rms_dbfs
 
     out = tmp_path / "line.wav"
-    done = cli("say", "--out", str(out), "Breathe in slowly.")
+    done = cli_process("say", "--out", str(out), "Breathe in slowly.")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "assistant: Breathe in slowly.\n"
     assert "piper voice en_US-joe-medium" in done.stderr
     pcm, fmt = read_wav(out)
     assert fmt.rate == 22050 and len(pcm) / fmt.bytes_per_second > 0.6 and rms_dbfs(pcm) > -40
-    forced = cli("say", "--engine", "pyttsx3", "--out", str(out), "Breathe in slowly.")
+    forced = cli_process("say", "--engine", "pyttsx3", "--out", str(out), "Breathe in slowly.")
     assert forced.returncode == 0 and "pyttsx3 voice" in forced.stderr
 
 
-def test_voices_lists_both_kinds_and_marks_the_active_one():
-    done = cli("voices", "--language", "en")
+def test_voices_lists_both_kinds_and_marks_the_active_one(cli_process):
+    done = cli_process("voices", "--language", "en")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("* piper") and "en_US-joe-medium" in line for line in lines)
     assert any(line.startswith("  pyttsx3") and "gmw/en-us " in line for line in lines)
-    assert cli("settings", "set", "voice", "gmw/en-us").returncode == 0
-    lines = cli("voices", "--language", "en").stdout.splitlines()
+    assert cli_process("settings", "set", "voice", "gmw/en-us").returncode == 0
+    lines = cli_process("voices", "--language", "en").stdout.splitlines()
     assert any(line.startswith("* pyttsx3") and "gmw/en-us " in line for line in lines)
     assert any(line.startswith("  piper") for line in lines)
 
 
-def test_doctor_reports_both_engines():
-    done = cli("doctor")
+def test_doctor_reports_both_engines(cli_process):
+    done = cli_process("doctor")
     out = done.stdout
     assert "ok       speech synthesis (pyttsx3)" in out and "ok       speech synthesis (Piper): en_US-joe-medium" in out
     assert "speaking with: piper (en_US-joe-medium)" in out

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 from assistant.errors import AssistantError
 from assistant.events import SessionEvent
@@ -203,20 +202,13 @@ def test_a_newcomer_hears_no_missed_week(store, local_zone):
     assert view.celebrations == ()
 
 
-def test_plan_commands(store, local_zone):
-    from assistant.cli import cli
-    from assistant.cli import plan as cli_plan
-
-    for command in cli_plan.COMMANDS:
-        if command.name not in cli.commands:
-            cli.add_command(command)
-    runner = CliRunner()
-    done = runner.invoke(cli, ["plan", "set", "disclosures", "3"])
+def test_plan_commands(store, local_zone, run_cli):
+    done = run_cli("plan", "set", "disclosures", "3")
     assert done.exit_code == 0 and "3" in done.output
     debrief(store, datetime.now(timezone.utc) - timedelta(minutes=5))
-    shown = runner.invoke(cli, ["plan"])
+    shown = run_cli("plan")
     assert shown.exit_code == 0 and "Disclosures: 1 of 3" in shown.output
-    data = runner.invoke(cli, ["plan", "--json"])
+    data = run_cli("plan", "--json")
     assert '"disclosures": 1' in data.output
-    bad = runner.invoke(cli, ["plan", "set", "hugs", "3"])
+    bad = run_cli("plan", "set", "hugs", "3")
     assert bad.exit_code != 0 and isinstance(bad.exception, AssistantError)

@@ -22,11 +22,6 @@ from fakes import RecordingSynthesizer
 SHIPPED = ["debrief", "checkin", "compassion", "rehearse", "repair", "grounding"]
 
 
-def cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ))
-
-
 def quiet_voice() -> Voice:
     return Voice(no_audio=True, synthesizer=RecordingSynthesizer(), echo=lambda *a, **k: None)
 
@@ -66,10 +61,10 @@ def test_every_shipped_script_completes_with_typed_answers(name):
     assert entry.session.status == "finished"
 
 
-def test_scripts_listed_and_shown_as_json():
+def test_scripts_listed_and_shown_as_json(cli_process):
     names = {s.name for s in list_scripts()}
     assert set(SHIPPED) <= names
-    proc = cli("prompts", "show", "debrief", "--json")
+    proc = cli_process("prompts", "show", "debrief", "--json")
     assert proc.returncode == 0, proc.stderr
     import json
 
@@ -106,12 +101,12 @@ DEBRIEF_SPOKEN = [
 ]
 
 
-def test_audio_in_debrief_stores_what_was_spoken(speak):
+def test_audio_in_debrief_stores_what_was_spoken(speak, cli_process):
     # Free answers alternate two voices; closed answers use en-us, whose lone numbers tiny.en reads
     # reliably (en-gb "seven" comes out as "that one": a real person would correct it at the read-back).
     files = [str(speak(text, voice="en-gb" if i % 2 and len(text.split()) > 2 else "en-us"))
              for i, (text, _) in enumerate(DEBRIEF_SPOKEN)]
-    proc = cli("debrief", "--guided", "--no-audio", "--audio-in", files[0], *files[1:])
+    proc = cli_process("debrief", "--guided", "--no-audio", "--audio-in", files[0], *files[1:])
     assert proc.returncode == 0, proc.stderr
     assert "engine: whisper" in proc.stderr
     with Store.open() as store:
@@ -131,16 +126,16 @@ def test_audio_in_debrief_stores_what_was_spoken(speak):
         assert rows[field].engine == "whisper" and rows[field].words  # word timings kept
 
 
-def test_files_running_out_stops_and_resume_finishes(speak):
+def test_files_running_out_stops_and_resume_finishes(speak, cli_process):
     first = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[:7]]  # up to anxiety_before confirmed
-    proc = cli("debrief", "--guided", "--no-audio", "--audio-in", first[0], *first[1:])
+    proc = cli_process("debrief", "--guided", "--no-audio", "--audio-in", first[0], *first[1:])
     assert proc.returncode == 0, proc.stderr
     assert "assistant resume" in proc.stderr
     with Store.open() as store:
         (row,) = store.list_sessions()
         assert row.status == "stopped" and store.answers_for(row.id)["anxiety_before"] == 7
     rest = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN[7:]]
-    proc = cli("resume", "--no-audio", "--audio-in", rest[0], *rest[1:])
+    proc = cli_process("resume", "--no-audio", "--audio-in", rest[0], *rest[1:])
     assert proc.returncode == 0, proc.stderr
     with Store.open() as store:
         (row,) = store.list_sessions()
@@ -165,7 +160,7 @@ def remaining_typed_answers(position: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues(speak):
+def test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues(speak, cli_process):
     files = [str(speak(t)) for t, _ in DEBRIEF_SPOKEN]
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "debrief", "--guided", "--no-audio", "--audio-in",
                              *files],
@@ -191,7 +186,7 @@ def test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues(speak):
     assert row.status == "in_progress"
     assert len(kept) >= 4 and kept["disclosure_level"] == 6  # every confirmed answer survived
     typed = remaining_typed_answers(row.position)
-    done = cli("resume", "--text", "--no-audio", stdin=typed)
+    done = cli_process("resume", "--text", "--no-audio", stdin=typed)
     assert done.returncode == 0, done.stderr
     with Store.open() as store:
         (row,) = store.list_sessions()
@@ -200,10 +195,10 @@ def test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues(speak):
     assert answers["disclosure_level"] == 6 and answers["next_step"] == "invite Sam for coffee next week"
 
 
-def test_no_microphone_falls_back_to_typing():
-    assert cli("settings", "set", "input_device", "no-such-microphone").returncode == 0
+def test_no_microphone_falls_back_to_typing(cli_process):
+    assert cli_process("settings", "set", "input_device", "no-such-microphone").returncode == 0
     typed = "lonely\nfour\nyes\nsend a short message\n"
-    proc = cli("checkin", "--guided", "--no-audio", stdin=typed)
+    proc = cli_process("checkin", "--guided", "--no-audio", stdin=typed)
     assert proc.returncode == 0, proc.stderr
     assert "No microphone available" in proc.stderr and "Traceback" not in proc.stderr
     with Store.open() as store:
@@ -214,17 +209,17 @@ def test_no_microphone_falls_back_to_typing():
             ["lonely"], 4, "send a short message to someone")
 
 
-def test_typed_debrief_through_the_cli_and_found_by_search():
+def test_typed_debrief_through_the_cli_and_found_by_search(cli_process):
     typed = remaining_typed_answers(0)
-    proc = cli("debrief", "--guided", "--text", "--no-audio", stdin=typed)
+    proc = cli_process("debrief", "--guided", "--text", "--no-audio", stdin=typed)
     assert proc.returncode == 0, proc.stderr
     assert "Saved entry" in proc.stderr
-    found = cli("entries", "search", "coffee")
+    found = cli_process("entries", "search", "coffee")
     assert found.returncode == 0 and "coffee" in found.stdout.lower()
 
 
-def test_unknown_script_and_nothing_to_resume_are_one_line():
+def test_unknown_script_and_nothing_to_resume_are_one_line(cli_process):
     for args in (["practice", "no-such-script", "--text"], ["resume", "--text"]):
-        proc = cli(*args, stdin="")
+        proc = cli_process(*args, stdin="")
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
-        assert len([l for l in proc.stderr.splitlines() if l.startswith("error")]) == 1
+        assert len([line for line in proc.stderr.splitlines() if line.startswith("error")]) == 1

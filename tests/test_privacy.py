@@ -15,7 +15,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,7 +55,7 @@ GUARD = textwrap.dedent('''
 
 
 @pytest.fixture()
-def guarded(tmp_path):
+def guarded(tmp_path, cli_process):
     folder = tmp_path / "guard"
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(GUARD)
@@ -65,10 +64,9 @@ def guarded(tmp_path):
 
     def run(home: Path, *args: str, stdin: str = "", timeout: float = 180) -> tuple[subprocess.CompletedProcess, list]:
         before = log.read_text().count("\n")
-        env = dict(os.environ, ASSISTANT_HOME=str(home), NET_GUARD_LOG=str(log),
+        env = dict(ASSISTANT_HOME=str(home), NET_GUARD_LOG=str(log),
                    PYTHONPATH=os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]))
-        done = subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True,
-                              text=True, timeout=timeout, env=env, cwd=home.parent)
+        done = cli_process(*args, stdin=stdin, env=env, cwd=home.parent, timeout=timeout)
         attempts = [json.loads(line) for line in log.read_text().splitlines()[before:]]
         return done, attempts
 
@@ -78,7 +76,7 @@ def guarded(tmp_path):
 def test_the_guard_itself_blocks_and_records(guarded, tmp_path):
     done, attempts = guarded(tmp_path / "home", "models", "download", "vosk-model-small-en-us-0.15", "--no-progress")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert len([l for l in done.stderr.splitlines() if l.startswith("error[")]) == 1, done.stderr
+    assert len([line for line in done.stderr.splitlines() if line.startswith("error[")]) == 1, done.stderr
     assert attempts and attempts[0]["what"] in ("getaddrinfo", "connect", "create_connection")
 
 
@@ -105,7 +103,8 @@ def invocations(tmp: Path, wav: str) -> list[tuple[str, list[str], str]]:
         ("grounding", ["grounding", "--text", "--no-audio"], "a lamp\n"),
         ("practice", ["practice", "checkin", "--text", "--no-audio"], "calm\n"),
         ("resume", ["resume", "--text", "--no-audio"], "three\nyes\n"),
-        ("breathe", ["breathe", "--pattern", "1-1-1", "--cycles", "1", "--text", "--no-audio"], "five\nyes\nthree\nyes\n"),
+        ("breathe", ["breathe", "--pattern", "1-1-1", "--cycles", "1", "--text", "--no-audio"],
+         "five\nyes\nthree\nyes\n"),
         ("menu", ["menu", "--text", "--no-audio"], ""),
         ("transcribe", ["transcribe", wav], ""),
         ("say", ["say", "--no-audio", "hello"], ""),
@@ -204,23 +203,21 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_personal_files_are_private(tmp_path, assistant_home, monkeypatch):
-    from cli_run import run
-
-    assert run("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n").code == 0
+def test_personal_files_are_private(tmp_path, assistant_home, monkeypatch, run_cli):
+    assert run_cli("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n").exit_code == 0
     outputs = {
         "backup": (["backup", "-o", str(tmp_path / "b.db")], tmp_path / "b.db"),
         "report": (["report", "-o", str(tmp_path / "r.html")], tmp_path / "r.html"),
         "export": (["entries", "export", "-o", str(tmp_path / "e.md")], tmp_path / "e.md"),
         "rhythm": (["rhythm", "export", "-o", str(tmp_path / "r.ics")], tmp_path / "r.ics"),
     }
-    assert run("rhythm", "add", "Coffee", "--every", "fri 10:00").code == 0
+    assert run_cli("rhythm", "add", "Coffee", "--every", "fri 10:00").exit_code == 0
     for name, (args, path) in outputs.items():
-        done = run(*args)
-        assert done.code == 0, (name, done)
+        done = run_cli(*args)
+        assert done.exit_code == 0, (name, done)
         assert mode(path) == 0o600, name
-    assert run("settings", "set", "rate", "130").code == 0
-    assert run("say", "--out", str(tmp_path / "said.wav"), "a private sentence").code == 0
+    assert run_cli("settings", "set", "rate", "130").exit_code == 0
+    assert run_cli("say", "--out", str(tmp_path / "said.wav"), "a private sentence").exit_code == 0
     cached = list((assistant_home / "cache" / "tts").glob("*.wav"))
     assert cached and all(mode(p) == 0o600 for p in cached)
     assert mode(assistant_home / "cache" / "tts") == 0o700 and mode(assistant_home) == 0o700
@@ -263,33 +260,32 @@ def test_recorded_audio_is_kept_only_when_turned_on(assistant_home, speak):
     assert kept.kept == [str(path)] and path.stat().st_size > 1000
 
 
-def test_forget_all_removes_every_trace_but_models(tmp_path, assistant_home, monkeypatch):
-    from cli_run import run
-
+def test_forget_all_removes_every_trace_but_models(tmp_path, assistant_home, monkeypatch, run_cli):
     monkeypatch.chdir(tmp_path)
-    assert run("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n").code == 0
-    assert run("settings", "set", "keep_audio", "true").code == 0
-    assert run("backup").code == 0
-    assert run("say", "--out", str(tmp_path / "said.wav"), "hello").code == 0
+    assert run_cli("checkin", "--text", "--no-audio", stdin="lonely\nfour\nyes\nsend a short message\n").exit_code == 0
+    assert run_cli("settings", "set", "keep_audio", "true").exit_code == 0
+    assert run_cli("backup").exit_code == 0
+    assert run_cli("say", "--out", str(tmp_path / "said.wav"), "hello").exit_code == 0
     (assistant_home / "audio").mkdir()
     (assistant_home / "audio" / "x.wav").write_bytes(b"RIFF")
     (assistant_home / "scripts").mkdir()
     (assistant_home / "scripts" / "mine.toml").write_text('title = "mine"\n')
     (assistant_home / "models" / "vosk-model-x").mkdir(parents=True)
     (assistant_home / "notes-of-someone-else.txt").write_text("not ours")
-    assert run("entries", "export", "-o", str(assistant_home / "journal.md")).code == 0
+    assert run_cli("entries", "export", "-o", str(assistant_home / "journal.md")).exit_code == 0
 
-    refused = run("forget", "--all", stdin="")  # no answer: nothing goes
-    assert refused.one_line_error() and "forget_unconfirmed" in refused.err
-    declined = run("forget", "--all", stdin="no\n")  # (piped input is not echoed: the line follows the prompt)
-    assert declined.code == 1 and declined.err.count("error[") == 1 and "error[forget_declined]" in declined.err
+    refused = run_cli("forget", "--all", stdin="")  # no answer: nothing goes
+    assert refused.one_line_error() and "forget_unconfirmed" in refused.stderr
+    declined = run_cli("forget", "--all", stdin="no\n")  # (piped input is not echoed: the line follows the prompt)
+    assert declined.exit_code == 1 and declined.stderr.count("error[") == 1
+    assert "error[forget_declined]" in declined.stderr
     assert (assistant_home / "journal.db").exists()
-    assert run("forget").one_line_error()
+    assert run_cli("forget").one_line_error()
 
-    done = run("forget", "--all", stdin="forget\n")
-    assert done.code == 0, done.err
+    done = run_cli("forget", "--all", stdin="forget\n")
+    assert done.exit_code == 0, done.stderr
     left = sorted(p.name for p in assistant_home.iterdir())
     assert left == ["models", "notes-of-someone-else.txt"], left
     assert (assistant_home / "models" / "vosk-model-x").is_dir()
     assert (tmp_path / "said.wav").exists()  # outside home: not ours to delete
-    assert run("entries", "list").out.strip() == "No journal entries yet."
+    assert run_cli("entries", "list").stdout.strip() == "No journal entries yet."

@@ -91,28 +91,40 @@ MALFORMED = [
     ('name = "other"\n' + ASK, "the top level", "does not match the file name"),
     ('colour = "blue"\n' + ASK, "the top level", "unknown key 'colour'"),
     (ASK + '[[steps]]\nid = "q2"\ntype = "sya"\ntext = "Hi"\n', "step 2 'q2'", "unknown type 'sya'"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "ask"\nfield = "x"\nkind = "number"\ntext = "Hi"\n', "step 2 'q2'", "unknown kind 'number'"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "ask"\nfield = "x"\nkind = "number"\ntext = "Hi"\n',
+     "step 2 'q2'", "unknown kind 'number'"),
     (ASK + '[[steps]]\nid = "q1"\ntype = "say"\ntext = "Hi"\n', "step 2 'q1'", "id 'q1' is used by an earlier step"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "ask"\nfield = "mood"\ntext = "Again?"\n', "step 2 'q2'", "field 'mood' is already asked"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "ask"\nfield = "mood"\ntext = "Again?"\n',
+     "step 2 'q2'", "field 'mood' is already asked"),
     ('[[steps]]\nid = "q1"\ntype = "ask"\nfield = "mood"\n', "step 1 'q1'", "needs text"),
-    ('[[steps]]\nid = "q1"\ntype = "ask"\nfield = "pick"\nkind = "choice"\ntext = "Which?"\n', "step 1 'q1'", "needs at least two choices"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\nwhen = "anxiety_peak >= 8"\ntext = "Hi"\n', "step 2 'q2'", "'anxiety_peak' is not a field asked before"),
+    ('[[steps]]\nid = "q1"\ntype = "ask"\nfield = "pick"\nkind = "choice"\ntext = "Which?"\n',
+     "step 1 'q1'", "needs at least two choices"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\nwhen = "anxiety_peak >= 8"\ntext = "Hi"\n',
+     "step 2 'q2'", "'anxiety_peak' is not a field asked before"),
     (ASK + '[[steps]]\nid = "q2"\ntype = "say"\nwhen = "mood >= >= 8"\ntext = "Hi"\n', "step 2 'q2'", "bad expression"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\nwhen = "mood >= 8 and"\ntext = "Hi"\n', "step 2 'q2'", "ends too early"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\nwhen = "mood >= 8 and"\ntext = "Hi"\n',
+     "step 2 'q2'", "ends too early"),
     (ASK + '[[steps]]\nid = "q2"\ntype = "say"\nwhen = "mood = 8"\ntext = "Hi"\n', "step 2 'q2'", "cannot read"),
-    ('[[steps]]\nid = "q1"\ntype = "say"\ntext = "You said {later}"\n' + ASK.replace("q1", "q2"), "step 1 'q1'", "'later' is not a field"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "readback"\ntext = "You said {mood.real}"\n', "step 2 'q2'", "bad placeholder"),
+    ('[[steps]]\nid = "q1"\ntype = "say"\ntext = "You said {later}"\n' + ASK.replace("q1", "q2"),
+     "step 1 'q1'", "'later' is not a field"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "readback"\ntext = "You said {mood.real}"\n',
+     "step 2 'q2'", "bad placeholder"),
     (ASK + '[[steps]]\nid = "p"\ntype = "pause"\n', "step 2 'p'", "seconds greater than 0"),
     (ASK + '[[steps]]\nid = "b"\ntype = "breathe"\n', "step 2 'b'", "needs a pattern"),
     ('[[steps]]\nid = "q1"\ntype = "ask"\nfeild = "mood"\ntext = "Hi"\n', "step 1 'q1'", "unknown key 'feild'"),
-    ('[[steps]]\nid = "s"\ntype = "say"\nfield = "mood"\ntext = "Hi"\n', "step 1 's'", "'field' does not belong on a say step"),
+    ('[[steps]]\nid = "s"\ntype = "say"\nfield = "mood"\ntext = "Hi"\n',
+     "step 1 's'", "'field' does not belong on a say step"),
     ('[[steps]]\ntype = "say"\ntext = "Hi"\n', "step 1 '?'", "'id' is missing"),
     ('[[steps]]\nid = "Bad Id"\ntype = "say"\ntext = "Hi"\n', "step 1 'Bad Id'", "not a valid id"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "ask"\nfield = "x"\nkind = "text"\nchoices = ["a", "b"]\ntext = "Hi"\n', "step 2 'q2'", "only belong to kind"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\ntext = "Hi"\nrepeat = { from = "later", rounds = 2 }\n', "step 2 'q2'", "repeat.from 'later'"),
-    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\ntext = "Hi"\nrepeat = { from = "q1", rounds = 99 }\n', "step 2 'q2'", "repeat.rounds"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "ask"\nfield = "x"\nkind = "text"\nchoices = ["a", "b"]\ntext = "Hi"\n',
+     "step 2 'q2'", "only belong to kind"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\ntext = "Hi"\nrepeat = { from = "later", rounds = 2 }\n',
+     "step 2 'q2'", "repeat.from 'later'"),
+    (ASK + '[[steps]]\nid = "q2"\ntype = "say"\ntext = "Hi"\nrepeat = { from = "q1", rounds = 99 }\n',
+     "step 2 'q2'", "repeat.rounds"),
     ('[[steps]]\nid = "q1"\ntype = "ask"\nfield = "round"\ntext = "Hi"\n', "step 1 'q1'", "reserved"),
-    ('[[steps]]\nid = "q1"\ntype = "ask"\nfield = "x"\noptional = "yes"\ntext = "Hi"\n', "step 1 'q1'", "'optional' must be"),
+    ('[[steps]]\nid = "q1"\ntype = "ask"\nfield = "x"\noptional = "yes"\ntext = "Hi"\n',
+     "step 1 'q1'", "'optional' must be"),
 ]
 
 
@@ -164,7 +176,9 @@ def test_condition(expression, expected):
     assert Condition.parse(expression).evaluate(ANSWERS) is expected
 
 
-@pytest.mark.parametrize("expression", ["", "peak >=", ">= 8", "peak >= 8 and", "(peak >= 8", "peak = 8", "__import__('os')", "8"])
+@pytest.mark.parametrize(
+    "expression", ["", "peak >=", ">= 8", "peak >= 8 and", "(peak >= 8", "peak = 8", "__import__('os')", "8"]
+)
 def test_bad_condition(expression):
     with pytest.raises(ExpressionError):
         Condition.parse(expression)

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
@@ -210,28 +209,21 @@ def test_empty_rhythm_is_still_a_valid_calendar(store):
     assert cal.walk("VEVENT") == [] and "PRODID" in cal
 
 
-def test_rhythm_and_today_commands(store, tmp_path):
-    from assistant.cli import cli
-    from assistant.cli import plan as cli_plan
-
-    for command in cli_plan.COMMANDS:
-        if command.name not in cli.commands:
-            cli.add_command(command)
-    runner = CliRunner()
-    added = runner.invoke(cli, ["rhythm", "add", "Coffee with Sam", "--every", "fri 10:00"])
+def test_rhythm_and_today_commands(store, tmp_path, run_cli):
+    added = run_cli("rhythm", "add", "Coffee with Sam", "--every", "fri 10:00")
     assert added.exit_code == 0 and "Coffee with Sam" in added.output
-    everyday = runner.invoke(cli, ["rhythm", "add", "Check in with myself", "--every", "daily"])
+    everyday = run_cli("rhythm", "add", "Check in with myself", "--every", "daily")
     assert everyday.exit_code == 0
-    assert "every week on Friday, at 10:00" in runner.invoke(cli, ["rhythm", "list"]).output
+    assert "every week on Friday, at 10:00" in run_cli("rhythm", "list").output
     out = tmp_path / "plan.ics"
-    exported = runner.invoke(cli, ["rhythm", "export", "-o", str(out)])
+    exported = run_cli("rhythm", "export", "-o", str(out))
     assert exported.exit_code == 0
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert len(parse(out.read_bytes().decode()).walk("VEVENT")) == 2
-    today = runner.invoke(cli, ["today"])
+    today = run_cli("today")
     assert today.exit_code == 0 and "any time  Check in with myself" in today.output and "Next:" not in today.output[:5]
-    data = runner.invoke(cli, ["today", "--json"])
+    data = run_cli("today", "--json")
     assert '"speech"' in data.output
-    assert runner.invoke(cli, ["rhythm", "remove", "1"]).exit_code == 0
-    bad = runner.invoke(cli, ["rhythm", "add", "x", "--every", "whenever"])
+    assert run_cli("rhythm", "remove", "1").exit_code == 0
+    bad = run_cli("rhythm", "add", "x", "--every", "whenever")
     assert bad.exit_code == 2 and "whenever" in bad.output  # a usage mistake

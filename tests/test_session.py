@@ -46,6 +46,10 @@ def answers(outputs):
     return {e.field: e.value for e in events(outputs, "answer")}
 
 
+DISCLOSURE_QUESTION = (
+    "How personal was what you shared? Zero is small talk. Ten is the most personal thing you could say."
+)
+
 DEBRIEF_CALM = [
     "I told my friend I was lonely",
     "six", "yes",
@@ -117,7 +121,7 @@ def test_branch_on_anxiety_after():
 
 def test_branch_not_taken_when_peak_is_low():
     out = run(make(), DEBRIEF_CALM[:7] + ["four", "yes", "two", "yes"])
-    assert "wants_break" not in [l.field for l in listens(out)]
+    assert "wants_break" not in [listen.field for listen in listens(out)]
     assert listens(out)[-1].field == "anxiety_duration"
 
 
@@ -163,7 +167,7 @@ def test_an_answer_that_mentions_skipping_is_not_a_skip():
 def test_go_back_replaces_an_answer():
     session = make(confirm="never")
     out = run(session, ["I called my dad", "seven", "go back"])
-    assert said(out)[-2:] == [words("went_back"), "How personal was what you shared? Zero is small talk. Ten is the most personal thing you could say."]
+    assert said(out)[-2:] == [words("went_back"), DISCLOSURE_QUESTION]
     out = session.hear("five")
     assert answers(out) == {"disclosure_level": 5}
     assert session.answers["disclosure_level"] == 5
@@ -218,7 +222,10 @@ def test_help_uses_the_step_help_then_asks_again():
     session = make()
     session.start()
     out = session.hear("help")
-    assert said(out) == ["Just the outline is fine. For example: I told my sister that I missed her.", "What did you do, and who was it with?"]
+    assert said(out) == [
+        "Just the outline is fine. For example: I told my sister that I missed her.",
+        "What did you do, and who was it with?",
+    ]
 
 
 def test_generic_help_when_the_step_has_none():
@@ -263,7 +270,7 @@ def test_declining_the_skip_offer_asks_once_more():
     session = make()
     run(session, ["I went to a party", "hmm", "hmm", "hmm"])
     out = session.hear("no")
-    assert said(out) == [words("ask_again"), "How personal was what you shared? Zero is small talk. Ten is the most personal thing you could say."]
+    assert said(out) == [words("ask_again"), DISCLOSURE_QUESTION]
     out = session.hear("still no idea")
     assert said(out) == [words("skip_offer")]
 
@@ -361,8 +368,10 @@ def test_unknown_confirm_mode():
 
 def test_resume_from_position_with_earlier_answers():
     script = load_script("debrief")
-    earlier = {"what_happened": "party", "disclosure_level": 6, "anxiety_before": 4, "anxiety_peak": 9, "anxiety_after": 5}
-    session = Session(script, "s1", answers=earlier, position=script.index_of("break_offer"), clock=CLOCK, confirm="never")
+    earlier = {"what_happened": "party", "disclosure_level": 6, "anxiety_before": 4, "anxiety_peak": 9,
+               "anxiety_after": 5}
+    session = Session(script, "s1", answers=earlier, position=script.index_of("break_offer"), clock=CLOCK,
+                      confirm="never")
     out = session.start()
     assert events(out)[0].type == "resumed" and events(out)[0].detail == {"position": script.index_of("break_offer")}
     assert said(out)[0] == words("resumed")
@@ -465,7 +474,8 @@ def test_every_shipped_script_runs_to_completion(name):
         if session.done:
             break
         listen = listens(out)[-1]
-        out = session.hear("yes" if listen.kind == "yesno" and listen.field != "wants_break" and "Is that right" in said(out)[-1] else PLAUSIBLE[listen.kind])
+        confirming = listen.kind == "yesno" and listen.field != "wants_break" and "Is that right" in said(out)[-1]
+        out = session.hear("yes" if confirming else PLAUSIBLE[listen.kind])
     assert session.done
     assert events(out)[-1].type == "finished"
     asked = {s.field for s in session.script.steps if s.type == "ask" and s.when is None}
@@ -474,8 +484,8 @@ def test_every_shipped_script_runs_to_completion(name):
 
 def test_repair_stores_an_iso_follow_up_date():
     session = make("repair")
-    out = run(session, ["I forgot her birthday", "she felt unimportant", "guilty", "to ask sooner", "call and apologise",
-                        "in three days"])
+    out = run(session, ["I forgot her birthday", "she felt unimportant", "guilty", "to ask sooner",
+                        "call and apologise", "in three days"])
     assert said(out)[-1] == "I heard Saturday, May 11. Is that right?"  # dates are read back: the weekday helps
     out = session.hear("yes")
     assert answers(out)["follow_up"] == "2024-05-11"

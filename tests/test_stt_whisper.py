@@ -72,7 +72,8 @@ def test_lone_numbers_heard_as_ratings(whisper_engine, speak):
     heard = {}
     for value, word in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                   "ten"]):
-        finals = [f for f in feed(whisper_engine, load_for_recognition(speak(word)), closed=closed("rating")) if f.final]
+        transcripts = feed(whisper_engine, load_for_recognition(speak(word)), closed=closed("rating"))
+        finals = [f for f in transcripts if f.final]
         heard[word] = [(f.text, f.confidence) for f in finals]
         assert len(finals) == 1 and closed("rating").meaning(finals[0].text) == ("rating", value), heard
         assert 0.0 <= finals[0].confidence <= 1.0

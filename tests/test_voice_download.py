@@ -9,7 +9,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,10 +84,14 @@ def server(piper_voice_files):
     httpd.server_close()
 
 
-def run(base: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ASSISTANT_PIPER_VOICES_URL": base}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+@pytest.fixture
+def mirror_cli(cli_process):
+    """mirror_cli(base, *args): the CLI in a process, with ``base`` as the Piper voice list mirror."""
+
+    def run(base: str, *args: str) -> subprocess.CompletedProcess:
+        return cli_process(*args, env={"ASSISTANT_PIPER_VOICES_URL": base}, timeout=120)
+
+    return run
 
 
 def one_error_line(result: subprocess.CompletedProcess, code: str) -> str:
@@ -101,8 +104,8 @@ def voice_dir(home: Path) -> Path:
     return home / "models" / "piper"
 
 
-def test_download_installs_the_voice_whole(server, assistant_home):
-    done = run(server.url, "models", "download", NAME, "--no-progress")
+def test_download_installs_the_voice_whole(server, assistant_home, mirror_cli):
+    done = mirror_cli(server.url, "models", "download", NAME, "--no-progress")
     assert done.returncode == 0, done.stderr
     installed = voice_dir(assistant_home) / NAME
     assert sorted(p.name for p in installed.iterdir()) == ["MODEL_CARD", f"{NAME}.onnx", f"{NAME}.onnx.json"]
@@ -110,59 +113,60 @@ def test_download_installs_the_voice_whole(server, assistant_home):
     assert (installed / f"{NAME}.onnx").read_bytes() == server.files[f"{FOLDER}/{NAME}.onnx"]
     assert [path for path, _ in server.requests] == ["/voices.json", f"/{FOLDER}/{NAME}.onnx",
                                                      f"/{FOLDER}/{NAME}.onnx.json", f"/{FOLDER}/MODEL_CARD"]
-    listed = json.loads(run(server.url, "models", "list", "--json").stdout)
+    listed = json.loads(mirror_cli(server.url, "models", "list", "--json").stdout)
     assert {"name": NAME, "source": "home", "language": "en_US"}.items() <= next(
         v for v in listed["voices"] if v["name"] == NAME).items()
-    assert any(NAME in line and line.startswith("  piper") for line in run(server.url, "voices").stdout.splitlines())
-    again = run(server.url, "models", "download", NAME)
+    voices = mirror_cli(server.url, "voices").stdout.splitlines()
+    assert any(NAME in line and line.startswith("  piper") for line in voices)
+    again = mirror_cli(server.url, "models", "download", NAME)
     assert again.returncode == 0 and "already installed" in again.stdout and len(server.requests) == 4
 
 
-def test_a_cut_download_keeps_its_part_and_resumes(server, assistant_home):
+def test_a_cut_download_keeps_its_part_and_resumes(server, assistant_home, mirror_cli):
     model = f"{FOLDER}/{NAME}.onnx"
     server.truncate[model] = 5000
-    line = one_error_line(run(server.url, "models", "download", NAME, "--no-progress"), "download_truncated")
+    line = one_error_line(mirror_cli(server.url, "models", "download", NAME, "--no-progress"), "download_truncated")
     assert "again to resume" in line and not (voice_dir(assistant_home) / NAME).exists()
-    done = run(server.url, "models", "download", NAME, "--no-progress")
+    done = mirror_cli(server.url, "models", "download", NAME, "--no-progress")
     assert done.returncode == 0, done.stderr
     assert (f"/{model}", "bytes=5000-") in server.requests
     assert (voice_dir(assistant_home) / NAME / f"{NAME}.onnx").read_bytes() == server.files[model]
 
 
-def test_a_wrong_checksum_installs_nothing(server, assistant_home):
+def test_a_wrong_checksum_installs_nothing(server, assistant_home, mirror_cli):
     server.wrong_md5 = True
-    one_error_line(run(server.url, "models", "download", NAME), "download_checksum")
+    one_error_line(mirror_cli(server.url, "models", "download", NAME), "download_checksum")
     assert not (voice_dir(assistant_home) / NAME).exists()
     assert not list((voice_dir(assistant_home)).rglob("*.part"))
 
 
-def test_an_unknown_voice_suggests_close_names(server):
-    line = one_error_line(run(server.url, "models", "download", "en_US-testvoic-medium"), "voice_unknown")
+def test_an_unknown_voice_suggests_close_names(server, mirror_cli):
+    line = one_error_line(mirror_cli(server.url, "models", "download", "en_US-testvoic-medium"), "voice_unknown")
     assert NAME in line
 
 
-def test_offline_says_how_to_sideload_a_voice():
+def test_offline_says_how_to_sideload_a_voice(mirror_cli):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    line = one_error_line(run(f"http://127.0.0.1:{port}", "models", "download", NAME), "voice_download_offline")
+    line = one_error_line(mirror_cli(f"http://127.0.0.1:{port}", "models", "download", NAME), "voice_download_offline")
     assert "models install VOICE.onnx" in line
 
 
-def test_sideloading_a_real_voice_then_speaking_with_it(piper_voice_files, tmp_path, assistant_home):
+def test_sideloading_a_real_voice_then_speaking_with_it(piper_voice_files, tmp_path, assistant_home, mirror_cli):
     model, config = piper_voice_files
     copied = tmp_path / "en_US-sideloaded-medium.onnx"
     shutil.copyfile(model, copied)
     shutil.copyfile(config, f"{copied}.json")
-    done = run("", "models", "install", str(copied))
+    done = mirror_cli("", "models", "install", str(copied))
     assert done.returncode == 0 and "en_US-sideloaded-medium" in done.stdout, done.stderr
-    said = run("", "say", "--voice", "en_US-sideloaded-medium", "--out", str(tmp_path / "x.wav"), "Hello.")
+    said = mirror_cli("", "say", "--voice", "en_US-sideloaded-medium", "--out", str(tmp_path / "x.wav"), "Hello.")
     assert said.returncode == 0 and "piper voice en_US-sideloaded-medium" in said.stderr, said.stderr
     assert "warning" not in said.stderr
 
 
-def test_sideloading_without_its_config_is_one_line(tmp_path):
+def test_sideloading_without_its_config_is_one_line(tmp_path, mirror_cli):
     lonely = tmp_path / "en_US-lonely-medium.onnx"
     lonely.write_bytes(os.urandom(4096))
-    line = one_error_line(run("", "models", "install", str(lonely)), "voice_invalid")
+    line = one_error_line(mirror_cli("", "models", "install", str(lonely)), "voice_invalid")
     assert "onnx.json" in line

@@ -168,7 +168,9 @@ class Microphone:
         self._frames = 0
 
     @classmethod
-    def from_settings(cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None) -> "Microphone":
+    def from_settings(
+        cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None
+    ) -> "Microphone":
         return cls(device_from_settings(settings, "input", device), gate=gate)
 
     def __enter__(self) -> "Microphone":
@@ -241,7 +243,8 @@ class Microphone:
 
 def _input_settings(sd: Any, info: DeviceInfo) -> tuple[int, int]:
     """16 kHz mono if the device accepts it, else its default rate (we convert each chunk)."""
-    for rate, channels in ((TARGET_RATE, 1), (int(info.default_rate), 1), (int(info.default_rate), min(2, info.inputs))):
+    default_rate = int(info.default_rate)
+    for rate, channels in ((TARGET_RATE, 1), (default_rate, 1), (default_rate, min(2, info.inputs))):
         try:
             sd.check_input_settings(device=info.index, samplerate=rate, channels=channels, dtype="int16")
             return rate, channels
@@ -253,7 +256,9 @@ def _input_settings(sd: Any, info: DeviceInfo) -> tuple[int, int]:
 class Speaker:
     """Plays int16 mono PCM on an output device; the stream stays open between lines (fast start)."""
 
-    def __init__(self, device: str | int | None = None, gate: Gate | None = None, guard_s: float = DEFAULT_GUARD_S) -> None:
+    def __init__(
+        self, device: str | int | None = None, gate: Gate | None = None, guard_s: float = DEFAULT_GUARD_S
+    ) -> None:
         self.spec = device
         self.gate = gate
         self.guard_s = guard_s
@@ -274,7 +279,9 @@ class Speaker:
         self.feed_error: Exception | None = None  # what stopped the pieces of the last line early
 
     @classmethod
-    def from_settings(cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None) -> "Speaker":
+    def from_settings(
+        cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None
+    ) -> "Speaker":
         return cls(device_from_settings(settings, "output", device), gate=gate)
 
     def open(self, rate: int) -> None:

@@ -49,7 +49,8 @@ class AudioChunk:
 
 def chunk_bytes(pcm: bytes, fmt: AudioFormat = PCM16_MONO_16K, seconds: float = 0.1) -> Iterator[AudioChunk]:
     """Split raw PCM into chunks of ``seconds`` (the last one may be shorter)."""
-    step = max(fmt.width * fmt.channels, int(fmt.bytes_per_second * seconds) // (fmt.width * fmt.channels) * fmt.width * fmt.channels)
+    frame = fmt.width * fmt.channels
+    step = max(frame, int(fmt.bytes_per_second * seconds) // frame * frame)
     for offset in range(0, len(pcm), step):
         yield AudioChunk(pcm[offset : offset + step], fmt, offset / fmt.bytes_per_second)
 

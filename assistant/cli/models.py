@@ -64,14 +64,15 @@ def list_models(language: str | None, as_json: bool) -> None:
          _yes_no(m.dynamic_graph), m.source, str(m.path)]
         for m in installed
     ]
-    click.echo("\n".join("  " + line for line in _table(lookup("models.installed_columns"), rows)) if rows else t("models.installed_none"))
+    click.echo("\n".join("  " + line for line in _table(lookup("models.installed_columns"), rows)) if rows
+               else t("models.installed_none"))
     if active is None:
         click.echo(t("models.active_none", language=language))
     click.echo()
     click.echo(t("models.voices_title"))
     rows = [["*" if speaking else "", v.name, "piper", v.language, v.quality, v.source, str(v.model.parent)]
             for v, speaking in voices]
-    click.echo("\n".join("  " + line for line in _table(t("models.voices_columns"), rows)) if rows
+    click.echo("\n".join("  " + line for line in _table(lookup("models.voices_columns"), rows)) if rows
                else t("models.voices_none"))
     click.echo()
     click.echo(t("models.available_title"))

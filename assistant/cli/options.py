@@ -26,10 +26,12 @@ def usage_errors(*codes: str) -> Iterator[None]:
 
 def engine_options(func):
     """--engine/--model/--language, shared by every command that listens."""
-    func = click.option("--language", default=None, help="Language of the speech, e.g. en, ko (default: settings).")(func)
+    func = click.option("--language", default=None,
+                        help="Language of the speech, e.g. en, ko (default: settings).")(func)
     func = click.option("--model", "model", default=None, metavar="PATH",
                         help="A Vosk or whisper model directory (overrides resolution).")(func)
-    func = click.option("--engine", type=ENGINE_CHOICE, default=None, help="Speech engine (default: settings, auto).")(func)
+    func = click.option("--engine", type=ENGINE_CHOICE, default=None,
+                        help="Speech engine (default: settings, auto).")(func)
     return func
 
 
@@ -38,7 +40,8 @@ def practice_options(func):
                         help="Which answers are read back for confirmation (default: settings, auto: a heard "
                              "rating the recogniser is unsure of).")(func)
     func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
-                        help="Recorded answers, one WAV per question asked (repeat the option, or list after --).")(func)
+                        help="Recorded answers, one WAV per question asked "
+                             "(repeat the option, or list after --).")(func)
     func = click.option("--no-audio", is_flag=True, help="Print prompts only; do not speak them.")(func)
     func = click.option("--text", is_flag=True, help="Type the answers instead of speaking them.")(func)
     return engine_options(func)

@@ -463,6 +463,7 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
             close = run.start - previous.end <= 10 and (
                 doc.same_sentence(previous.end - 1, run.start) or corrected)
             if close and not cue_between and previous.transition and between == ["to"]:
+                assert previous.value is not None and run.value is not None  # _rating_runs keeps read runs only
                 groups[-1] = (_Group(group.start, run.end, None, (previous.value, run.value)), run)
                 continue
             if close and not cue_between and (corrected or not _cue_follows(doc, run)):
@@ -616,7 +617,7 @@ def _durations(doc: _Doc) -> list[Extracted]:
             start += 1
         spans.append((start, end))
         i = end
-    readings: dict[str, list[tuple[Any, int, int, str]]] = {}
+    readings: dict[str, list[tuple[Any, int, int, _Hit]]] = {}
     cue_hits = _duration_cues().find(doc.tokens)
     for start, end in spans:
         said = words[start:end]
@@ -629,9 +630,9 @@ def _durations(doc: _Doc) -> list[Extracted]:
         value = parse.parse_duration(doc.said(start, end).replace("-", " "))
         if not value.ok:
             continue
-        field, cue = _nearest_cue(doc, cue_hits, start, end)
-        if field:
-            readings.setdefault(field, []).append((value.value, start, end, cue))
+        cue = _nearest_cue(doc, cue_hits, start, end)
+        if cue is not None:
+            readings.setdefault(cue.label, []).append((value.value, start, end, cue))
     found = []
     for field, items in readings.items():
         values = {v for v, *_ in items}
@@ -651,7 +652,8 @@ def _duration_cues() -> _Matcher:
     return _Matcher((field, cue) for field, cues in _rules()["durations"]["cues"].items() for cue in cues)
 
 
-def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> tuple[str, _Hit | None]:
+def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> _Hit | None:
+    """The duration cue nearest the reading (its label is the field), or None when none or two tie."""
     rules = _rules()["durations"]
     best: dict[str, tuple[int, _Hit]] = {}
     for hit in hits:
@@ -667,11 +669,11 @@ def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> tuple[str
         if cost <= rules["reach"] and (hit.label not in best or cost < best[hit.label][0]):
             best[hit.label] = (cost, hit)
     if not best:
-        return "", None
+        return None
     ranked = sorted(best.items(), key=lambda kv: kv[1][0])
     if len(ranked) > 1 and ranked[1][1][0] - ranked[0][1][0] <= rules["tie"]:
-        return "", None
-    return ranked[0][0], ranked[0][1][1]
+        return None
+    return ranked[0][1][1]
 
 
 # --- new topic -----------------------------------------------------------------------------------------
@@ -1133,11 +1135,11 @@ def _corrected(doc: _Doc, field: str, kind: str, segment: tuple[int, int], menti
     if kind == "emotions":
         return _corrected_emotions(doc, start, end, current.get(field) or [])
     a, b = start, end
-    lead = _set("correct", "value_lead")
+    value_leads = _set("correct", "value_lead")
     moved = True
     while moved and a < b:
         moved = False
-        for phrase in sorted(lead, key=len, reverse=True):
+        for phrase in sorted(value_leads, key=len, reverse=True):
             if tuple(doc.words[a:a + len(phrase)]) == phrase:
                 a += len(phrase)
                 moved = True
@@ -1168,7 +1170,8 @@ def _without_dropped(doc: _Doc, start: int, end: int) -> str:
 def _corrected_emotions(doc: _Doc, start: int, end: int, current: list[str]) -> list[str] | None:
     forms = parse.emotion_forms()
     remove_words = _set("correct", "remove")
-    named, removed = [], []
+    named: list[str] = []
+    removed: list[str] = []
     for hit in _emotion_matcher().find(doc.tokens[start:end]):
         at = start + hit.start
         name = forms[tuple(doc.words[at:start + hit.end])][0]

@@ -82,7 +82,8 @@ def _phrases(items: list[str]) -> list[tuple[str, ...]]:
 
 def _find(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
     """Every occurrence (start, end, phrase), then drop those inside a longer one."""
-    hits = [(i, i + len(p), p) for p in phrases for i in range(len(tokens) - len(p) + 1) if tuple(tokens[i:i + len(p)]) == p]
+    hits = [(i, i + len(p), p) for p in phrases for i in range(len(tokens) - len(p) + 1)
+            if tuple(tokens[i:i + len(p)]) == p]
     return [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
 
 
@@ -165,7 +166,8 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
 def parse_yesno(text: str) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["yesno"]
-    polarity = {p: True for p in _phrases(table["yes"])} | {p: False for p in _phrases(table["no"])}
+    polarity: dict[tuple[str, ...], bool | None] = {p: True for p in _phrases(table["yes"])}
+    polarity |= {p: False for p in _phrases(table["no"])}
     polarity |= {p: None for p in _phrases(table["unsure"])}  # "I'm not sure" is neither
     found = {polarity[p] for _, _, p in _find(tokens, sorted(polarity, key=len, reverse=True))}
     if None in found:
@@ -402,7 +404,8 @@ def _known_emotions(tokens: list[str]) -> list[str]:
     negations = set(_vocab()["words"]["negations"])
     found: list[str] = []
     for start, _, phrase in sorted(_find(tokens, sorted(forms, key=len, reverse=True))):
-        if negations & set(tokens[max(0, start - 2):start]) and not {"but", "and"} & set(tokens[max(0, start - 1):start]):
+        negated = negations & set(tokens[max(0, start - 2):start])
+        if negated and not {"but", "and"} & set(tokens[max(0, start - 1):start]):
             continue
         name = forms[phrase][0]
         if name not in found:
@@ -466,24 +469,31 @@ def grammar(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...] | None:
     vocab = _vocab()["words"]
     extra: list[str] = []
     if kind == "rating":
-        extra = [k for k, v in vocab["numbers"].items() if v <= 20] + ["out of", "about", "maybe", "like", "a", "an", "it was", "i'd say", "or", "to", "none", "nothing", "half"]
+        extra = [k for k, v in vocab["numbers"].items() if v <= 20] + [
+            "out of", "about", "maybe", "like", "a", "an", "it was", "i'd say", "or", "to", "none", "nothing", "half"
+        ]
     elif kind in ("yesno", "command"):
         extra = vocab["yesno"]["yes"] + vocab["yesno"]["no"] if kind == "yesno" else []
     elif kind == "choice":
-        extra = list(choices) + [k for k in vocab["ordinals"] if k.isalpha()][:10] + vocab["choice_markers"] + ["the", "one", "last"]
+        ordinals = [k for k in vocab["ordinals"] if k.isalpha()][:10]
+        extra = list(choices) + ordinals + vocab["choice_markers"] + ["the", "one", "last"]
         extra += [k for k, v in vocab["numbers"].items() if 1 <= v <= len(choices)]
     elif kind == "duration":
         duration = vocab["duration"]
-        extra = list(vocab["numbers"]) + list(duration["units"]) + list(duration["amounts"]) + list(duration["vague"]) + ["and", "about", "of", "or", "to", "maybe"]
+        extra = list(vocab["numbers"]) + list(duration["units"]) + list(duration["amounts"]) + list(duration["vague"])
+        extra += ["and", "about", "of", "or", "to", "maybe"]
     elif kind == "date":
         dates = vocab["dates"]
-        extra = dates["weekdays"] + dates["months"] + list(dates["relative"]) + list(dates["units"]) + list(vocab["numbers"]) + [k for k in vocab["ordinals"] if not k[0].isdigit()] + ["in", "on", "the", "next", "this", "of", "a"]
+        extra = dates["weekdays"] + dates["months"] + list(dates["relative"]) + list(dates["units"])
+        extra += list(vocab["numbers"]) + [k for k in vocab["ordinals"] if not k[0].isdigit()]
+        extra += ["in", "on", "the", "next", "this", "of", "a"]
     else:  # text, emotions: free speech, the words themselves are the answer
         return None
     commands = [p for name in COMMANDS for p in _vocab()["commands"][name]]
     seen: dict[str, None] = {}
     for phrase in extra + commands + ["[unk]"]:
-        seen.setdefault(phrase if phrase == "[unk]" else " ".join(re.sub(r"[^a-z0-9' ]", " ", phrase.lower()).split()), None)
+        normal = phrase if phrase == "[unk]" else " ".join(re.sub(r"[^a-z0-9' ]", " ", phrase.lower()).split())
+        seen.setdefault(normal, None)
     return tuple(seen)
 
 
@@ -524,7 +534,9 @@ def _spoken_date(iso: str, spoken: dict[str, str]) -> str:
         return iso
     names = data("session.toml")["words"]["dates"]
     return spoken["date"].format(
-        weekday=names["weekdays"][day.weekday()].capitalize(), month=names["months"][day.month - 1].capitalize(), day=day.day
+        weekday=names["weekdays"][day.weekday()].capitalize(),
+        month=names["months"][day.month - 1].capitalize(),
+        day=day.day,
     )
 
 

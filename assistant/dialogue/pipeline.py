@@ -54,8 +54,9 @@ class Runner:
 
     ``wait(seconds)`` serves pause steps (a no-op for recorded answers); ``breathe(pattern)`` runs the
     breathing exercise when a script hands off to it, and returns what the person said during it that the
-    session must hear at once (crisis words), or None; the outputs after the hand-off are then dropped. ``Say.rate_delta`` is the speech-rate offset in
-    force (absolute, not a step), passed to ``voice.set_rate_offset`` when the voice supports it.
+    session must hear at once (crisis words), or None; the outputs after the hand-off are then dropped.
+    ``Say.rate_delta`` is the speech-rate offset in force (absolute, not a step), passed to
+    ``voice.set_rate_offset`` when the voice supports it.
     """
 
     def __init__(self, session, source: AnswerSource, voice: Voice, store: Journal | None = None,

@@ -2,7 +2,8 @@
 
 Shipped scripts live in ``package_data_dir("prompts")/"scripts"``; a user's own in
 ``home()/"scripts"/*.toml`` (same name overrides the shipped one). The format is documented in
-``prompts/README.md``. ``when`` and ``repeat.while`` use the safe expression language in ``assistant.dialogue.conditions``.
+``prompts/README.md``. ``when`` and ``repeat.while`` use the safe expression language in
+``assistant.dialogue.conditions``.
 """
 
 from __future__ import annotations

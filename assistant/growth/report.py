@@ -252,7 +252,8 @@ def targets_chart(store: Store, now: datetime | None = None) -> str:
     goals = targets(store)
     top = max([4] + [c.disclosures for c in counts] + [goals.get("disclosures", 0)])
     top += top % 2  # even, so the middle tick is a whole number
-    desc = w("report.targets.desc", weeks=counted("week", len(weeks)), target=goals.get("disclosures", w("report.none")))
+    target = goals.get("disclosures", w("report.none"))
+    desc = w("report.targets.desc", weeks=counted("week", len(weeks)), target=target)
     svg = _svg_open("targets", w("report.targets.title"), desc) + _axis(top, [0, top // 2, top])
     slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / len(weeks)
     for i, c in enumerate(counts):

@@ -302,7 +302,8 @@ class Store(PlanTables):
             " FROM sessions s WHERE s.status = 'in_progress'").fetchall()
         closed = []
         for session_id, script, detail_json in rows:
-            pid = (_loads(detail_json) or {}).get("pid") if detail_json else None
+            detail = _loads(detail_json) if detail_json else None
+            pid = detail.get("pid") if isinstance(detail, dict) else None
             if isinstance(pid, int) and pid != os.getpid() and not alive(pid):
                 self.record(SessionEvent("stopped", session_id, script, detail={"reason": "interrupted"}))
                 closed.append(session_id)

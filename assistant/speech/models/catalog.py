@@ -283,7 +283,8 @@ def _unpack(archive: Path, name: str | None, shown: Path) -> ResolvedModel:
             with zipfile.ZipFile(archive) as zf:
                 for member in zf.namelist():
                     target = (staging / member).resolve()
-                    if member.startswith(("/", "\\")) or ".." in Path(member).parts or not target.is_relative_to(staging):
+                    absolute = member.startswith(("/", "\\"))
+                    if absolute or ".." in Path(member).parts or not target.is_relative_to(staging):
                         raise fail("install_unsafe_zip", path=shown, member=member)
                 zf.extractall(staging)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:

@@ -106,7 +106,8 @@ def _fetch(url: str, part: Path, size: int | None, progress: bool, name: str) ->
             have = 0
         total = size or (have + int(response.headers.get("Content-Length") or 0)) or None
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if have else os.O_TRUNC)
-        with os.fdopen(os.open(part, flags, 0o600), "ab") as out, _bar(total, progress, t("models.downloading", name=name)) as bar:
+        label = t("models.downloading", name=name)
+        with os.fdopen(os.open(part, flags, 0o600), "ab") as out, _bar(total, progress, label) as bar:
             bar.update(have)
             while True:
                 try:

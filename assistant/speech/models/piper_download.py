@@ -112,9 +112,10 @@ def download_voice(name: str, progress: bool = True) -> PiperVoiceFiles:
         close = difflib.get_close_matches(name, list(available), n=3, cutoff=0.6)
         suggestion = t("models.did_you_mean", names=", ".join(close)) if close else ""
         raise fail("voice_unknown", name=name, suggestion=suggestion)
-    wanted = [remote.file(".onnx"), remote.file(".onnx.json")]
-    if None in wanted:
+    model, config = remote.file(".onnx"), remote.file(".onnx.json")
+    if model is None or config is None:
         raise fail("voice_list_invalid", url=f"{base}/voices.json", reason=t("voices.reason_not_listed", name=name))
+    wanted = [model, config]
     # One staging folder per voice, kept between runs: its .part files are what a rerun resumes.
     staging = ensure_voices_dir() / f".download-{name}"
     staging.mkdir(mode=0o700, exist_ok=True)

@@ -53,8 +53,9 @@ class Answer:
             return None
         words: tuple[Word, ...] = tuple(w for f in self.finals for w in f.words)
         first = self.finals[0]
-        sure = [f.confidence for f in self.finals]  # the recogniser's own confidence: the least sure part
-        confidence = min(sure) if sure and None not in sure else None
+        # the recogniser's own confidence: the least sure part (unknown if any part is)
+        sure = [f.confidence for f in self.finals if f.confidence is not None]
+        confidence = min(sure) if sure and len(sure) == len(self.finals) else None
         return Transcript(self.text, True, words, first.engine, first.model, first.language, confidence)
 
 

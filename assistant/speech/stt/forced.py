@@ -199,7 +199,7 @@ def _top_meanings(closed: ClosedAnswer, scored: dict[str, float], how_many: int)
         meaning = closed.meaning(text)
         if meaning is not None and score > best.get(meaning, -math.inf):
             best[meaning] = score
-    return set(sorted(best, key=best.get, reverse=True)[:how_many])
+    return set(sorted(best, key=best.__getitem__, reverse=True)[:how_many])
 
 
 def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates: Sequence[str],
@@ -222,7 +222,7 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     posterior = {m: math.exp(s - total) for m, s in pooled.items()}
     if heard_free is not None and heard_free not in posterior:  # a duration, a date: nothing to compare with
         return Heard(free, heard_free, math.exp(free_score) if free_score is not None else 0.0, free, "free")
-    best = max(posterior, key=posterior.get) if posterior else None
+    best = max(posterior, key=posterior.__getitem__) if posterior else None
     if heard_free is not None:
         p = posterior[heard_free]
         if best == heard_free:

@@ -33,7 +33,10 @@ def load_engine(engine: str = "auto", model: str | None = None, language: str = 
         if found is not None:
             from assistant.speech.stt.vosk_engine import VoskEngine
 
-            reason = t("engine.reason_explicit") if engine == "vosk" or model else t("engine.reason_auto_vosk", language=language)
+            if engine == "vosk" or model:
+                reason = t("engine.reason_explicit")
+            else:
+                reason = t("engine.reason_auto_vosk", language=language)
             return VoskEngine(found.path, found.name, found.language, found.dynamic_graph, reason, found.source)
         if engine == "vosk":
             raise fail("vosk_model_missing", language=language)

@@ -74,7 +74,8 @@ class Worker:
             return {"ok": False, "code": "voice_unknown", "error": f"unknown voice {request.get('voice')}"}
         self.engine.setProperty("voice", voice)
         self.engine.setProperty("rate", int(request.get("rate") or 150))
-        self.engine.setProperty("volume", float(request.get("volume") if request.get("volume") is not None else 1.0))
+        volume = request.get("volume")  # 0 is a volume: only a missing one means the default
+        self.engine.setProperty("volume", float(volume) if volume is not None else 1.0)
         # Apply the properties in a loop of their own: queued together with save_to_file, a long first
         # utterance ends runAndWait early and its audio lands in the NEXT request's file (pyttsx3 2.99).
         self.engine.runAndWait()
