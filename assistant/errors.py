@@ -1,6 +1,7 @@
 """One error type for everything the user can cause or fix.
 
-The CLI turns an :class:`AssistantError` into one line on stderr and exit status 1 (see ``cli.main``);
+The CLI turns an :class:`AssistantError` into one line on stderr and exit status 1 (a usage mistake: 2;
+see ``cli.main`` and ``cli.options.usage_errors``);
 library code raises, never prints or exits. Errors are built with their words by ``text.fail(code)``.
 This module imports nothing, so every other module can raise it.
 """

@@ -214,3 +214,12 @@ def test_reflect_steps_are_checked_when_the_script_loads(tmp_path, fills, proble
     with pytest.raises(AssistantError) as caught:
         load_file(path)
     assert problem in caught.value.message
+
+
+def test_help_during_the_reflection_says_the_reflections_own_help():
+    s = session()
+    s.start()
+    out = s.hear("help")
+    step = next(st for st in load_script("debrief").steps if st.type == "reflect")
+    assert step.help and step.help in said(out)
+    assert asked(out).kind == "reflection"  # and it is still listening for the reflection

@@ -2,7 +2,7 @@
 
 Every cue is placed against the exercise's start: cue *n* is due at the sum of the phase lengths
 before it, never at "previous cue + sleep", so speech length and scheduling jitter cannot accumulate.
-The audio runner (``breathing_run``) renders cues into one continuous output stream at exact sample
+The audio runner (``breathing.exercise``) renders cues into one continuous output stream at exact sample
 offsets; the caption-only runner waits on a monotonic clock against the same times.
 
 Voice control changes the timeline while it runs: ``slower``/``faster`` scale phases from the next one

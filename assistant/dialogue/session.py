@@ -645,7 +645,8 @@ class Session:
         elif command == "back":
             self._back(out)
         elif command == "help":
-            help_text = self._asked().help if self._mode == "ask" and self._asked().help else words("help")
+            own = self._mode in ("ask", "reflect") and self._asked().help  # the step's own help, if it has one
+            help_text = self._asked().help if own else words("help")
             self._reprompt(out, help_text)
         elif command in ("slower", "faster"):
             settings = data("session.toml")["settings"]
