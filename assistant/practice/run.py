@@ -215,7 +215,8 @@ class Practice:
             session = Session(script, session_id, confirm=self.mode.confirm or self.settings.confirm,
                               answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
-                              day_first=day_first(self.mode.language or self.settings.language), guided=self.mode.guided)
+                              day_first=day_first(self.mode.language or self.settings.language),
+                              guided=self.mode.guided)
 
             def hook(event):
                 if event.type == "started" and step_id:
