@@ -437,7 +437,13 @@ def main(argv: list[str]) -> int:
         try:
             for name in wanted:
                 print(f"[bench] {name} ...", file=sys.stderr)
-                results[name] = SECTIONS[name](ctx)
+                try:
+                    results[name] = SECTIONS[name](ctx)
+                except Exception as exc:  # one broken section must not lose the others' figures
+                    import traceback
+
+                    traceback.print_exc()
+                    results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         finally:
             stop_pulse()
         results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

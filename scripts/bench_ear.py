@@ -183,7 +183,11 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
     for key, path in clips.items():
         flags = EnergyVad().frames(load_for_recognition(path))
         voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # Each flow in a home of its own, past the first-run disclaimer, so neither pays for the other's start.
+    home = ctx["tmp"] / f"home-{flow}"
+    home.mkdir(exist_ok=True)
+    (home / ".welcomed").touch()
+    env = dict(os.environ, PYTHONUNBUFFERED="1", ASSISTANT_HOME=str(home))
     monitor = SpeakerMonitor(pulse)
     started = time.monotonic()
     args = ["debrief", "--guided"] if flow == "guided" else ["debrief"]

@@ -53,7 +53,11 @@ class PulseAudio:
 
     def play_into_mic(self, wav_path: str | Path) -> None:
         """Speak a WAV file into the virtual microphone; returns when it has been played."""
-        self.run("paplay", "-d", "micsink", str(wav_path))
+        import wave
+
+        with wave.open(str(wav_path), "rb") as clip:
+            seconds = clip.getnframes() / clip.getframerate()
+        self.run("paplay", "-d", "micsink", str(wav_path), timeout=seconds + 30)
 
     @contextlib.contextmanager
     def record_speaker(self, quiet_s: float = 0.5, max_wait_s: float = 4.0) -> Iterator[Recording]:
