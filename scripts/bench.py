@@ -126,27 +126,12 @@ def _speech_end_s(pcm: bytes) -> float:
 def _endpoint_latency_ms(engine, paths: list[Path]) -> list[float]:
     """Stream each clip at real time (30 ms chunks) and time end of speech → final."""
     from assistant.audio.formats import load_for_recognition
+    from bench_ear import final_after_speech_ms
 
     out = []
     for path in paths:
         pcm = load_for_recognition(path)
-        speech_end = _speech_end_s(pcm)
-        rec = engine.recognizer(partials=False)
-        step = 960
-        start = time.monotonic()
-        got = None
-        for i in range(0, len(pcm), step):
-            due = start + i / 32000
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            if any(r.final for r in rec.accept(pcm[i : i + step])):
-                got = time.monotonic()
-                break
-        if got is None:
-            rec.finish()
-            got = time.monotonic()
-        out.append((got - (start + speech_end)) * 1000)
+        out.append(final_after_speech_ms(engine.recognizer(partials=False), pcm, _speech_end_s(pcm)))
     return out
 
 

@@ -98,8 +98,24 @@ def _as_segmented(pcm: bytes) -> bytes:
     return pcm[first * FRAME_BYTES : last * FRAME_BYTES]
 
 
+def final_after_speech_ms(rec, pcm: bytes, speech_end_s: float, chunk: int = 960) -> float:
+    """Feed ``pcm`` to the recogniser at real time (30 ms chunks): ms from the end of the voice to the final."""
+    start, got = time.monotonic(), None
+    for i in range(0, len(pcm), chunk):
+        delay = start + i / 32000 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        if any(r.final for r in rec.accept(pcm[i : i + chunk])):
+            got = time.monotonic()
+            break
+    if got is None:
+        rec.finish()
+        got = time.monotonic()
+    return (got - (start + speech_end_s)) * 1000
+
+
 def _closed_latency_ms(engine, folder: Path) -> list[float]:
-    """Stream closed answers at real time (30 ms chunks): end of the voice → the final."""
+    """Stream closed answers at real time: end of the voice → the final."""
     import ear_clips
     from assistant.audio.formats import load_for_recognition
     from assistant.practice.hearing import closed_answer
@@ -110,41 +126,13 @@ def _closed_latency_ms(engine, folder: Path) -> list[float]:
         pcm = load_for_recognition(ear_clips.espeak(text, folder, pad=0.5))
         flags = EnergyVad().frames(pcm)
         speech_end = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
-        rec = engine.recognizer(partials=False, closed=closed_answer(kind))
-        start, got = time.monotonic(), None
-        for i in range(0, len(pcm), 960):
-            delay = start + i / 32000 - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            if any(r.final for r in rec.accept(pcm[i : i + 960])):
-                got = time.monotonic()
-                break
-        if got is None:
-            rec.finish()
-            got = time.monotonic()
-        out.append((got - (start + speech_end)) * 1000)
+        out.append(final_after_speech_ms(engine.recognizer(partials=False, closed=closed_answer(kind)), pcm,
+                                         speech_end))
     return out
 
 
 # --- conversation ------------------------------------------------------------------------------------------
 
-ANSWERS = {  # field → what the simulated person says (the guided debrief)
-    "what_happened": "I told my friend Sam about my panic attacks at work",
-    "disclosure_level": "six",
-    "new_topic": "yes",
-    "conversation_minutes": "about fifteen minutes",
-    "anxiety_before": "seven",
-    "anxiety_peak": "four",
-    "anxiety_after": "two",
-    "anxiety_duration": "about twenty minutes",
-    "emotions": "nervous and relieved",
-    "body_sensations": "my chest was tight",
-    "felt_easy": "starting the conversation",
-    "stayed_hard": "asking for more time",
-    "helped_most": "Sam asked kind questions",
-    "learned": "that people want to know me",
-    "next_step": "invite Sam for coffee next week",
-}
 CLOSED = ("rating", "yesno", "choice", "duration", "date")
 
 # The same content told in one go (the reflection flow), ending with "I'm done" as the question invites.
@@ -170,6 +158,7 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
     from assistant.speech.stt.vad import FRAME_S, EnergyVad
     from assistant.text import data_file
     from audio_fixtures import SpeakerMonitor
+    from test_hands_free import ANSWERS  # what the simulated person says, field by field (the same as the test)
 
     steps = [s for s in load_script("debrief").steps if s.type in ("ask", "reflect")]
     questions = {" ".join(s.text.split()): (s.field, "text" if s.type == "reflect" else s.kind) for s in steps}

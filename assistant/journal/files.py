@@ -385,12 +385,17 @@ def _seal(plain: Path, target: Path, key: str) -> None:
     finally:
         conn.close()
     target.unlink(missing_ok=True)
+    _convert(plain, target, None, key)
+
+
+def _convert(source: Path, target: Path, old_key: str | None, new_key: str | None) -> None:
+    """``encryption.convert``; on failure the half-written ``target`` is removed and one line says why."""
     try:
-        encryption.convert(plain, target, None, key)
+        encryption.convert(source, target, old_key, new_key)
     except Exception as exc:
         target.unlink(missing_ok=True)
         if encryption.is_db_error(exc) or isinstance(exc, OSError):
-            raise fail("journal_convert_failed", path=plain, reason=exc) from exc
+            raise fail("journal_convert_failed", path=source, reason=exc) from exc
         raise
 
 
@@ -435,13 +440,7 @@ def change_encryption(store, old_key: str | None, new_key: str | None) -> Path:
     part.unlink(missing_ok=True)
     store.db.conn.execute("BEGIN IMMEDIATE")  # no other process writes to the file being replaced
     try:
-        try:
-            encryption.convert(path, part, old_key, new_key)
-        except Exception as exc:
-            part.unlink(missing_ok=True)
-            if encryption.is_db_error(exc) or isinstance(exc, OSError):
-                raise fail("journal_convert_failed", path=path, reason=exc) from exc
-            raise
+        _convert(path, part, old_key, new_key)
         if new_key:
             encryption.write_marker(path)
         os.replace(part, path)
