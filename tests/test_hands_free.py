@@ -93,7 +93,9 @@ def test_debrief_completes_hands_free(pulse, speak):
         (row,) = store.list_sessions()
         answers = store.answers_for(row.id)
         engines = {a.engine for a in store.answers(row.id)}
+        heard = {a.field: (a.text, a.confidence) for a in store.answers(row.id)}  # what the ear heard, if wrong
     assert row.status == "finished", (answered, answers)
+    assert answers["conversation_minutes"] == 15, heard
     assert (answers["disclosure_level"], answers["anxiety_before"], answers["anxiety_peak"],
             answers["anxiety_after"]) == (6, 7, 4, 2)
     assert answers["conversation_minutes"] == 15 and answers["new_topic"] is True
