@@ -191,3 +191,16 @@ def test_downloaded_zip_with_an_invalid_model_is_rejected(server, assistant_home
     line = assert_one_error_line(models_cli(assistant_home, server.url, "download", NAME), "model_invalid")
     assert "conf/model.conf" in line
     assert not part_file().exists() and not (models_dir() / NAME).exists()
+
+
+def test_the_library_reports_progress_and_prints_nothing(server, assistant_home, monkeypatch, capsys):
+    """The download tells a callback how far it is (the CLI draws the bar); it writes nothing itself."""
+    from assistant.speech.models.download import download
+
+    monkeypatch.setenv("ASSISTANT_MODELS_URL", server.url)
+    seen: list[tuple[int, int | None]] = []
+    model = download(NAME, progress=lambda done, total: seen.append((done, total)))
+    size = len(fake_model_zip(NAME))
+    assert model.name == NAME and seen and seen[-1] == (size, size)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert capsys.readouterr() == ("", "")

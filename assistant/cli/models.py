@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import click
@@ -95,6 +96,32 @@ def _piper_voices(settings) -> list:
     return [(v, v.model == speaking) for v in installed_voices()]
 
 
+@contextlib.contextmanager
+def _progress_bar(name: str, wanted: bool):
+    """A progress callback that draws click's bar on stderr (at a terminal, when wanted), made once the size
+    is known; None when there is nothing to draw."""
+    import sys
+
+    if not wanted or not sys.stderr.isatty():
+        yield None
+        return
+    state: dict = {}
+
+    def progress(done: int, total: int | None) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total or 1, label=t("models.downloading", name=name),
+                                             file=sys.stderr).__enter__()
+            state["at"] = 0
+        state["bar"].update(done - state["at"])
+        state["at"] = done
+
+    try:
+        yield progress
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
 @models.command()
 @click.argument("name")
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
@@ -110,7 +137,8 @@ def download(name: str, no_progress: bool) -> None:
             return
         from assistant.speech.models.piper_download import download_voice
 
-        voice = download_voice(name, progress=not no_progress)
+        with _progress_bar(name, not no_progress) as progress:
+            voice = download_voice(name, progress=progress)
         click.echo(t("models.installed_voice", name=voice.name, path=voice.model.parent))
         return
 
@@ -120,7 +148,8 @@ def download(name: str, no_progress: bool) -> None:
         return
     from assistant.speech.models.download import download as fetch
 
-    model = fetch(name, progress=not no_progress)
+    with _progress_bar(name, not no_progress) as progress:
+        model = fetch(name, progress=progress)
     click.echo(t("models.installed", name=model.name, path=model.path))
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 
 from assistant.errors import AssistantError
 from assistant.speech.models.catalog import (
@@ -80,17 +80,11 @@ def remote_models(base: str | None = None, sideload: str = "") -> dict[str, Remo
         raise fail("model_list_invalid", url=url, reason=exc) from exc
 
 
-def _bar(total: int | None, enabled: bool, label: str):
-    """click's progress bar on stderr; drawn into a throwaway buffer when off or not a tty."""
-    import io
-
-    import click
-
-    shown = enabled and bool(total) and sys.stderr.isatty()
-    return click.progressbar(length=total or 1, label=label, file=sys.stderr if shown else io.StringIO())
+# Told (bytes so far, total bytes or None) as a download goes; the CLI draws it. Library code never prints.
+Progress = Callable[[int, Optional[int]], None]
 
 
-def _fetch(url: str, part: Path, size: int | None, progress: bool, name: str) -> None:
+def _fetch(url: str, part: Path, size: int | None, progress: Progress | None, name: str) -> None:
     """Download into ``part``, resuming with an HTTP Range request when a partial file is there."""
     import http.client
 
@@ -106,9 +100,10 @@ def _fetch(url: str, part: Path, size: int | None, progress: bool, name: str) ->
             have = 0
         total = size or (have + int(response.headers.get("Content-Length") or 0)) or None
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if have else os.O_TRUNC)
-        label = t("models.downloading", name=name)
-        with os.fdopen(os.open(part, flags, 0o600), "ab") as out, _bar(total, progress, label) as bar:
-            bar.update(have)
+        done = have
+        with os.fdopen(os.open(part, flags, 0o600), "ab") as out:
+            if progress:
+                progress(done, total)
             while True:
                 try:
                     chunk = response.read(_CHUNK)
@@ -118,7 +113,9 @@ def _fetch(url: str, part: Path, size: int | None, progress: bool, name: str) ->
                 if not chunk:
                     break
                 out.write(chunk)
-                bar.update(len(chunk))
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
 
 
 def _verify(part: Path, remote: RemoteModel) -> None:
@@ -134,7 +131,7 @@ def _verify(part: Path, remote: RemoteModel) -> None:
         raise fail("download_checksum", name=remote.name)
 
 
-def download(name: str, progress: bool = True) -> ResolvedModel:
+def download(name: str, progress: Progress | None = None) -> ResolvedModel:
     """Fetch a model from the official list (or the ``ASSISTANT_MODELS_URL`` mirror) and install it."""
     existing = installed_model(name)
     if existing is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from assistant.errors import AssistantError
-from assistant.speech.models.download import _fetch, _open
+from assistant.speech.models.download import Progress, _fetch, _open
 from assistant.speech.models.piper_voices import PiperVoiceFiles, ensure_voices_dir, installed_voice, place
 from assistant.text import fail, t
 
@@ -98,7 +98,7 @@ def _verify(part: Path, name: str, remote: RemoteFile) -> None:
         raise fail("download_checksum", name=name)
 
 
-def download_voice(name: str, progress: bool = True) -> PiperVoiceFiles:
+def download_voice(name: str, progress: Progress | None = None) -> PiperVoiceFiles:
     """Fetch a voice from the official list (or the ``ASSISTANT_PIPER_VOICES_URL`` mirror) and install it."""
     existing = installed_voice(name)
     if existing is not None:
