@@ -366,6 +366,7 @@ def test_prompts_show_includes_when_and_repeat(run_cli):
     assert done.exit_code == 0
     assert "only when:" in run_cli("prompts", "show", "debrief").stdout
     assert "then back to 'round_start', up to" in done.stdout and "while: another_round == yes" in done.stdout
+    assert "fills: feeling ← emotions, intensity" in run_cli("prompts", "show", "checkin").stdout
 
 
 def test_script_errors_point_at_the_help_a_user_has(assistant_home, run_cli):

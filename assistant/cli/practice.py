@@ -160,6 +160,10 @@ def prompts_show(name, as_json):
     for i, step in enumerate(data["steps"], 1):
         label = f"{step['type']}" + (f" {step['field']} ({step['kind']})" if step.get("field") else "")
         click.echo(t("prompts_cli.step", n=i, label=label, text=step.get("text", "")))
+        if "fills" in step:
+            fills = ", ".join(field if field == source else f"{field} ← {source}"
+                              for field, source in step["fills"].items())
+            click.echo(t("prompts_cli.fills", fields=fills))
         if "when" in step:
             click.echo(t("prompts_cli.when", expression=step["when"]))
         if "repeat" in step:
