@@ -1,7 +1,8 @@
 """The whole guided debrief hands-free: a simulated person listens on the virtual speaker, waits for each
 question to finish, and speaks the answer into the virtual microphone. Zero keystrokes, default listening
 settings, no read-backs (``--confirm never``): every rating must be stored right the first time. The
-questions are spoken by the default voice (Piper), streamed and warmed up as in real use."""
+questions are spoken by the default voice (Piper), streamed and warmed up as in real use; the person says
+the ratings in espeak-ng's voice and everything else in a natural (Piper) voice."""
 
 from __future__ import annotations
 
@@ -78,10 +79,12 @@ def converse(pulse, args: list[str], reply) -> tuple[subprocess.CompletedProcess
     return subprocess.CompletedProcess(proc.args, proc.returncode, "", proc.stderr.read()), answered
 
 
-def test_debrief_completes_hands_free(pulse, speak):
-    questions = {" ".join(step.text.split()): step.field for step in load_script("debrief").steps
-                 if step.type == "ask"}
-    clips = {field: speak(text) for field, text in ANSWERS.items()}
+def test_debrief_completes_hands_free(pulse, speak, speak_piper):
+    steps = [step for step in load_script("debrief").steps if step.type == "ask"]
+    questions = {" ".join(step.text.split()): step.field for step in steps}
+    kinds = {step.field: step.kind for step in steps}
+    # The ratings in espeak-ng's robotic voice (the harder test for the ear); the rest in a natural voice.
+    clips = {field: speak(text) if kinds[field] == "rating" else speak_piper(text) for field, text in ANSWERS.items()}
     done, answered = converse(pulse, ["debrief", "--guided", "--confirm", "never"],
                               lambda caption: clips.get(questions.get(caption, "")))
     stderr = done.stderr
