@@ -287,12 +287,7 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     if "field" not in entry:
         raise ValueError(_problem("missing", key="field"))
     name = entry["field"]
-    if not isinstance(name, str) or not _IDENT.match(name):
-        raise ValueError(_problem("bad_identifier", value=name, key="field"))
-    if name in RESERVED_FIELDS:
-        raise ValueError(_problem("reserved_field", value=name))
-    if name in asked:
-        raise ValueError(_problem("duplicate_field", value=name))
+    _check_field(name, asked)
     kind = entry.get("kind", "text")
     if kind not in KINDS:
         raise ValueError(_problem("unknown_kind", value=kind, choices=", ".join(KINDS)))
@@ -305,12 +300,8 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     confirm = entry.get("confirm")
     if confirm is not None and not isinstance(confirm, (bool, str)):
         raise ValueError(_problem("wrong_type", key="confirm", expected="true, false or a question"))
-    optional = entry.get("optional", False)
-    if not isinstance(optional, bool):
-        raise ValueError(_problem("wrong_type", key="optional", expected="true or false"))
-    coach = entry.get("coach", False)
-    if not isinstance(coach, bool):
-        raise ValueError(_problem("wrong_type", key="coach", expected="true or false"))
+    optional = _typed(entry, "optional", bool, "true or false", False)
+    coach = _typed(entry, "coach", bool, "true or false", False)
     label = _typed(entry, "label", str, "text", "")
     return {
         "label": " ".join(label.split()),
@@ -330,12 +321,7 @@ def _parse_reflect(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     from assistant.dialogue.extract import ALL_FIELDS as FIELDS
 
     name = entry.get("field", "reflection")
-    if not isinstance(name, str) or not _IDENT.match(name):
-        raise ValueError(_problem("bad_identifier", value=name, key="field"))
-    if name in RESERVED_FIELDS:
-        raise ValueError(_problem("reserved_field", value=name))
-    if name in asked:
-        raise ValueError(_problem("duplicate_field", value=name))
+    _check_field(name, asked)
     fills = entry.get("fills", [])
     if isinstance(fills, list) and all(isinstance(f, str) for f in fills):
         pairs = [(f, f) for f in fills]  # the script's fields have the names extraction uses
@@ -351,12 +337,20 @@ def _parse_reflect(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     confirm = entry.get("confirm")
     if confirm is not None and not isinstance(confirm, bool):
         raise ValueError(_problem("wrong_type", key="confirm", expected="true or false"))
-    coach = entry.get("coach", False)
-    if not isinstance(coach, bool):
-        raise ValueError(_problem("wrong_type", key="coach", expected="true or false"))
+    coach = _typed(entry, "coach", bool, "true or false", False)
     label = _typed(entry, "label", str, "text", "")
     return {"field": name, "kind": "text", "help": _typed(entry, "help", str, "text", ""), "fills": tuple(pairs),
             "confirm": confirm, "coach": coach, "label": " ".join(label.split())}
+
+
+def _check_field(name: Any, asked: set[str]) -> None:
+    """A field an ask or reflect step stores its answer under: a name, not reserved, not stored twice."""
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise ValueError(_problem("bad_identifier", value=name, key="field"))
+    if name in RESERVED_FIELDS:
+        raise ValueError(_problem("reserved_field", value=name))
+    if name in asked:
+        raise ValueError(_problem("duplicate_field", value=name))
 
 
 def _typed(entry: dict[str, Any], key: str, kind: type, expected: str, default: Any) -> Any:
