@@ -48,7 +48,8 @@ pip_sync() {
 setup_base() {
   local mode="${1:-run}"
   local pkgs=(espeak-ng libportaudio2 libasound2-plugins ca-certificates)
-  [ "$mode" = "test" ] && pkgs+=(pulseaudio pulseaudio-utils sox chromium)
+  # util-linux: setpriv, to test file permissions without root's override
+  [ "$mode" = "test" ] && pkgs+=(pulseaudio pulseaudio-utils sox chromium util-linux)
   if ! find_python >/dev/null; then pkgs+=(python3 python3-venv python3-pip); fi
   need_apt "${pkgs[@]}"
 
