@@ -16,6 +16,7 @@ raises ``tts_piper_broken``; the synthesizer then falls back to pyttsx3 with one
 
 from __future__ import annotations
 
+import atexit
 import threading
 from concurrent.futures import Future
 from typing import Iterator
@@ -38,9 +39,22 @@ def load(files: PiperVoiceFiles) -> Future:
     with _loaded_lock:
         future = _loaded.get(key)
         if future is None:
+            if not _loaded:
+                atexit.register(_finish_loading)
             future = _loaded[key] = Future()
             threading.Thread(target=_load_into, args=(files, future), name="piper-load", daemon=True).start()
     return future
+
+
+def _finish_loading(timeout_s: float = 20.0) -> None:
+    """At exit, let a load still under way finish: onnxruntime torn down mid-initialisation aborts the
+    process ("terminate called without an active exception") after a command that ended early, e.g. on a
+    script that does not exist."""
+    for future in list(_loaded.values()):
+        try:
+            future.exception(timeout=timeout_s)
+        except Exception:  # noqa: BLE001 (a timeout at exit: nothing more to do)
+            pass
 
 
 def _load_into(files: PiperVoiceFiles, future: Future) -> None:
