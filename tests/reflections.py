@@ -252,4 +252,14 @@ ROWS: list[Row] = [
     Row("So yesterday after work I finally called my mom and told her I miss her. It went better than I thought.",
         {"what_happened": "i finally called my mom and told her i miss her"},
         ("anxiety_before", "anxiety_after")),
+    # 58 a transcript that lost "-ed" ("what help most was"): whisper writes what it hears
+    Row("I asked Dan how he really was. Before it I was a five. What help most was that I had written my question "
+        "down. Next I will ask him again on Sunday.",
+        {"helped_most": "written my question down", "anxiety_before": 5}, absent=("anxiety_peak", "anxiety_after")),
+    # 59 a transcript that lost a full stop: "maybe a six. Right now I am at a two" heard as "Maybe a6 right now I
+    # am to you"; "right now" opens a statement of its own, so the six is not "now"
+    Row("We talked for about twenty minutes. I was nervous going in. Maybe a6 right now I am to you.",
+        {"conversation_minutes": 20}, absent=("anxiety_after", "anxiety_peak")),
+    # 60 ... and where that statement has its number, it is the one "now" takes
+    Row("Maybe a six right now I am at a two.", {"anxiety_after": 2}, absent=("anxiety_peak",)),
 ]

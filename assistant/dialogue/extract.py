@@ -489,6 +489,13 @@ def _new_clause(doc: _Doc, start: int, end: int, joined_by_but: bool = False) ->
     return False
 
 
+def _opens_statement(doc: _Doc, cue_end: int) -> bool:
+    """A cue followed by a subject ("... a six. Right now I am at a two", its full stop lost in a transcript:
+    "maybe a six right now I am ...") opens a statement of its own: it does not take the number before it."""
+    return (cue_end < len(doc.words) and doc.words[cue_end] in {"i", "im", "it", "its", "she", "he", "we", "they"}
+            and not doc.breaks_between(cue_end - 1, cue_end))
+
+
 def _cue_follows(doc: _Doc, run: _Run) -> bool:
     """A cue straight after the number ("and I'm a six right now"): the number is that cue's."""
     fillers = _words_set("ratings", "evidence", "near_fillers")
@@ -525,7 +532,7 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
                 ok = ok and all(w in fillers for w in doc.words[a_end:b_start])
         elif a_kind == "number" and b_kind == "cue":
             ok = (b_start - a_end <= 2 and not doc.breaks_between(a_end - 1, b_start)
-                  and all(w in fillers for w in doc.words[a_end:b_start]))
+                  and all(w in fillers for w in doc.words[a_end:b_start]) and not _opens_statement(doc, b.end))
         edges.append(ok)
     # Across a comma, "a seven, at the worst ..." belongs to the cue before it, if it has one.
     for k, ok in enumerate(edges):
