@@ -77,7 +77,7 @@ class Settings:
     language: str = "en"
     end_silence_s: float = 1.8  # trailing silence that ends an answer
     max_answer_s: float = 120.0  # hard cap per answer
-    closed_silence_s: float = 0.6  # ... a closed answer (a rating, yes/no, a choice) once it can be parsed
+    closed_silence_s: float = 0.5  # ... a closed answer (a rating, yes/no, a choice) once it can be parsed
     reflection_silence_s: float = 3.0  # ... a reflection (a long free answer)
     reflection_max_s: float = 300.0  # hard cap per reflection
     confirm: str = "auto"  # read-backs: auto (a heard rating the ear is unsure of) | always | ratings | never

@@ -135,9 +135,11 @@ def chunks(pcm: bytes, seconds: float = 0.03):
 @pytest.mark.parametrize(
     "kind,text,reason,ends_s",
     [
-        ("rating", "seven", "complete", 1.6),  # a whole closed answer: 0.6 s after the voice
+        ("rating", "seven", "complete", 1.5),  # a whole closed answer: 0.5 s after the voice
         ("rating", "um maybe a", "silence", 2.8),  # not an answer yet: the ordinary patience (1.8 s)
-        ("yesno", "skip", "complete", 1.6),  # a command is complete too
+        ("yesno", "skip", "complete", 1.5),  # a command is complete too
+        ("correction", "yes", "complete", 1.5),  # yes to a reflection's summary ends like a closed answer ...
+        ("correction", "no the peak was", "silence", 2.8),  # ... a change gets the patience of free speech
         ("text", "seven", "silence", 2.8),  # open answers keep end_silence_s
         ("reflection", "and then", "silence", 4.0),  # a reflection gets 3 s
     ],

@@ -4,10 +4,12 @@ each other.
 
 Per answer kind (``Listen.kind``):
 
-- closed (rating, yesno, choice, duration, date, command): the answer ends ``closed_silence_s`` (0.6 s)
+- closed (rating, yesno, choice, duration, date, command): the answer ends ``closed_silence_s`` (0.5 s)
   after the speech once what was heard parses as an answer or a command; until then it gets the
   ordinary patience. The recogniser is given the kind's phrasings and the parser (``ClosedAnswer``).
 - text, emotions: free speech, ended by ``end_silence_s`` (1.8 s) or "I'm done".
+- correction (the reply to "Is that right?" after a reflection's summary): a plain yes ends like a closed
+  answer; anything else ("no, the peak was a nine") gets the patience of free speech.
 - reflection (a long free answer): ``reflection_silence_s`` (3 s) of patience, up to ``reflection_max_s``.
 
 ``hear_file`` is ``assistant transcribe --as KIND``: one recording heard exactly as a session would hear
@@ -60,7 +62,7 @@ class Ear:
 
     end_silence_s: float = 1.8
     max_answer_s: float = 120.0
-    closed_silence_s: float = 0.6
+    closed_silence_s: float = 0.5
     reflection_silence_s: float = 3.0
     reflection_max_s: float = 300.0
 
@@ -74,6 +76,9 @@ class Ear:
 
         if listen.kind == "reflection":
             return EndpointConfig(end_silence_s=self.reflection_silence_s, max_answer_s=self.reflection_max_s)
+        if listen.kind == "correction":  # "yes" to a summary ends as quickly as a closed answer; a change gets patience
+            return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s,
+                                  complete=_plain_yes, complete_silence_s=self.closed_silence_s)
         if listen.kind in CLOSED_KINDS:
             complete = meaning(listen.kind, listen.choices)
             return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s,
@@ -92,6 +97,13 @@ class Ear:
         grammar = list(listen.grammar) if listen.grammar else None
         recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen))
         return listen_for_answer(chunks, recognizer, self.endpoint(listen), on_partial)
+
+
+def _plain_yes(text: str) -> bool:
+    from assistant.dialogue import parse
+
+    reply = parse.parse_yesno(text)
+    return reply.ok and reply.value is True
 
 
 def heard(answer) -> Heard | None:

@@ -36,7 +36,7 @@ class EndpointConfig:
     no_speech_s: float = 12.0
     done_phrases: tuple[str, ...] = field(default_factory=_done_phrases)
     complete: Callable[[str], bool] | None = None  # text -> holds a whole closed answer
-    complete_silence_s: float = 0.6  # the silence that ends a complete answer
+    complete_silence_s: float = 0.5  # the silence that ends a complete answer
 
 
 @dataclass(frozen=True)
