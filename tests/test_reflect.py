@@ -96,7 +96,7 @@ def test_corrections_at_the_summary_are_field_updates(correction, field, value):
     update = [e for e in events(out) if e.field == field]
     assert update and update[-1].value == value and update[-1].detail["source"] == "correction"
     assert s.answers[field] == value
-    assert said(out)[-1] == "Is that right? You can say yes, or tell me what to change."
+    assert said(out)[-1] == "Is that right?"
 
 
 def test_a_plain_no_at_the_summary_asks_what_to_change_and_the_loop_is_capped():

@@ -559,6 +559,9 @@ def phrasings(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...]:
             found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i))
                       for t in table["choice"]]
             found += [w for w in choice.split() if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
+            lead = choice.split()[: table["choice_lead_words"]]
+            if len(choice.split()) > len(lead):
+                found += [" ".join(lead), " ".join("a" if w.lower() == "one" else w for w in lead)]
     elif kind not in ("duration", "date", "command"):
         return ()
     return tuple(dict.fromkeys(found + list(table["command"])))
