@@ -6,9 +6,10 @@ speeds, each heard as a session hears it (``practice.hearing.hear_file``, the pa
 --as``): accuracy per voice family, the wrong-value rate with confirmation off, the decode time of a closed
 answer, and end of speech → final for closed answers streamed at real time.
 
-conversation: a simulated person answers the guided debrief by voice through the private PulseAudio server
-(like tests/test_hands_free.py) with default settings; the gap is from the end of the answer's voice (paplay
-start + the voice's end in the clip) to the assistant's next sound at the speaker monitor.
+conversation: a simulated person (the Piper voice) answers the guided debrief by voice through the private
+PulseAudio server (like tests/test_hands_free.py) with default settings; the gap is from the end of the
+answer's voice (paplay start + the voice's end in the clip) to the assistant's next sound at the speaker
+monitor.
 """
 
 from __future__ import annotations
@@ -135,13 +136,15 @@ def _closed_latency_ms(engine, folder: Path) -> list[float]:
 
 CLOSED = ("rating", "yesno", "choice", "duration", "date")
 
-# The same content told in one go (the reflection flow), ending with "I'm done" as the question invites.
+# The same content as the guided answers (all fifteen fields) told in one go, ending with "I'm done" as the
+# question invites. Both flows are spoken by the Piper voice: a natural voice, as a person would speak.
 REFLECTION = ("I told my friend Sam about my panic attacks at work, and it was a new topic for us. "
-              "We talked for about fifteen minutes. Before it my anxiety was a seven, at the worst it was a four, "
-              "and afterwards it was a two. The anxiety lasted about twenty minutes. I felt nervous and relieved, "
-              "and my chest was tight. Starting the conversation was easier than I expected, but asking for more "
-              "time stayed hard. What helped most was that Sam asked kind questions. I learned that people want "
-              "to know me. Next, I will invite Sam for coffee next week. I'm done.")
+              "It felt pretty personal, about a six. We talked for about fifteen minutes. "
+              "Before it my anxiety was a seven, at the worst it was a four, and afterwards it was a two. "
+              "The anxiety lasted about twenty minutes. I felt nervous and relieved, and my chest was tight. "
+              "Starting the conversation was easier than I expected, but asking for more time stayed hard. "
+              "What helped most was that Sam asked kind questions. I learned that people want to know me. "
+              "Next, I will invite Sam for coffee next week. I'm done.")
 
 
 def conversation(ctx, pulse, flow: str = "guided") -> dict:
@@ -165,9 +168,9 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
     summary = {data_file("session.toml")["say"][key] for key in ("summary_check", "summary_what", "summary_again")}
     folder = ctx["tmp"] / "conversation"
     folder.mkdir(exist_ok=True)
-    clips = {field: ear_clips.espeak(text, folder) for field, text in ANSWERS.items()}
-    clips["yes"] = ear_clips.espeak("yes", folder)
-    clips["reflection"] = ear_clips.espeak(REFLECTION, folder)
+    clips = {field: ear_clips.piper(text, folder) for field, text in ANSWERS.items()}
+    clips["yes"] = ear_clips.piper("yes", folder)
+    clips["reflection"] = ear_clips.piper(REFLECTION, folder)
     voice_end = {}
     for key, path in clips.items():
         flags = EnergyVad().frames(load_for_recognition(path))
