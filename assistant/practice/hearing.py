@@ -7,6 +7,10 @@ Per answer kind (``Listen.kind``):
 - closed (rating, yesno, choice, duration, date, command): the answer ends ``closed_silence_s`` (0.5 s)
   after the speech once what was heard parses as an answer or a command; until then it gets the
   ordinary patience. The recogniser is given the kind's phrasings and the parser (``ClosedAnswer``).
+  Why 0.5 s: people leave about 0.2 s between turns, Home Assistant ends a command after 0.7 s, and at
+  0.6 s the gap after an answer (this silence + hearing + the next line's first sound) was ~0.8 s; with
+  0.5 s and 50 ms mic chunks it is ~0.65 s. The cost, decided and accepted: "a six ... no, a seven" with a
+  pause longer than 0.5 s after "six" stores six; a read-back (``confirm``) or "go back" mends it.
 - text, emotions: free speech, ended by ``end_silence_s`` (1.8 s) or "I'm done".
 - correction (the reply to "Is that right?" after a reflection's summary): a plain yes ends like a closed
   answer; anything else ("no, the peak was a nine") gets the patience of free speech.
