@@ -135,6 +135,7 @@ CHOICES = (
         ("write a sentence", "write one sentence about it"),
         ("something else", "something else"),
         ("Messages.", "send a short message to someone"),
+        ("three slow breaths", "take three slow breaths"),
     ],
 )
 def test_choice(text, expected):
@@ -143,7 +144,8 @@ def test_choice(text, expected):
     assert result.value == expected
 
 
-@pytest.mark.parametrize("text", ["", "banana", "the ninth one", "hmm"])
+# "Up, shon three" is a misheard "option three": the three in "take three slow breaths" must not pick it.
+@pytest.mark.parametrize("text", ["", "banana", "the ninth one", "hmm", "Up, shon three"])
 def test_choice_unclear(text):
     assert not parse_choice(text, CHOICES).ok
 

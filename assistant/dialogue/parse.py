@@ -198,7 +198,10 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
     said = [t for t in tokens if t not in stop]
     scores = []
     for choice in choices:
-        content = [t for t in words(choice) if t not in stop] or words(choice)
+        # A number in an option ("take three slow breaths") is not a word to pick it by: a number names a
+        # place ("option three"), and a misheard "option" must not turn "three" into the first option.
+        content = [t for t in words(choice) if t not in stop and _number(t, vocab["numbers"]) is None] \
+            or words(choice)
         if not content:  # a choice with no words in it (":") can only be picked by number
             scores.append((0.0, 0))
             continue
