@@ -63,7 +63,8 @@ def test_confidence_is_high_when_both_agree_and_low_on_a_close_call():
 @pytest.mark.parametrize(
     "text,cut",
     [("About a seven, about a s", "About a seven"), ("7 7 7 7 7 7 7", "7"), ("5, 5, 5, 5", "5"),
-     ("Honestly, about an eight.", "Honestly, about an eight."), ("", "")],
+     ("Honestly, about an eight.", "Honestly, about an eight."), ("", ""),
+     ("I think I am I think I am", "I think I am"), ("maybe maybe a six", "maybe a six")],
 )
 def test_cut_repeats(text, cut):
     assert forced.cut_repeats(text) == cut

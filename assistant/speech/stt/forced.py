@@ -146,7 +146,8 @@ def written(text: str) -> str:
 
 
 def cut_repeats(text: str) -> str:
-    """A short window makes whisper loop: "About a seven, about a s" → "About a seven"; "7 7 7" → "7"."""
+    """A short window makes whisper loop: "About a seven, about a s" → "About a seven"; "7 7 7" → "7";
+    "I think I am I think I am" → "I think I am"."""
     clauses = [c.strip() for c in re.split(r"(?<=[.,!?])\s+", text) if c.strip()]
     kept: list[str] = []
     for clause in clauses:
@@ -155,7 +156,10 @@ def cut_repeats(text: str) -> str:
             continue
         kept.append(clause)
     text = " ".join(kept).rstrip(",")
-    return re.sub(r"\b(\w+)(?:[\s,.!?]+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+    for size in range(4, 0, -1):  # "I think I am I think I am" → "I think I am", then single words
+        unit = r"[\w']+" + r"\s+[\w']+" * (size - 1)
+        text = re.sub(rf"\b({unit})(?:[\s,.!?]+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+    return text
 
 
 def _bare(text: str) -> str:
