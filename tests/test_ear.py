@@ -88,6 +88,12 @@ def test_every_phrasing_means_an_answer(kind, choices):
     assert {m[1] for m in meanings.values() if m[0] == "command"} >= {"skip", "repeat", "stop", "back"}
 
 
+@pytest.mark.parametrize("phrasing,choice", [("the last one", -1), ("write a sentence", 2), ("send a short", 1)])
+def test_an_option_is_also_heard_by_how_it_starts_and_the_last_one_by_its_place(phrasing, choice):
+    heard = closed("choice", CHOICES)
+    assert phrasing in heard.phrasings and heard.meaning(phrasing) == ("choice", CHOICES[choice])
+
+
 def test_stages_score_few_candidates_first():
     first, later = forced.stages(closed("rating"), "Probably the 6.")
     assert len(first) <= 35 and len(first) + len(later) >= 80

@@ -562,6 +562,8 @@ def phrasings(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...]:
             found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i))
                       for t in table["choice"]]
             found += [w for w in choice.split() if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
+            if i == len(choices):  # "the last one", as the parser takes it
+                found += [p for p in _vocab()["words"]["last"] if len(p.split()) > 1]
             lead = choice.split()[: table["choice_lead_words"]]
             if len(choice.split()) > len(lead):
                 found += [" ".join(lead), " ".join("a" if w.lower() == "one" else w for w in lead)]
