@@ -479,11 +479,13 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
     return [g for g, _ in groups]
 
 
+_SUBJECTS = frozenset({"i", "im", "it", "its", "she", "he", "we", "they"})  # words that start a statement
+
+
 def _new_clause(doc: _Doc, start: int, end: int, joined_by_but: bool = False) -> bool:
     """", and I feel like a two" (or "but I was"): a joining word and a subject of its own between two words."""
-    subjects = {"i", "im", "it", "its", "she", "he", "we", "they"}
     for k in range(start, end - 1):
-        if doc.words[k] in ("and", "but", "so") and doc.words[k + 1] in subjects:
+        if doc.words[k] in ("and", "but", "so") and doc.words[k + 1] in _SUBJECTS:
             if doc.tokens[k].comma_before or (joined_by_but and doc.words[k] == "but"):
                 return True
     return False
@@ -492,7 +494,7 @@ def _new_clause(doc: _Doc, start: int, end: int, joined_by_but: bool = False) ->
 def _opens_statement(doc: _Doc, cue_end: int) -> bool:
     """A cue followed by a subject ("... a six. Right now I am at a two", its full stop lost in a transcript:
     "maybe a six right now I am ...") opens a statement of its own: it does not take the number before it."""
-    return (cue_end < len(doc.words) and doc.words[cue_end] in {"i", "im", "it", "its", "she", "he", "we", "they"}
+    return (cue_end < len(doc.words) and doc.words[cue_end] in _SUBJECTS
             and not doc.breaks_between(cue_end - 1, cue_end))
 
 

@@ -561,11 +561,12 @@ def phrasings(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...]:
         for i, choice in enumerate(choices, 1):
             found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i))
                       for t in table["choice"]]
-            found += [w for w in choice.split() if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
+            said = choice.split()
+            found += [w for w in said if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
             if i == len(choices):  # "the last one", as the parser takes it
                 found += [p for p in _vocab()["words"]["last"] if len(p.split()) > 1]
-            lead = choice.split()[: table["choice_lead_words"]]
-            if len(choice.split()) > len(lead):
+            lead = said[: table["choice_lead_words"]]
+            if len(said) > len(lead):
                 found += [" ".join(lead), " ".join("a" if w.lower() == "one" else w for w in lead)]
     elif kind not in ("duration", "date", "command"):
         return ()

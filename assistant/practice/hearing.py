@@ -80,15 +80,19 @@ class Ear:
 
         if listen.kind == "reflection":
             return EndpointConfig(end_silence_s=self.reflection_silence_s, max_answer_s=self.reflection_max_s)
-        if listen.kind == "correction":  # "yes" to a summary ends as quickly as a closed answer; a change gets patience
-            return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s,
-                                  complete=_plain_yes, complete_silence_s=self.closed_silence_s)
+        return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s,
+                              complete=self._complete(listen), complete_silence_s=self.closed_silence_s)
+
+    @staticmethod
+    def _complete(listen: Listen) -> Callable[[str], bool] | None:
+        """What ends an answer after only ``closed_silence_s``: a parseable closed answer, or a plain yes to a
+        reflection's summary (a change to it gets the patience of free speech); None for free speech."""
+        if listen.kind == "correction":
+            return _plain_yes
         if listen.kind in CLOSED_KINDS:
-            complete = meaning(listen.kind, listen.choices)
-            return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s,
-                                  complete=lambda text: complete(text) is not None,
-                                  complete_silence_s=self.closed_silence_s)
-        return EndpointConfig(end_silence_s=self.end_silence_s, max_answer_s=self.max_answer_s)
+            mean = meaning(listen.kind, listen.choices)
+            return lambda text: mean(text) is not None
+        return None
 
     def closed(self, listen: Listen):
         """The recogniser's expectation for a closed question (None for free speech)."""
