@@ -188,7 +188,7 @@ class Microphone:
         try:
             self._stream = sd.RawInputStream(
                 device=info.index, samplerate=rate, channels=channels, dtype="int16",
-                blocksize=max(1, int(rate * self.chunk_s)), callback=self._callback, latency="low",
+                blocksize=max(1, int(rate * self.chunk_s)), callback=self._callback,
             )
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
