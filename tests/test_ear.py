@@ -7,6 +7,7 @@ speech made at run time, then ``assistant transcribe --as`` and the Vosk grammar
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -233,6 +234,9 @@ def test_closed_answers_through_the_ear(whisper_engine, speak, spoken, kind, val
     assert (result["value"], result["problem"]) == (value, ""), result
     assert result["ended_by"] == "complete"  # the answer ended as soon as it was whole
     assert 0.0 <= result["confidence"] <= 1.0
+    # The answer's words are timed, from the alignment that scored it.
+    assert [w["word"].lower() for w in result["words"]] == re.findall(r"[\w']+", result["text"].lower()), result
+    assert all(0.0 <= w["start"] <= w["end"] <= result["duration_s"] for w in result["words"]), result
 
 
 def test_lone_numbers_in_the_neural_voice(whisper_engine, speak_neural):

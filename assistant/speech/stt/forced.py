@@ -52,6 +52,17 @@ class Tuning:
 
 
 @dataclass(frozen=True)
+class Aligned:
+    """One text scored against the audio: its mean token log-probability, and the alignment behind it."""
+
+    text: str
+    score: float
+    tokens: tuple[int, ...]
+    probs: tuple[float, ...]
+    alignments: tuple[tuple[int, int], ...]  # (token index, frame index) along the path
+
+
+@dataclass(frozen=True)
 class Heard:
     """One closed answer: what to report (``text``), what it means, and how sure the ear is."""
 
@@ -80,15 +91,18 @@ class ForcedScorer:
         budget = voiced_s if voiced_s is not None else len(pcm16) / (2 * SAMPLE_RATE)
         free = self.free_text(encoded, max(MIN_TOKENS, min(MAX_TOKENS, math.ceil(budget * TOKENS_PER_VOICED_S))))
         first, later = stages(closed, free)
-        scores = self.score(encoded, frames, first + [free] if free else first)
-        free_score = scores.pop() if free else None
-        scored = dict(zip(first, scores))
-        top = _top_meanings(closed, scored, self.tuning.second_stage) | {closed.meaning(free)}
+        aligned = self.score(encoded, frames, first + [free] if free else first)
+        free_aligned = aligned.pop() if free else None
+        scored = {a.text: a for a in aligned}
+        top = _top_meanings(closed, {t: a.score for t, a in scored.items()}, self.tuning.second_stage)
+        top.add(closed.meaning(free))
         second = [p for p in later if meanings_of(closed)[p] in top]
-        scored.update(zip(second, self.score(encoded, frames, second)))
-        heard = decide(closed, free, free_score, list(scored), list(scored.values()), self.tuning)
-        if heard.text and heard.meaning is not None:
-            heard = _with_words(heard, self.words(encoded, frames, heard.text))
+        scored.update((a.text, a) for a in self.score(encoded, frames, second))
+        heard = decide(closed, free, free_aligned.score if free_aligned else None, list(scored),
+                       [a.score for a in scored.values()], self.tuning)
+        chosen = free_aligned if free_aligned and heard.text == free else scored.get(heard.text)
+        if chosen is not None and heard.meaning is not None:
+            heard = _with_words(heard, self.words(chosen))
         return heard
 
     def encode(self, pcm16: bytes):
@@ -111,29 +125,41 @@ class ForcedScorer:
             text = " ".join(text.split()[:-1])  # cut off, not looping: the last word may be half a word
         return text
 
-    def score(self, encoded, frames: int, texts: Sequence[str]) -> list[float]:
-        """Mean token log-probability of each text, written as whisper would write it."""
+    def score(self, encoded, frames: int, texts: Sequence[str]) -> list[Aligned]:
+        """Each text, written as whisper would write it, aligned to the audio and scored."""
         import ctranslate2
         import numpy as np
 
         tokens = [self.tokenizer.encode(" " + written(t)) for t in texts]
         one = np.asarray(encoded)
-        found: list[float] = []
+        found: list[Aligned] = []
         for start in range(0, len(tokens), BATCH):
             batch = tokens[start : start + BATCH]
             repeated = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one, len(batch), axis=0)))
-            for result in self.model.model.align(repeated, self.prompt, batch, frames):
-                probs = list(result.text_token_probs) or [0.0]
-                found.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
+            results = self.model.model.align(repeated, self.prompt, batch, frames)
+            for text, ids, result in zip(texts[start:], batch, results):
+                probs = tuple(result.text_token_probs) or (0.0,)
+                found.append(Aligned(text, sum(math.log(max(p, 1e-9)) for p in probs) / len(probs), tuple(ids),
+                                     probs, tuple(result.alignments)))
         return found
 
-    def words(self, encoded, frames: int, text: str) -> list[dict]:
-        """Word timings of ``text`` in the audio (faster-whisper's alignment of the chosen answer)."""
-        tokens = self.tokenizer.encode(" " + text)
-        try:
-            return self.model.find_alignment(self.tokenizer, [tokens], encoded, frames)[0]
-        except (IndexError, ValueError):  # nothing alignable: the answer is kept without word times
-            return []
+    def words(self, aligned: Aligned) -> list[tuple[str, float, float, float]]:
+        """Word timings of an aligned text, from the alignment that scored it (as faster-whisper's
+        ``find_alignment`` reads one, without aligning again): (word, start s, end s, probability)."""
+        spelled, word_tokens = self.tokenizer.split_to_word_tokens(list(aligned.tokens) + [self.tokenizer.eot])
+        jumps, last = [], None
+        for text_index, time_index in aligned.alignments:  # the first frame of each token
+            if text_index != last:
+                jumps.append(time_index / self.model.tokens_per_second)
+                last = text_index
+        found, at = [], 0
+        for word, ids in zip(spelled, word_tokens):
+            end = at + len(ids)
+            if ids != [self.tokenizer.eot] and end < len(jumps):
+                probs = aligned.probs[at:end] or (0.0,)
+                found.append((word, jumps[at], jumps[end], sum(probs) / len(probs)))
+            at = end
+        return found
 
 
 def written(text: str) -> str:
@@ -240,9 +266,9 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
                  "unsure")
 
 
-def _with_words(heard: Heard, aligned: list[dict]) -> Heard:
-    words = tuple((w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"]))
-                  for w in aligned if re.search(r"\w", w["word"]))
+def _with_words(heard: Heard, aligned: list[tuple[str, float, float, float]]) -> Heard:
+    words = tuple((word.strip().strip(".,!?"), start, end, p) for word, start, end, p in aligned
+                  if re.search(r"\w", word))
     return Heard(heard.text, heard.meaning, heard.confidence, heard.free_text, heard.how, words)
 
 
