@@ -245,6 +245,24 @@ def test_lone_numbers_in_the_neural_voice(whisper_engine, speak_neural):
     assert len(right) >= 10, right
 
 
+@pytest.mark.parametrize("samples", [25_440, 25_600, 25_759])  # each makes 160 feature frames: 80 encoded
+def test_an_utterance_as_long_as_the_mel_bands_is_heard(whisper_engine, speak, samples):
+    """CTranslate2 takes an input with n_mels (80) rows for a spectrogram, not an encoding: a 1.6 s utterance
+    was encoded twice and heard as noise ("around five" -> "–", no answer)."""
+    from assistant.audio.formats import load_for_recognition
+    from assistant.speech.stt.vad import FRAME_BYTES, EnergyVad
+
+    pcm = load_for_recognition(speak("around five"))
+    voiced = [i for i, v in enumerate(EnergyVad().frames(pcm)) if v]
+    voice = pcm[voiced[0] * FRAME_BYTES : (voiced[-1] + 1) * FRAME_BYTES]
+    lead = (samples * 2 - len(voice)) // 4 * 2
+    utterance = bytes(lead) + voice + bytes(samples * 2 - len(voice) - lead)
+    encoded, _frames = whisper_engine.forced.encode(utterance)
+    assert np.asarray(encoded).shape[1] != whisper_engine.model.model.n_mels
+    heard = whisper_engine.forced.hear(utterance, closed("rating"))
+    assert heard.meaning == ("rating", 5), heard
+
+
 @pytest.mark.parametrize("spoken", ["I don't know", "it's hard to say"])
 def test_no_rating_is_made_up(whisper_engine, speak, spoken):
     result = hear(whisper_engine, speak(spoken), "rating")

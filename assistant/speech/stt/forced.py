@@ -113,6 +113,11 @@ class ForcedScorer:
         audio = np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0
         features = self.model.feature_extractor(audio)
         frames = features.shape[-1] - features.shape[-1] % 2  # the encoder halves the frames
+        if frames // 2 == self.model.model.n_mels:
+            # CTranslate2 takes an input whose second dimension is n_mels for a spectrogram, so an encoding
+            # exactly that long (a 1.6 s utterance with tiny.en) would be encoded again and heard as noise
+            # ("about a seven" -> "I"). The last 20 ms are the silence after the voice: leave them out.
+            frames -= 2
         features = np.ascontiguousarray(features[None, :, :frames])
         return self.model.model.encode(ctranslate2.StorageView.from_array(features)), frames
 
