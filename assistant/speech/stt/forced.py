@@ -117,10 +117,11 @@ class ForcedScorer:
         scores of the original audio like best, and with that posterior as its confidence (no agreement bonus),
         reported as the best-scoring phrasing of that meaning. On the bench clips espeak-ng's slow "nine", heard
         as "I'm in the high", is "9" at 0.87: 252 -> 261 of 301 espeak-ng clips right, Piper unchanged, no wrong
-        value more (measured with ``accept_at`` 0.7). It runs for about 1 answer in 5 and costs ~100 ms then, while the endpoint is still
-        waiting (an answer nobody is sure of is not complete). Speeding up helps the slow, flat espeak-ng
-        voices most; a free decode given the answer's phrasings as a previous-text prompt instead made up
-        numbers (29 wrong of 280 ratings), so the second opinion never sees the phrasings.
+        value more (measured with ``accept_at`` 0.7). It runs for about 1 answer in 5 and costs ~100 ms
+        then, while the endpoint is still waiting (an answer nobody is sure of is not complete). Speeding up
+        helps the slow, flat espeak-ng voices most; a free decode given the answer's phrasings as a
+        previous-text prompt instead made up numbers (29 wrong of 280 ratings), so the second opinion never
+        sees the phrasings.
         """
         import numpy as np
 
