@@ -125,10 +125,10 @@ class ForcedScorer:
         """
         import numpy as np
 
-        audio = np.frombuffer(pcm16, "<i2").astype(np.float32)
         factors = self.tuning.second_opinion
         if not factors:
             return None
+        audio = np.frombuffer(pcm16, "<i2").astype(np.float32)
         versions = [np.interp(np.linspace(0, len(audio) - 1, max(2, round(len(audio) * f))), np.arange(len(audio)),
                               audio).astype("<i2").tobytes() for f in factors]
         encoded, _frames = self.encode(*versions)  # one batch: the shorter ones padded with silence
