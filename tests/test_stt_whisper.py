@@ -119,3 +119,41 @@ def test_answer_ends_at_done_phrase_and_drops_it(whisper_engine, speak):
     assert answer.reason == "phrase", answer
     assert "help" in words_of(answer.text)
     assert "all" not in words_of(answer.text)
+
+
+class SlowDecoder:
+    """Stands in for the whisper model in a logic test: each decode takes ``seconds`` and is counted."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.decoded = seconds, []
+
+    def decode(self, pcm16: bytes, offset_s: float, words: bool = True):
+        import time
+
+        from assistant.events import Transcript
+
+        time.sleep(self.seconds)
+        self.decoded.append(len(pcm16))
+        return Transcript(f"{len(pcm16)} bytes", True, engine="whisper")
+
+
+def test_a_stale_speculative_decode_does_not_hold_up_the_answer():
+    """Speech that pauses briefly, again and again (a long told reflection), starts a speculative decode in
+    every pause. One that has not started by the time speech resumes is dropped: only the decode that was
+    already running and the one of the whole utterance run, so the answer's final is not queued behind a
+    decode per pause (a 35 s reflection ended 6.4 s after the voice, now 1.4 s)."""
+    import numpy as np
+
+    from assistant.speech.stt.whisper_engine import WhisperRecognizer
+
+    rate = 16000
+    burst = (np.sin(np.arange(int(0.3 * rate)) * 2 * np.pi * 220 / rate) * 8000).astype("<i2").tobytes()
+    pause = bytes(int(0.15 * rate) * 2)  # longer than the speculation delay, shorter than an utterance's end
+    pcm = pause + (burst + pause) * 10 + bytes(int(0.5 * rate) * 2)
+    engine = SlowDecoder(0.5)
+    rec = WhisperRecognizer(engine, None, partials=False)
+    finals = [r for chunk in chunk_bytes(pcm, seconds=0.05) for r in rec.accept(chunk.audio)] + rec.finish()
+    assert len(finals) == 1
+    assert finals[0].text == f"{engine.decoded[-1]} bytes"
+    assert engine.decoded[-1] >= len(burst) * 10  # the whole utterance
+    assert len(engine.decoded) <= 3, engine.decoded

@@ -153,7 +153,9 @@ class WhisperRecognizer:
         if voiced:
             self._voiced_s += FRAME_S
             self._silence_s = 0.0
-            self._spec = None  # speech resumed: a speculative decode is stale
+            if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
+                self._spec[1].cancel()  # started must not hold up the next (a long reflection queued 20 s)
+                self._spec = None
         else:
             self._silence_s += FRAME_S
             if (not self._batch and self._silence_s >= SPECULATE_AFTER_S and self._spec is None
