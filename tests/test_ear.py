@@ -253,10 +253,10 @@ def test_an_unsure_answer_gets_a_second_opinion(whisper_engine, speak, monkeypat
 
     clip = speak("nine", voice=voice)
     scorer = whisper_engine.forced
-    monkeypatch.setattr(whisper_engine, "_forced", forced.ForcedScorer(scorer.model, replace(scorer.tuning,
-                                                                                            second_opinion=())))
+    monkeypatch.setattr(whisper_engine, "forced", forced.ForcedScorer(
+        scorer.model, replace(scorer.tuning, second_opinion=()), workers=scorer.workers))
     assert hear(whisper_engine, clip, "rating")["value"] is None
-    monkeypatch.setattr(whisper_engine, "_forced", scorer)
+    monkeypatch.setattr(whisper_engine, "forced", scorer)
     result = hear(whisper_engine, clip, "rating")
     assert result["value"] == 9 and result["problem"] == "", result
     assert result["words"] and result["words"][-1]["word"] == "9", result  # timed, from its scoring alignment
@@ -319,3 +319,24 @@ def test_vosk_grammar_answers_end_as_soon_as_they_are_whole(vosk_ko_engine, spea
                     vosk_ko_engine.recognizer(grammar=[yes, no, "[unk]"]), config)
     assert (answer.reason, answer.text) == ("complete", yes)
     assert answer.audio_s < 0.3 + 1.2 + 1.0  # well before 1.8 s of silence would have ended it
+
+
+def test_work_split_across_workers_keeps_each_result_with_its_input(whisper_engine, speak):
+    """Candidates are scored, and the second opinion's versions decoded, on two workers side by side: every
+    score and text must come back in order, the same as from one call on one worker."""
+    from assistant.audio.formats import load_for_recognition
+    from assistant.speech.stt.whisper_engine import shared_model
+
+    split = forced.ForcedScorer(shared_model(whisper_engine.path, threads=1, workers=2), workers=2)
+    whole = forced.ForcedScorer(whisper_engine.model)
+    utterance = load_for_recognition(speak("about a seven"))
+    texts = [p for p in closed("rating").phrasings if "7" in p or "3" in p][:9]  # an odd number: uneven halves
+    one, frames = whole.encode(utterance)
+    two, _ = split.encode(utterance)
+    expected = [(a.text, round(a.score, 3)) for a in whole.score(one, frames, texts)]
+    assert [(a.text, round(a.score, 3)) for a in split.score(two, frames, texts)] == expected
+    assert max(expected, key=lambda pair: pair[1])[0] in ("about a 7", "About a 7")
+    faster = np.interp(np.linspace(0, 1, 20_000), np.linspace(0, 1, len(utterance) // 2),
+                       np.frombuffer(utterance, "<i2")).astype("<i2").tobytes()
+    both, _ = whole.encode(utterance, faster)
+    assert split.free_texts(split.encode(utterance, faster)[0], 12) == whole.free_texts(both, 12)

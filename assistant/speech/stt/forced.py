@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Hashable, Sequence
@@ -80,11 +81,16 @@ class Heard:
 class ForcedScorer:
     """Closed answers over a loaded faster-whisper model (its CTranslate2 model, features and tokenizer)."""
 
-    def __init__(self, model, tuning: Tuning | None = None) -> None:
+    def __init__(self, model, tuning: Tuning | None = None, workers: int = 1) -> None:
+        """``workers``: how many CTranslate2 workers ``model`` was loaded with (``num_workers``); each batch of
+        candidates is split across them. On 2 cores two single-threaded workers scored a batch 1.5x faster
+        than one call on two threads (180 vs 268 ms median)."""
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
         self.tuning = tuning or Tuning()
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="forced") if workers > 1 else None
         self.tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
         self.prompt = list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]
 
@@ -165,10 +171,23 @@ class ForcedScorer:
         return self.free_texts(encoded, most_tokens)[0]
 
     def free_texts(self, encoded, most_tokens: int) -> list[str]:
-        """Greedy, bounded decodes of each encoded utterance, repeats cut."""
+        """Greedy, bounded decodes of each encoded utterance (side by side on the workers), repeats cut."""
+        import ctranslate2
+        import numpy as np
+
+        def generate(part):
+            return self.model.model.generate(part, [self.prompt] * part.shape[0], beam_size=1,
+                                             max_length=len(self.prompt) + most_tokens)
+
+        if encoded.shape[0] > 1 and self._pool is not None:
+            whole = np.asarray(encoded)
+            parts = [ctranslate2.StorageView.from_array(np.ascontiguousarray(whole[i : i + 1]))
+                     for i in range(whole.shape[0])]
+            results = [r for done in self._pool.map(generate, parts) for r in done]
+        else:
+            results = generate(encoded)
         found = []
-        for result in self.model.model.generate(encoded, [self.prompt] * encoded.shape[0], beam_size=1,
-                                                max_length=len(self.prompt) + most_tokens):
+        for result in results:
             said = self.tokenizer.decode(result.sequences_ids[0]).strip()
             text = cut_repeats(said)
             if len(result.sequences_ids[0]) >= most_tokens and text == said:
@@ -183,15 +202,20 @@ class ForcedScorer:
 
         tokens = [self.tokenizer.encode(" " + written(t)) for t in texts]
         one = np.asarray(encoded)
-        found: list[Aligned] = []
-        for start in range(0, len(tokens), BATCH):
-            batch = tokens[start : start + BATCH]
+
+        def align(batch: list[list[int]]) -> list:
             repeated = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one, len(batch), axis=0)))
-            results = self.model.model.align(repeated, self.prompt, batch, frames)
-            for text, ids, result in zip(texts[start:], batch, results):
-                probs = tuple(result.text_token_probs) or (0.0,)
-                found.append(Aligned(text, sum(math.log(max(p, 1e-9)) for p in probs) / len(probs), tuple(ids),
-                                     probs, tuple(result.alignments)))
+            return self.model.model.align(repeated, self.prompt, batch, frames)
+
+        # As many batches as workers (none over BATCH), aligned side by side.
+        size = min(BATCH, max(1, math.ceil(len(tokens) / self.workers)))
+        batches = [tokens[start : start + size] for start in range(0, len(tokens), size)]
+        runs = self._pool.map(align, batches) if self._pool is not None and len(batches) > 1 else map(align, batches)
+        found: list[Aligned] = []
+        for text, ids, result in zip(texts, tokens, (r for run in runs for r in run)):
+            probs = tuple(result.text_token_probs) or (0.0,)
+            found.append(Aligned(text, sum(math.log(max(p, 1e-9)) for p in probs) / len(probs), tuple(ids),
+                                 probs, tuple(result.alignments)))
         return found
 
     def words(self, aligned: Aligned) -> list[tuple[str, float, float, float]]:

@@ -14,6 +14,7 @@ transcript stays verbatim.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,23 +36,31 @@ MAX_UTTERANCE_S = 28.0  # whisper's window is 30 s
 BATCH_TARGET_S = 20.0  # batch (file) mode: fill whisper's window before cutting at a pause
 BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
 
-_MODELS: dict[str, object] = {}
+_MODELS: dict[tuple[str, int, int], object] = {}
 _LOCK = threading.Lock()
 
 
-def shared_model(path: Path, threads: int = 0):
+def shared_model(path: Path, threads: int = 0, workers: int = 1):
+    """The weights at ``path``, loaded once per process for each (threads per worker, workers)."""
     key = str(Path(path).resolve())
     with _LOCK:
-        if key not in _MODELS:
+        if (key, threads, workers) not in _MODELS:
             try:
                 from faster_whisper import WhisperModel
             except ImportError as exc:  # pragma: no cover
                 raise fail("engine_missing", engine="whisper", package="faster-whisper") from exc
             try:
-                _MODELS[key] = WhisperModel(key, device="cpu", compute_type="int8", cpu_threads=threads)
+                _MODELS[key, threads, workers] = WhisperModel(key, device="cpu", compute_type="int8",
+                                                              cpu_threads=threads, num_workers=workers)
             except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError on bad dirs
                 raise fail("model_load_failed", path=key, reason=exc) from exc
-        return _MODELS[key]
+        return _MODELS[key, threads, workers]
+
+
+def scoring_workers() -> int:
+    """How many single-threaded workers score closed answers side by side: one per core, at most four
+    (measured on 2 cores only)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 class WhisperEngine:
@@ -61,19 +70,15 @@ class WhisperEngine:
         self.model = shared_model(self.path)
         self.info = EngineInfo("whisper", name, str(self.path), language, reason, {"source": source})
         self._decode_lock = threading.Lock()  # CTranslate2 is thread-safe, but two decodes just fight for 2 cores
-        self._forced: ForcedScorer | None = None
+        # Closed answers get their own copy of the weights, loaded now so the first one does not wait for it.
+        workers = scoring_workers()
+        self.forced = ForcedScorer(shared_model(self.path, threads=1, workers=workers), workers=workers)
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
                    batch: bool = False, closed: ClosedAnswer | None = None) -> "WhisperRecognizer":
         """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes).
         ``closed``: a closed answer, heard by forced scoring of its phrasings (``grammar`` is Vosk's)."""
         return WhisperRecognizer(self, closed, partials and not batch, batch)
-
-    @property
-    def forced(self) -> ForcedScorer:
-        if self._forced is None:
-            self._forced = ForcedScorer(self.model)
-        return self._forced
 
     def decode(self, pcm16: bytes, offset_s: float, words: bool = True) -> Transcript | None:
         """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream."""
