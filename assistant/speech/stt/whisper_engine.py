@@ -159,7 +159,7 @@ class WhisperRecognizer:
             self._voiced_s += FRAME_S
             self._silence_s = 0.0
             if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
-                self._spec[1].cancel()  # started must not hold up the next (a long reflection queued 20 s)
+                self._spec[1].cancel()  # started must not hold up the next (a 35 s reflection queued 26)
                 self._spec = None
         else:
             self._silence_s += FRAME_S
