@@ -32,7 +32,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Hashable, Sequence
+from typing import Hashable, Iterable, Sequence
 
 from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
 
@@ -179,15 +179,13 @@ class ForcedScorer:
             return self.model.model.generate(part, [self.prompt] * part.shape[0], beam_size=1,
                                              max_length=len(self.prompt) + most_tokens)
 
+        parts = [encoded]
         if encoded.shape[0] > 1 and self._pool is not None:
             whole = np.asarray(encoded)
             parts = [ctranslate2.StorageView.from_array(np.ascontiguousarray(whole[i : i + 1]))
                      for i in range(whole.shape[0])]
-            results = [r for done in self._pool.map(generate, parts) for r in done]
-        else:
-            results = generate(encoded)
         found = []
-        for result in results:
+        for result in (r for done in self._side_by_side(generate, parts) for r in done):
             said = self.tokenizer.decode(result.sequences_ids[0]).strip()
             text = cut_repeats(said)
             if len(result.sequences_ids[0]) >= most_tokens and text == said:
@@ -210,13 +208,16 @@ class ForcedScorer:
         # As many batches as workers (none over BATCH), aligned side by side.
         size = min(BATCH, max(1, math.ceil(len(tokens) / self.workers)))
         batches = [tokens[start : start + size] for start in range(0, len(tokens), size)]
-        runs = self._pool.map(align, batches) if self._pool is not None and len(batches) > 1 else map(align, batches)
         found: list[Aligned] = []
-        for text, ids, result in zip(texts, tokens, (r for run in runs for r in run)):
+        for text, ids, result in zip(texts, tokens, (r for run in self._side_by_side(align, batches) for r in run)):
             probs = tuple(result.text_token_probs) or (0.0,)
             found.append(Aligned(text, sum(math.log(max(p, 1e-9)) for p in probs) / len(probs), tuple(ids),
                                  probs, tuple(result.alignments)))
         return found
+
+    def _side_by_side(self, work, parts: list) -> Iterable:
+        """``work`` on each part, in order: on the workers when there are several parts and workers."""
+        return self._pool.map(work, parts) if self._pool is not None and len(parts) > 1 else map(work, parts)
 
     def words(self, aligned: Aligned) -> list[tuple[str, float, float, float]]:
         """Word timings of an aligned text, from the alignment that scored it (as faster-whisper's
