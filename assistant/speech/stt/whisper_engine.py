@@ -58,8 +58,14 @@ def shared_model(path: Path, threads: int = 0, workers: int = 1):
 
 
 def scoring_workers() -> int:
-    """How many single-threaded workers score closed answers side by side: one per core, at most four
-    (measured on 2 cores only)."""
+    """How many single-threaded workers the engine's weights are loaded with: one per core, at most four
+    (measured on 2 cores only).
+
+    CTranslate2's intra-op threads barely help a model this small. A closed answer's candidates, split
+    across two single-threaded workers, scored in 180 ms instead of 268 ms as one call on two threads. A free
+    decode on one thread took 0.98-1.20x as long as on two (7.5-19.6 s of speech, 2 cores with AVX-512;
+    1.33x on an AVX2 machine 2.5x slower). Free speech has the 1.8 s patience to hide in; a second copy of
+    the weights on two threads for it cost ~100 MB of RSS. So one copy serves both."""
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -67,12 +73,13 @@ class WhisperEngine:
     def __init__(self, path: Path, name: str = "whisper-tiny.en", language: str = "en", reason: str = "",
                  source: str = "") -> None:
         self.path = Path(path)
-        self.model = shared_model(self.path)
+        # One copy of the weights on single-threaded workers, one per core: free speech decodes on one of
+        # them, a closed answer's candidates are scored on all of them side by side (see ``scoring_workers``).
+        workers = scoring_workers()
+        self.model = shared_model(self.path, threads=1, workers=workers)
         self.info = EngineInfo("whisper", name, str(self.path), language, reason, {"source": source})
         self._decode_lock = threading.Lock()  # CTranslate2 is thread-safe, but two decodes just fight for 2 cores
-        # Closed answers get their own copy of the weights, loaded now so the first one does not wait for it.
-        workers = scoring_workers()
-        self.forced = ForcedScorer(shared_model(self.path, threads=1, workers=workers), workers=workers)
+        self.forced = ForcedScorer(self.model, workers=workers)
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
                    batch: bool = False, closed: ClosedAnswer | None = None) -> "WhisperRecognizer":
