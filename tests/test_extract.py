@@ -104,6 +104,22 @@ def test_a_leading_time_moves_to_the_end_of_the_next_step_but_next_alone_does_no
     assert extract(said).value("next_step") == step
 
 
+@pytest.mark.parametrize("said, easy", [
+    # as whisper wrote the bench's told debrief: a comma where the voice paused
+    ("And my chest was tight, starting the conversation was easier than I expected, but asking for more time "
+     "stayed hard.", "starting the conversation was easier than I expected"),
+    ("Starting the conversation was easier than I expected, and my chest was tight the whole time.",
+     "Starting the conversation was easier than I expected"),
+    ("Starting the conversation was easier than I expected even though my chest was tight.",
+     "Starting the conversation was easier than I expected"),
+    ("My chest was tight, it was easier than I expected to start.", "it was easier than I expected to start"),
+])
+def test_a_body_sensation_is_a_clause_of_its_own(said, easy):
+    found = extract(said)
+    assert found.value("body_sensations").lower() == "my chest was tight"
+    assert found.value("felt_easy") == easy
+
+
 def test_next_step_with_a_day_gives_a_follow_up_date():
     found = extract("It went okay. On Friday I'm going to ask her to lunch.", today=dt.date(2026, 12, 1))
     assert found.value("next_step") == "ask her to lunch on Friday"

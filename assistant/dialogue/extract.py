@@ -46,7 +46,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.dialogue import parse
 from assistant.text import data_file
@@ -810,14 +810,20 @@ def _break_matcher() -> _Matcher:
     return _simple("break", list(_rules()["text"]["breaks"]) + extra)
 
 
-def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted]) -> set[int]:
-    """Token indices where a clause starts: sentences, cues of every field, "and then", "but"."""
+def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
+                body: Sequence[Extracted] = ()) -> set[int]:
+    """Token indices where a clause starts: sentences, cues of every field, "and then", "but", and either side
+    of a body sensation ("my chest was tight, starting it was easier than I expected": two clauses)."""
     starts = {i for i, t in enumerate(doc.tokens) if i == 0 or t.sentence != doc.tokens[i - 1].sentence}
     starts |= {c.start for c in doc.cues}
     starts |= {h.start for h in text_hits}
     starts |= {h.start for h in _break_matcher().find(doc.tokens)}
     first_token = {t.start: i for i, t in enumerate(doc.tokens)}
     starts |= {first_token[item.span[0]] for item in ratings if item.span[0] in first_token}
+    next_token = {t.end: i + 1 for i, t in enumerate(doc.tokens)}
+    for item in body:
+        starts |= {first_token[item.span[0]]} if item.span[0] in first_token else set()
+        starts |= {next_token[item.span[1]]} if item.span[1] in next_token else set()
     units = set(_rules()["durations"]["units"])
     starts |= {h.start for h in _duration_cues().find(doc.tokens) if h.label == "anxiety_duration"
                and any(w in units for w in doc.words[h.end:h.end + 6])}  # "the panic lasted ten minutes",
@@ -862,10 +868,10 @@ def _enough(doc: _Doc, start: int, end: int) -> bool:
     return len(content) >= rules["min_words"] and end - start <= rules["max_words"]
 
 
-def _texts(doc: _Doc, ratings: list[Extracted]) -> list[Extracted]:
+def _texts(doc: _Doc, ratings: list[Extracted], body: Sequence[Extracted] = ()) -> list[Extracted]:
     rules = _rules()["text"]
     hits = _text_matcher().find(doc.tokens)
-    boundaries = _boundaries(doc, hits, ratings)
+    boundaries = _boundaries(doc, hits, ratings, body)
     reported = _set("text", "reported")
     future = set(rules["next_step"]["future"])
     last_sentence = doc.tokens[-1].sentence if doc.tokens else 0
@@ -980,8 +986,9 @@ def extract(transcript: str, fields: Iterable[str] | None = None, today: dt.date
     if not doc.tokens:
         return Extraction(transcript)
     ratings = _ratings(doc)
-    found = ratings + _durations(doc) + _new_topic(doc) + _emotions(doc) + _body(doc)
-    texts = _texts(doc, ratings)
+    body = _body(doc)
+    found = ratings + _durations(doc) + _new_topic(doc) + _emotions(doc) + body
+    texts = _texts(doc, ratings, body)
     found += texts
     found += _follow_up(doc, next((e for e in texts if e.field == "next_step"), None), today)
     found += _what_happened(doc, texts + [e for e in found if e.field == "body_sensations"], ratings)
