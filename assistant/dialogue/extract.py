@@ -813,7 +813,7 @@ def _break_matcher() -> _Matcher:
 def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
                 body: Sequence[Extracted] = ()) -> set[int]:
     """Token indices where a clause starts: sentences, cues of every field, "and then", "but", and either side
-    of a body sensation ("my chest was tight, starting it was easier than I expected": two clauses)."""
+    of a body sensation ("my chest was tight, starting was easier than I expected": two clauses)."""
     starts = {i for i, t in enumerate(doc.tokens) if i == 0 or t.sentence != doc.tokens[i - 1].sentence}
     starts |= {c.start for c in doc.cues}
     starts |= {h.start for h in text_hits}
