@@ -100,11 +100,11 @@ def test_a_closed_answer_that_is_no_answer_is_not_made_one(whisper_engine, speak
 def test_free_speech_and_closed_answers_share_one_copy_of_the_weights(whisper_engine):
     """One copy, loaded once per process on one single-threaded worker per core (a second copy for free
     speech on two threads had cost ~80 MB of a voice session's RSS)."""
-    from assistant.speech.stt.whisper_engine import WhisperEngine, scoring_workers
+    from assistant.speech.stt.whisper_engine import WhisperEngine, engine_workers
 
     again = WhisperEngine(whisper_engine.path)
     assert again.model is whisper_engine.model is whisper_engine.forced.model
-    assert whisper_engine.model.model.num_workers == whisper_engine.forced.workers == scoring_workers()
+    assert whisper_engine.model.model.num_workers == whisper_engine.forced.workers == engine_workers()
 
 
 def test_silence_gives_no_final(whisper_engine):

@@ -821,9 +821,8 @@ def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
     first_token = {t.start: i for i, t in enumerate(doc.tokens)}
     starts |= {first_token[item.span[0]] for item in ratings if item.span[0] in first_token}
     next_token = {t.end: i + 1 for i, t in enumerate(doc.tokens)}
-    for item in body:
-        starts |= {first_token[item.span[0]]} if item.span[0] in first_token else set()
-        starts |= {next_token[item.span[1]]} if item.span[1] in next_token else set()
+    starts |= {first_token[item.span[0]] for item in body if item.span[0] in first_token}
+    starts |= {next_token[item.span[1]] for item in body if item.span[1] in next_token}
     units = set(_rules()["durations"]["units"])
     starts |= {h.start for h in _duration_cues().find(doc.tokens) if h.label == "anxiety_duration"
                and any(w in units for w in doc.words[h.end:h.end + 6])}  # "the panic lasted ten minutes",

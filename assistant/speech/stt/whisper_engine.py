@@ -40,8 +40,9 @@ _MODELS: dict[tuple[str, int, int], object] = {}
 _LOCK = threading.Lock()
 
 
-def shared_model(path: Path, threads: int = 0, workers: int = 1):
-    """The weights at ``path``, loaded once per process for each (threads per worker, workers)."""
+def shared_model(path: Path, *, threads: int, workers: int):
+    """The weights at ``path``, loaded once per process for each (threads per worker, workers): each pair is
+    a copy of its own (~80 MB), so both are said at every call."""
     key = str(Path(path).resolve())
     with _LOCK:
         if (key, threads, workers) not in _MODELS:
@@ -57,7 +58,7 @@ def shared_model(path: Path, threads: int = 0, workers: int = 1):
         return _MODELS[key, threads, workers]
 
 
-def scoring_workers() -> int:
+def engine_workers() -> int:
     """How many single-threaded workers the engine's weights are loaded with: one per core, at most four
     (measured on 2 cores only).
 
@@ -75,8 +76,8 @@ class WhisperEngine:
                  source: str = "") -> None:
         self.path = Path(path)
         # One copy of the weights on single-threaded workers, one per core: free speech decodes on one of
-        # them, a closed answer's candidates are scored on all of them side by side (see ``scoring_workers``).
-        workers = scoring_workers()
+        # them, a closed answer's candidates are scored on all of them side by side (see ``engine_workers``).
+        workers = engine_workers()
         self.model = shared_model(self.path, threads=1, workers=workers)
         self.info = EngineInfo("whisper", name, str(self.path), language, reason, {"source": source})
         self._decode_lock = threading.Lock()  # CTranslate2 is thread-safe, but two decodes just fight for 2 cores
