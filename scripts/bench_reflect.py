@@ -1,6 +1,7 @@
 """Figures for the reflection extraction (``scripts/bench reflect``): speed on a 2-minute transcript, and recall
-and wrong values of the numeric fields on the reflection table (tests/reflections.py) and on the held-out rows
-the rules were not tuned on (tests/reflections_heldout.py).
+and wrong values of the numeric fields on the reflection table (tests/reflections.py), on the earlier held-out
+rows (tests/reflections_heldout.py), and on the written corpus (tests/corpus/: 80 development reflections by two
+writers, 24 held-out ones by a third that no rule is written from).
 
 The rules-vs-model comparison behind the choice of rules needs spaCy, which is not a dependency of the project;
 run it from a throwaway environment:
@@ -33,6 +34,15 @@ def heldout() -> list[tuple[str, dict, tuple[str, ...]]]:
     from reflections_heldout import HELDOUT
 
     return HELDOUT
+
+
+def corpus(part: str) -> list[tuple[str, dict, tuple[str, ...]]]:
+    """The written corpus in tests/corpus/: ``dev`` (two writers, tuned on) or ``heldout`` (a third writer,
+    never tuned on)."""
+    import reflection_corpus
+
+    rows = reflection_corpus.dev() if part == "dev" else reflection_corpus.heldout()
+    return [(row.text, row.expect, row.absent) for _id, row in rows]
 
 
 def two_minute_transcript() -> str:
@@ -86,7 +96,12 @@ def scores(rows, extract=None) -> dict:
 def bench(ctx=None) -> dict:
     """The ``reflect`` section of scripts/bench."""
     on_table, on_heldout = scores(table()), scores(heldout())
+    on_dev, on_unseen = scores(corpus("dev")), scores(corpus("heldout"))
     return {**extract_ms(),
+            "reflect_corpus_dev_recall": on_dev["recall"], "reflect_corpus_dev_wrong": on_dev["wrong"],
+            "reflect_corpus_dev_said": on_dev["said"],
+            "reflect_corpus_heldout_recall": on_unseen["recall"], "reflect_corpus_heldout_wrong": on_unseen["wrong"],
+            "reflect_corpus_heldout_said": on_unseen["said"],
             "reflect_field_recall": on_table["recall"], "reflect_wrong_value_rate": on_table["wrong_rate"],
             "reflect_numeric_said": on_table["said"],
             "reflect_field_recall_heldout": on_heldout["recall"],

@@ -1,0 +1,37 @@
+"""The reflection corpora in ``tests/corpus/`` (see its README): development files to tune on, and a held-out
+file written by another hand that rules are never written from. Rows have the shape of
+``tests/reflections.Row``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from reflections import NUMERIC, Row
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+DEV_FILES = ("reflections_dev_a.toml", "reflections_dev_b.toml")
+HELDOUT_FILES = ("reflections_heldout.toml",)
+
+
+def load(name: str) -> list[tuple[str, Row]]:
+    """(id, row) for each reflection in ``tests/corpus/NAME``; raises on an entry that does not name every
+    numeric field in ``expect`` or ``absent`` (recall and invented values are both measured)."""
+    with open(CORPUS / name, "rb") as handle:
+        entries = tomllib.load(handle)["reflection"]
+    rows = []
+    for entry in entries:
+        expect, absent = dict(entry.get("expect", {})), tuple(entry.get("absent", ()))
+        missing = [f for f in NUMERIC if f not in expect and f not in absent]
+        if missing:
+            raise ValueError(f"{name} {entry['id']}: {', '.join(missing)} neither expected nor absent")
+        rows.append((entry["id"], Row(entry["text"], expect, absent, tuple(entry.get("not_emotions", ())))))
+    return rows
+
+
+def dev() -> list[tuple[str, Row]]:
+    return [pair for name in DEV_FILES for pair in load(name)]
+
+
+def heldout() -> list[tuple[str, Row]]:
+    return [pair for name in HELDOUT_FILES for pair in load(name)]
