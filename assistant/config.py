@@ -24,12 +24,21 @@ APP_NAME = "practice-assistant"
 
 
 def home() -> Path:
+    """The home folder (it need not exist yet). A home that is a file is one clear error naming where it came
+    from (``ASSISTANT_HOME``, which ``--home`` sets), raised by every command that uses the home; commands
+    that do not (``--help``) never ask."""
     override = os.environ.get("ASSISTANT_HOME")
     if override:
-        return Path(override).expanduser()
+        path = Path(override).expanduser()
+        if path.exists() and not path.is_dir():
+            raise fail("home_env_not_folder", path=path)
+        return path
     import platformdirs
 
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if path.exists() and not path.is_dir():
+        raise fail("home_not_folder", path=path)
+    return path
 
 
 def ensure_home() -> Path:

@@ -27,7 +27,7 @@ def test_say_without_audio_prints_the_caption(cli_process):
 
 def test_say_to_a_wav_file(tmp_path, cli_process):
     out = tmp_path / "line.wav"
-    result = cli_process("say", "--out", str(out), "--rate", "120", "Breathe in slowly.")
+    result = cli_process("say", "-o", str(out), "--rate", "120", "Breathe in slowly.")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "assistant: Breathe in slowly.\n"
     pcm, fmt = read_wav(out)
@@ -39,7 +39,7 @@ def test_say_to_a_wav_file(tmp_path, cli_process):
     [
         (["say", "--rate", "500", "too fast"], "usage"),  # a value given on the command line: a usage mistake
         (["say", "--voice", "no-such-voice", "hello"], "tts_voice_unknown"),
-        (["say", "--out", "/nonexistent-dir/x.wav", "hello"], "say_out_unwritable"),
+        (["say", "-o", "/nonexistent-dir/x.wav", "hello"], "say_out_unwritable"),
         (["settings", "set", "rate", "500"], "usage"),
         (["settings", "set", "rate", "fast"], "usage"),
         (["settings", "set", "colour", "blue"], "usage"),

@@ -80,6 +80,19 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.commands: LazyCommands = LazyCommands()  # type: ignore[assignment]
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """An unknown command that is a likely slip (``export`` for ``entries export``) names the command
+        meant (``prompts/messages.toml`` ``[likely_commands]``) instead of click's guesses by spelling."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            meant = _likely_command(args[0] if args else "")
+            if meant is None:
+                raise
+            from assistant.text import t
+
+            raise click.UsageError(t("cli.no_such_command", name=args[0], meant=meant), ctx) from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         table = self.commands.table
         rows = [(name, table[name]["summary"]) for name in self.list_commands(ctx) if name in table]
@@ -88,19 +101,34 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True)
+def _likely_command(word: str) -> str | None:
+    """The command a person probably meant by an unknown ``word``, from the table of likely slips."""
+    from assistant.text import lookup
+
+    table: dict[str, str] = lookup("likely_commands")
+    return table.get(word.casefold())
+
+
+# -h is --help everywhere (sub-commands inherit the context settings of the root).
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assistant")
 @click.option(
     "--home",
-    type=click.Path(file_okay=False),
-    envvar="ASSISTANT_HOME",
+    metavar="DIR",
     help="Directory for all data, cache and models (env: ASSISTANT_HOME).",
 )
 @click.pass_context
 def cli(ctx: click.Context, home: str | None) -> None:
     """Offline, voice-guided practice assistant. With no command: the spoken menu."""
+    # ASSISTANT_HOME is not checked here: --help must work whatever it holds, and the commands that use the
+    # home say what is wrong with it, naming ASSISTANT_HOME (config.home).
     if home:
-        os.environ["ASSISTANT_HOME"] = os.path.abspath(os.path.expanduser(home))
+        path = os.path.abspath(os.path.expanduser(home))
+        if os.path.exists(path) and not os.path.isdir(path):
+            from assistant.text import t
+
+            raise click.BadParameter(t("cli.home_is_file", path=path), ctx, param_hint="'--home'")
+        os.environ["ASSISTANT_HOME"] = path
     from assistant.journal import encryption  # light: lets an encrypted journal ask for its passphrase
 
     encryption.set_prompt(_ask_passphrase)
@@ -126,6 +154,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help is the answer, not a mistake
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
     except click.UsageError as exc:  # one line, like every other error, with where to look
         command = exc.ctx.command_path if exc.ctx else "assistant"
         click.echo(AssistantError("usage", exc.format_message(), f"see {command} --help").line(), err=True)
