@@ -86,7 +86,7 @@ def scores(rows, extract=None) -> dict:
 def bench(ctx=None) -> dict:
     """The ``reflect`` section of scripts/bench."""
     on_table, on_heldout = scores(table()), scores(heldout())
-    return {**extract_ms(),
+    return {**extract_ms(runs=5 if ctx and ctx.get("quick") else 200),
             "reflect_field_recall": on_table["recall"], "reflect_wrong_value_rate": on_table["wrong_rate"],
             "reflect_numeric_said": on_table["said"],
             "reflect_field_recall_heldout": on_heldout["recall"],
