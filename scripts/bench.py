@@ -247,7 +247,7 @@ def bench_session(ctx) -> dict:
         for key in ("first_run", "started"):
             if words(key).strip():
                 synth.synthesize(words(key))
-    firsts = []
+    firsts, stops = [], []
     with contextlib.redirect_stdout(sys.stderr):  # captions must not mix with the JSON on stdout
         for _ in range(1 if quick(ctx) else 5):
             started = time.monotonic()
@@ -260,7 +260,9 @@ def bench_session(ctx) -> dict:
                             practice.voice.say(out.text, blocking=False)
                             first = _wait_for(lambda: practice.voice.speaker.first_audio_at, started + 5)
                             firsts.append((first - started) * 1000 if first is not None else float("nan"))
-                            practice.voice.stop()
+                            stop_started = time.perf_counter()
+                            practice.voice.stop()  # a person said "stop" mid-line: how long until silence
+                            stops.append((time.perf_counter() - stop_started) * 1000)
                             break
             finally:
                 practice.close()
@@ -280,6 +282,7 @@ def bench_session(ctx) -> dict:
     return {"session_first_audio_ms": round(statistics.median(firsts), 1),
             "session_first_audio_ms_max": round(max(firsts), 1),
             "session_first_audio_ms_process": process,
+            "voice_stop_ms": round(max(stops), 2),
             "answer_store_ms": round(statistics.median(stores), 3),
             "answer_store_ms_p95": round(percentile(stores, 95), 3)}
 

@@ -225,4 +225,23 @@ def vosk_ko_engine(vosk_ko_path):
     return VoskEngine(vosk_ko_path, "vosk-model-small-ko-0.22", "ko")
 
 
+# --- Tiers: `scripts/test --fast` leaves out what loads a speech model or needs the audio server ------------
+
+# Fixtures that load a speech model (whisper, Vosk, a Piper voice), and the one that starts PulseAudio. A test
+# that asks for one, directly or through another fixture, is marked `slow` or `audio` without saying so; a test
+# that loads a model some other way (a command run in a process, an engine built inline) carries the mark
+# itself.
+MODEL_FIXTURES = frozenset({"whisper_engine", "vosk_ko_engine", "vosk_ko_path", "speak_piper", "piper_voice_files"})
+AUDIO_FIXTURES = frozenset({"pulse"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & AUDIO_FIXTURES:
+            item.add_marker(pytest.mark.audio)
+
+
 from audio_fixtures import *  # noqa: E402,F401,F403  (the private PulseAudio server: `pulse`)

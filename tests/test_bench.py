@@ -47,7 +47,7 @@ FIGURES = {
     "tts": ("tts_load_s_piper", "tts_intelligibility_wer_piper", "tts_intelligibility_wer_pyttsx3",
             "tts_rtf_piper", "tts_first_audio_ms_uncached", "tts_cached_first_audio_ms",
             "peak_rss_mb_voice_piper_whisper"),
-    "session": ("session_first_audio_ms", "session_first_audio_ms_process", "answer_store_ms",
+    "session": ("session_first_audio_ms", "session_first_audio_ms_process", "voice_stop_ms", "answer_store_ms",
                 "answer_store_ms_p95"),
     "breathing": ("breathing_cues", "breathing_onset_error_ms_p50", "breathing_onset_error_ms_p95",
                   "breathing_onset_error_ms_max", "breathing_drift_ms"),
