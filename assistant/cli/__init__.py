@@ -117,8 +117,10 @@ def _likely_command(word: str) -> str | None:
     metavar="DIR",
     help="Directory for all data, cache and models (env: ASSISTANT_HOME).",
 )
+@click.option("--verbose", is_flag=True,
+              help="Write a detailed log to assistant.log in the home (the log setting keeps a shorter one).")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None) -> None:
+def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     """Offline, voice-guided practice assistant. With no command: the spoken menu."""
     # ASSISTANT_HOME is not checked here: --help must work whatever it holds, and the commands that use the
     # home say what is wrong with it, naming ASSISTANT_HOME (config.home).
@@ -129,6 +131,7 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
             raise click.BadParameter(t("cli.home_is_file", path=path), ctx, param_hint="'--home'")
         os.environ["ASSISTANT_HOME"] = path
+    _start_log(verbose, ctx.invoked_subcommand)
     from assistant.journal import encryption  # light: lets an encrypted journal ask for its passphrase
 
     encryption.set_prompt(_ask_passphrase)
@@ -136,6 +139,66 @@ def cli(ctx: click.Context, home: str | None) -> None:
         from assistant.cli.practice import menu
 
         ctx.invoke(menu)
+
+
+LOG_NAME = "assistant.log"
+
+
+def _start_log(verbose: bool, command: str | None) -> None:
+    """With --verbose (everything) or the ``log`` setting (warnings and above): the package's log records
+    go to ``assistant.log`` in the home, 0600, at most ~1 MB plus one older file. Only the ``assistant``
+    loggers write there, and they never log what a person said: the log holds what went wrong and where."""
+    import logging
+
+    _stop_log()
+    if not verbose:
+        from assistant.config import Settings
+
+        try:
+            wanted = Settings.load().log
+        except AssistantError:  # a home or settings file that cannot be read: the command says so, if it uses them
+            wanted = False
+        if not wanted:
+            return
+    import logging.handlers
+
+    from assistant.config import ensure_home, touch_private
+
+    logger = logging.getLogger("assistant")
+    path = ensure_home() / LOG_NAME
+    touch_private(path)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8")
+    handler.assistant_log = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.info("assistant %s, command %s", __version__, command or "menu")
+
+
+def _stop_log() -> None:
+    """Close the log file of this run, if one was opened (``main`` may run more than once in a process)."""
+    import logging
+
+    logger = logging.getLogger("assistant")
+    for handler in [h for h in logger.handlers if getattr(h, "assistant_log", False)]:
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(logging.NOTSET)
+
+
+def _log_error(exc: BaseException) -> None:
+    """An error that ends the command, in the log (if one is kept): its code and where it came from; the
+    message stays on the screen only, as it may quote what was typed."""
+    import logging
+    import traceback
+
+    log = logging.getLogger("assistant.cli")
+    if not isinstance(exc, AssistantError):  # a database error: its own words are the library's
+        log.warning("command failed", exc_info=exc)
+        return
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    log.warning("command failed: error[%s] raised at %s", exc.code, where)
 
 
 def _ask_passphrase() -> str:
@@ -147,8 +210,16 @@ def _ask_passphrase() -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the single place where errors turn into one line and an exit status."""
     try:
+        _main(argv)
+    finally:
+        _stop_log()
+
+
+def _main(argv: list[str] | None) -> None:
+    try:
         status = cli.main(args=argv, prog_name="assistant", standalone_mode=False)
     except AssistantError as exc:
+        _log_error(exc)
         click.echo(exc.line(), err=True)
         sys.exit(1)
     except click.exceptions.Abort:
@@ -176,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
 
         if not is_db_error(exc):
             raise
+        _log_error(exc)
         click.echo(fail("journal_failed", reason=exc).line(), err=True)
         sys.exit(1)
     if isinstance(status, int) and status:  # ctx.exit(n) returns n when not in standalone mode
