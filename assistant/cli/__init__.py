@@ -151,6 +151,7 @@ def _start_log(verbose: bool, command: str | None) -> None:
     import logging
 
     _stop_log()
+    _quiet_by_default()
     if not verbose:
         from assistant.config import Settings
 
@@ -175,6 +176,16 @@ def _start_log(verbose: bool, command: str | None) -> None:
     logger.info("assistant %s, command %s", __version__, command or "menu")
 
 
+def _quiet_by_default() -> None:
+    """With no log asked for, the package's records go nowhere (not to Python's last-resort printer on
+    stderr, which would add lines to the one-line errors). Imported here, not at start-up: --help stays light."""
+    import logging
+
+    package = logging.getLogger("assistant")
+    if not any(isinstance(h, logging.NullHandler) for h in package.handlers):
+        package.addHandler(logging.NullHandler())
+
+
 def _stop_log() -> None:
     """Close the log file of this run, if one was opened (``main`` may run more than once in a process)."""
     import logging
@@ -192,6 +203,7 @@ def _log_error(exc: BaseException) -> None:
     import logging
     import traceback
 
+    _quiet_by_default()
     log = logging.getLogger("assistant.cli")
     if not isinstance(exc, AssistantError):  # a database error: its own words are the library's
         log.warning("command failed", exc_info=exc)
