@@ -180,13 +180,21 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
     summary = {data_file("session.toml")["say"][key] for key in ("summary_check", "summary_what", "summary_again")}
     folder = ctx["tmp"] / "conversation"
     folder.mkdir(exist_ok=True)
-    clips = {field: ear_clips.piper(text, folder) for field, text in ANSWERS.items()}
-    clips["yes"] = ear_clips.piper("yes", folder)
-    clips["reflection"] = ear_clips.piper(QUICK_REFLECTION if quick else REFLECTION, folder)
-    voice_end = {}
-    for key, path in clips.items():
-        flags = EnergyVad().frames(load_for_recognition(path))
-        voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+    said = {**ANSWERS, "yes": "yes", "reflection": QUICK_REFLECTION if quick else REFLECTION}
+    clips: dict[str, Path] = {}
+    voice_end: dict[str, float] = {}
+
+    def clip(key: str) -> Path:
+        """The answer's recording, made once (all before the session in a full run, so none delays it)."""
+        if key not in clips:
+            clips[key] = ear_clips.piper(said[key], folder)
+            flags = EnergyVad().frames(load_for_recognition(clips[key]))
+            voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+        return clips[key]
+
+    if not quick:  # a quick run makes only the one answer it gives
+        for key in said:
+            clip(key)
     # Each flow in a home of its own, past the first-run disclaimer, so neither pays for the other's start.
     home = ctx["tmp"] / f"home-{flow}"
     home.mkdir(exist_ok=True)
@@ -226,8 +234,9 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
                 proc.terminate()
                 break
             time.sleep(0.2)
+            answer = clip(key)
             played = time.monotonic()
-            pulse.play_into_mic(clips[key])
+            pulse.play_into_mic(answer)
             turns += 1
             pending = ("closed" if kind in CLOSED else "open", played + voice_end[key])
         proc.wait(timeout=max(1, deadline - time.monotonic()))
