@@ -45,6 +45,10 @@ def say(text: tuple[str, ...], no_audio: bool, voice_engine: str | None, voice: 
         if value is not None:
             with usage_errors(*SETTING_MISTAKES):
                 settings = settings.with_value(key, value)  # same range checks as settings set
+    if output or not no_audio:  # speech is cached in the home: an unusable one is one line before a voice loads
+        from assistant.config import ensure_home
+
+        ensure_home()
     line = " ".join(text)
     if output:
         _say_to_file(settings, line, output)
