@@ -277,6 +277,8 @@ SLOW_TESTS = {
         "test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues",
     ),
     "test_privacy.py": (
+        "test_forget_all_removes_every_trace_but_models",
+        "test_personal_files_are_private",
         "test_no_command_opens_a_network_socket",
     ),
     "test_report.py": (
