@@ -81,6 +81,11 @@ def test_help_works_whatever_assistant_home_holds(path, file_home, run_cli):
     assert done.exit_code == 0 and done.stdout.startswith("Usage:"), done
 
 
+def test_help_works_with_verbose_and_a_file_home(file_home, run_cli):
+    done = run_cli("--verbose", "entries", "-h", env={"ASSISTANT_HOME": file_home})
+    assert done.exit_code == 0 and done.stdout.startswith("Usage: assistant entries"), done
+
+
 HOME_USERS = [["entries", "list"], ["settings", "show"], ["ladder", "list"], ["models", "path"], ["backup"],
               ["plan"], ["report", "-o", "x.html"], ["checkin", "--text", "--no-audio"], ["forget", "--all"]]
 

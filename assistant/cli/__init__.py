@@ -166,8 +166,11 @@ def _start_log(verbose: bool, command: str | None) -> None:
     from assistant.config import ensure_home, touch_private
 
     logger = logging.getLogger("assistant")
-    path = ensure_home() / LOG_NAME
-    touch_private(path)
+    try:
+        path = ensure_home() / LOG_NAME
+        touch_private(path)
+    except (AssistantError, OSError):  # no usable home: no log, and the command says why if it needs the home
+        return
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8")
     handler.assistant_log = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
