@@ -5,6 +5,7 @@ Everything the assistant writes lives under one directory, ``home()``:
 
     home/
       settings.toml   voice, rate, volume, devices, engine ...
+      assistant.log   with --verbose or the log setting: what went wrong and where (never what was said)
       journal.db      the journal (later issues)
       models/         speech models installed by `assistant models download|install`
       cache/tts/      synthesized prompt audio, keyed by (text, engine, voice, rate, volume)
@@ -24,12 +25,21 @@ APP_NAME = "practice-assistant"
 
 
 def home() -> Path:
+    """The home folder (it need not exist yet). A home that is a file is one clear error naming where it came
+    from (``ASSISTANT_HOME``, which ``--home`` sets), raised by every command that uses the home; commands
+    that do not (``--help``) never ask."""
     override = os.environ.get("ASSISTANT_HOME")
     if override:
-        return Path(override).expanduser()
+        path = Path(override).expanduser()
+        if path.exists() and not path.is_dir():
+            raise fail("home_env_not_folder", path=path)
+        return path
     import platformdirs
 
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if path.exists() and not path.is_dir():
+        raise fail("home_not_folder", path=path)
+    return path
 
 
 def ensure_home() -> Path:
@@ -83,6 +93,7 @@ class Settings:
     confirm: str = "auto"  # read-backs: auto (a heard rating the ear is unsure of) | always | ratings | never
     crisis_resources: str = ""  # spoken on crisis language; "" = the default in prompts/session.toml (988 + local)
     keep_audio: bool = False  # keep recorded answers as WAV under home/audio (0600); off: audio is never written
+    log: bool = False  # write what went wrong, and where, to home/assistant.log (0600; never what was said)
 
     @classmethod
     def load(cls) -> "Settings":

@@ -65,6 +65,17 @@ def parse_day(text: str, today: date | None = None) -> date:
     raise fail("entries_bad_date", value=text)
 
 
+def day_range(since: str | None, until: str | None, today: date | None = None) -> tuple[date | None, date | None]:
+    """The days ``--since`` and ``--until`` name (either may be absent), checked: a ``since`` after ``until``
+    would silently match nothing, so it is one clear error (``days_reversed``) instead."""
+    first = parse_day(since, today) if since is not None else None
+    last = parse_day(until, today) if until is not None else None
+    if first is not None and last is not None and first > last:
+        raise fail("days_reversed", since=since, until=until, since_day=first.isoformat(),
+                   until_day=last.isoformat())
+    return first, last
+
+
 def local_moment(stamp: str) -> datetime:
     """A stored timestamp as an aware datetime in local time."""
     return datetime.fromisoformat(stamp).astimezone()

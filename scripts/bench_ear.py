@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 PIPER_SCALES = (0.85, 1.0, 1.2)  # Piper's length scale: faster, normal, slower speech
+ESPEAK_QUICK = ("en-us",)  # the one espeak-ng voice of a quick run
 CLOSED_LATENCY = (("seven", "rating"), ("about a seven", "rating"), ("eight", "rating"), ("yes", "yesno"),
                   ("no, not really", "yesno"))
 
@@ -45,7 +46,12 @@ def closed_answers(ctx, engine) -> dict:
 
     folder = ctx["tmp"] / "ear-clips"
     folder.mkdir(exist_ok=True)
-    clips = ear_clips.espeak_set(folder) + ear_clips.piper_set(folder, scales=PIPER_SCALES)
+    if ctx.get("quick"):  # one rating in one voice of each family: checks the section runs
+        few = ear_clips.RATINGS[:1]
+        clips = (ear_clips.espeak_set(folder, voices=ESPEAK_QUICK, kinds=("rating",), ratings=few)
+                 + ear_clips.piper_set(folder, kinds=("rating",), ratings=few))
+    else:
+        clips = ear_clips.espeak_set(folder) + ear_clips.piper_set(folder, scales=PIPER_SCALES)
     ear = Ear()
     tally: dict[str, list[int]] = {"espeak": [0, 0], "neural": [0, 0]}
     ratings = wrong_ratings = read_back = right_ratings = 0
@@ -68,7 +74,7 @@ def closed_answers(ctx, engine) -> dict:
         started = time.perf_counter()
         engine.hear_closed(utterance, 0.0, closed_answer(clip.kind, choices))
         decode_ms.append((time.perf_counter() - started) * 1000)
-    latency = _closed_latency_ms(engine, folder)
+    latency = _closed_latency_ms(engine, folder, CLOSED_LATENCY[:1] if ctx.get("quick") else CLOSED_LATENCY)
     return {
         "closed_answer_accuracy_espeak": round(tally["espeak"][1] / tally["espeak"][0], 3),
         "closed_answer_accuracy_neural": round(tally["neural"][1] / tally["neural"][0], 3),
@@ -115,7 +121,7 @@ def final_after_speech_ms(rec, pcm: bytes, speech_end_s: float, chunk: int = 960
     return (got - (start + speech_end_s)) * 1000
 
 
-def _closed_latency_ms(engine, folder: Path) -> list[float]:
+def _closed_latency_ms(engine, folder: Path, said=CLOSED_LATENCY) -> list[float]:
     """Stream closed answers at real time: end of the voice → the final."""
     import ear_clips
     from assistant.audio.formats import load_for_recognition
@@ -123,7 +129,7 @@ def _closed_latency_ms(engine, folder: Path) -> list[float]:
     from assistant.speech.stt.vad import FRAME_S, EnergyVad
 
     out = []
-    for text, kind in CLOSED_LATENCY:
+    for text, kind in said:
         pcm = load_for_recognition(ear_clips.espeak(text, folder, pad=0.5))
         flags = EnergyVad().frames(pcm)
         speech_end = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
@@ -147,12 +153,18 @@ REFLECTION = ("I told my friend Sam about my panic attacks at work, and it was a
               "Next, I will invite Sam for coffee next week. I'm done.")
 
 
+# A quick run's told debrief: short, so its one turn takes seconds.
+QUICK_REFLECTION = "Before it my anxiety was a seven, and afterwards it was a two. I'm done."
+
+
 def conversation(ctx, pulse, flow: str = "guided") -> dict:
     """A debrief by voice with default settings: gaps after closed and open answers, turns, wall time.
 
     ``flow`` "guided" answers one question per field (``debrief --guided``); "reflect" tells the same content
-    in one reflection (``debrief``), says yes to the summary and answers only what is still asked.
+    in one reflection (``debrief``), says yes to the summary and answers only what is still asked. A quick run
+    (``ctx["quick"]``) answers one question, measures the gap to the next sound and stops the session.
     """
+    quick = bool(ctx.get("quick"))
     import os
 
     import ear_clips
@@ -168,13 +180,21 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
     summary = {data_file("session.toml")["say"][key] for key in ("summary_check", "summary_what", "summary_again")}
     folder = ctx["tmp"] / "conversation"
     folder.mkdir(exist_ok=True)
-    clips = {field: ear_clips.piper(text, folder) for field, text in ANSWERS.items()}
-    clips["yes"] = ear_clips.piper("yes", folder)
-    clips["reflection"] = ear_clips.piper(REFLECTION, folder)
-    voice_end = {}
-    for key, path in clips.items():
-        flags = EnergyVad().frames(load_for_recognition(path))
-        voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+    said = {**ANSWERS, "yes": "yes", "reflection": QUICK_REFLECTION if quick else REFLECTION}
+    clips: dict[str, Path] = {}
+    voice_end: dict[str, float] = {}
+
+    def clip(key: str) -> Path:
+        """The answer's recording, made once (all before the session in a full run, so none delays it)."""
+        if key not in clips:
+            clips[key] = ear_clips.piper(said[key], folder)
+            flags = EnergyVad().frames(load_for_recognition(clips[key]))
+            voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+        return clips[key]
+
+    if not quick:  # a quick run makes only the one answer it gives
+        for key in said:
+            clip(key)
     # Each flow in a home of its own, past the first-run disclaimer, so neither pays for the other's start.
     home = ctx["tmp"] / f"home-{flow}"
     home.mkdir(exist_ok=True)
@@ -190,7 +210,7 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
                      daemon=True).start()
     gaps: dict[str, list[float]] = {"closed": [], "open": []}
     pending: tuple[str, float] | None = None  # (closed|open, when the answer's voice ended)
-    turns, deadline = 0, time.monotonic() + 420
+    turns, deadline = 0, time.monotonic() + (90 if quick else 420)
     try:
         while proc.poll() is None and time.monotonic() < deadline:
             try:
@@ -202,7 +222,7 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
                 key, kind = questions[caption]
             elif caption.startswith("I heard") or caption in summary:
                 key, kind = "yes", "yesno"
-            else:
+            elif not (quick and turns):  # a quick run's gap ends at whatever is said next
                 continue
             if not monitor.wait_until_said_and_quiet(at):
                 break
@@ -210,13 +230,17 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
                 loud = [t for t in monitor._loud_times(pending[1]) if t >= pending[1]]
                 if loud:
                     gaps[pending[0]].append((loud[0] - pending[1]) * 1000)
+            if quick and turns:  # one answer and the gap after it: enough to know the flow works
+                proc.terminate()
+                break
             time.sleep(0.2)
+            answer = clip(key)
             played = time.monotonic()
-            pulse.play_into_mic(clips[key])
+            pulse.play_into_mic(answer)
             turns += 1
             pending = ("closed" if kind in CLOSED else "open", played + voice_end[key])
         proc.wait(timeout=max(1, deadline - time.monotonic()))
-        if pending is not None:  # the closing words after the last answer
+        if pending is not None and not quick:  # the closing words after the last answer
             time.sleep(1.0)
             loud = [t for t in monitor._loud_times(pending[1]) if t >= pending[1]]
             if loud:
@@ -226,6 +250,8 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
             proc.kill()
         monitor.close()
     wall = time.monotonic() - started
+    if quick and turns and gaps["open"]:
+        return {"gap_ms_p50_open": round(percentile(gaps["open"], 50)), "turns": turns, "wall_s": round(wall, 1)}
     if proc.returncode != 0 or not gaps["open"] or (flow == "guided" and not gaps["closed"]):
         return {"conversation_error": (proc.stderr.read() or "no gaps measured")[-300:], "turns": turns}
     out = {"gap_ms_p50_open": round(percentile(gaps["open"], 50)), "turns": turns, "wall_s": round(wall, 1)}

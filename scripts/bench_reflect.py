@@ -97,7 +97,7 @@ def bench(ctx=None) -> dict:
     """The ``reflect`` section of scripts/bench."""
     on_table, on_heldout = scores(table()), scores(heldout())
     on_dev, on_unseen = scores(corpus("dev")), scores(corpus("heldout"))
-    return {**extract_ms(),
+    return {**extract_ms(runs=5 if ctx and ctx.get("quick") else 200),
             "reflect_corpus_dev_recall": on_dev["recall"], "reflect_corpus_dev_wrong": on_dev["wrong"],
             "reflect_corpus_dev_said": on_dev["said"],
             "reflect_corpus_heldout_recall": on_unseen["recall"], "reflect_corpus_heldout_wrong": on_unseen["wrong"],

@@ -68,9 +68,10 @@ def raw_export(conn: sqlite3.Connection) -> str:
 def bench_store(ctx) -> dict:
     from assistant.journal.store import Store, fts_query
 
-    n = int(os.environ.get("BENCH_STORE_ENTRIES", "100000"))
+    quick = bool(ctx.get("quick"))  # 1,000 answers and 5 queries: checks the section runs
+    n = 1000 if quick else int(os.environ.get("BENCH_STORE_ENTRIES", "100000"))
     rng = random.Random(7)
-    queries = [" ".join(rng.sample(VOCAB, 2)) for _ in range(100)]
+    queries = [" ".join(rng.sample(VOCAB, 2)) for _ in range(5 if quick else 100)]
     with Store.open() as store:
         insert_s = fill(store, n, rng)
         raw = sqlite3.connect(str(store.path))

@@ -225,4 +225,133 @@ def vosk_ko_engine(vosk_ko_path):
     return VoskEngine(vosk_ko_path, "vosk-model-small-ko-0.22", "ko")
 
 
+# --- Tiers: `scripts/test --fast` leaves out what loads a speech model or needs the audio server ------------
+
+# Fixtures that load a speech model (whisper, Vosk, a Piper voice), and the one that starts PulseAudio. A test
+# that asks for one, directly or through another fixture, is marked `slow` or `audio` without saying so; a test
+# that loads a model some other way (a command run in a process, an engine built inline) carries the mark
+# itself.
+MODEL_FIXTURES = frozenset({"whisper_engine", "vosk_ko_engine", "vosk_ko_path", "speak_piper", "piper_voice_files"})
+AUDIO_FIXTURES = frozenset({"pulse"})
+
+
+# Tests marked `slow` without one of those fixtures. Most load a speech model through a command, run in a
+# process or in this one (transcribe and --audio-in load whisper; say -o and a session's spoken prompts load
+# Piper); the fast tier's guard (tests/model_guard) fails any test that does so and is missing here (but not
+# test_privacy's network sweep: its own sitecustomize comes first). A few load no model but take many
+# seconds on their own: many processes at once, a browser. An entry is a test
+# function, "name[part]" for its parameter sets whose id contains part, or "*" for the whole file.
+SLOW_TESTS = {
+    "test_bad_input.py": (
+        "test_configured_device_that_does_not_exist_never_crashes",
+        "test_odd_but_valid_wavs_are_converted_not_refused",
+        "test_bad_wavs_are_one_line[-transcribe]",
+        "test_bad_whisper_model_dirs_are_one_line",
+        "test_out_of_range_arguments_are_one_line[transcribe]",
+        "test_non_utf8_argv_and_stdin_never_crash",
+    ),
+    "test_cli_audio.py": (
+        "test_say_to_a_wav_file",
+        "test_bad_input_is_one_line[tts_voice_unknown]",
+        "test_bad_input_is_one_line[say_out_unwritable]",
+    ),
+    "test_concurrency.py": (
+        "*",
+    ),
+    "test_crash_safety.py": (
+        "*",
+    ),
+    "test_ear.py": (
+        "test_transcribe_as_a_kind",
+    ),
+    "test_ladder_voice.py": (
+        "test_ladder_built_from_spoken_answers",
+    ),
+    "test_piper.py": (
+        "test_doctor_reports_both_engines",
+        "test_say_out_writes_with_the_active_engine",
+    ),
+    "test_practice.py": (
+        "test_audio_in_debrief_stores_what_was_spoken",
+        "test_files_running_out_stops_and_resume_finishes",
+        "test_kill_9_mid_session_loses_nothing_confirmed_and_resume_continues",
+    ),
+    "test_privacy.py": (
+        "test_forget_all_removes_every_trace_but_models",
+        "test_personal_files_are_private",
+        "test_no_command_opens_a_network_socket",
+    ),
+    "test_report.py": (
+        "test_report_renders_in_headless_chromium",
+        "test_empty_report_renders_too",
+    ),
+    "test_transcribe_cli.py": (
+        "test_auto_picks_vosk_for_korean_from_the_installed_package",
+        "test_missing_file_is_one_line",
+        "test_bad_input_gives_one_clear_line[args0-]",
+        "test_bad_input_gives_one_clear_line[args1-]",
+        "test_transcribe_english_with_auto_engine_reports_whisper",
+        "test_transcribe_json_has_every_field",
+    ),
+}
+
+
+def _listed_slow(item) -> bool:
+    for entry in SLOW_TESTS.get(item.path.name, ()):
+        name, _, part = entry.partition("[")
+        if entry == "*" or (item.originalname == name and part.rstrip("]") in item.name.removeprefix(name)):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & MODEL_FIXTURES or _listed_slow(item):
+            item.add_marker(pytest.mark.slow)
+        if used & AUDIO_FIXTURES:
+            item.add_marker(pytest.mark.audio)
+
+
+def _fast_tier(config) -> bool:
+    return "not slow" in (config.option.markexpr or "")
+
+
+def pytest_configure(config):
+    """In the fast tier, every Python process the tests start refuses to load a speech model
+    (tests/model_guard/sitecustomize.py), and the test that tried fails (``model_guard`` below)."""
+    if not _fast_tier(config) or os.environ.get("ASSISTANT_TEST_MODEL_LOG"):
+        return
+    import importlib.util
+    import tempfile
+
+    guard = Path(__file__).resolve().parent / "model_guard"
+    handle, log_file = tempfile.mkstemp(prefix="assistant-model-loads-", suffix=".log")
+    os.close(handle)
+    os.environ["ASSISTANT_TEST_MODEL_LOG"] = log_file
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(guard), os.environ.get("PYTHONPATH", "")) if p)
+    # This process: load the guard under its own name (site imported any other sitecustomize already).
+    spec = importlib.util.spec_from_file_location("assistant_model_guard", guard / "sitecustomize.py")
+    assert spec is not None and spec.loader is not None
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+@pytest.fixture(autouse=True)
+def model_guard(request):
+    """Fails a fast-tier test that loaded a speech model, in this process or one it started."""
+    log = os.environ.get("ASSISTANT_TEST_MODEL_LOG")
+    if not log or not _fast_tier(request.config):
+        yield
+        return
+    start = Path(log).stat().st_size
+    yield
+    with open(log, encoding="utf-8") as fh:
+        fh.seek(start)
+        loads = [line.split("\t")[-1].strip() for line in fh if line.strip()]
+    if loads:
+        pytest.fail(f"loads a speech model ({', '.join(sorted(set(loads)))}) in the fast tier: mark it slow "
+                    "(tests/conftest.py SLOW_TESTS) or give the command --no-audio (a voice preloaded in the "
+                    "background may be caught during the test after the one that started it)", pytrace=False)
+
+
 from audio_fixtures import *  # noqa: E402,F401,F403  (the private PulseAudio server: `pulse`)

@@ -404,7 +404,7 @@ def test_usage_mistakes_are_usage_errors(args, run_cli):
 
 HOME_COMMANDS = [["entries", "list"], ["checkin", "--text", "--no-audio"], ["ladder", "add", "Call", "--fear", "2"],
                  ["settings", "set", "rate", "120"], ["backup"], ["plan"], ["resume", "--text"],
-                 ["say", "--out", "x.wav", "hi"], ["journal", "encrypt"]]
+                 ["say", "-o", "x.wav", "hi"], ["journal", "encrypt"]]
 
 
 @pytest.mark.parametrize("which", ["proc_missing", "proc_readonly", "a_file", "under_a_file"])
@@ -500,5 +500,5 @@ def test_a_hung_speech_worker_is_one_line(monkeypatch, tmp_path, run_cli):
 
     monkeypatch.setattr(tts, "WORKER_COMMAND", (sys.executable, "-c", "import time; time.sleep(60)"))
     monkeypatch.setitem(tts.Pyttsx3Engine.__init__.__kwdefaults__, "timeout_s", 0.5)
-    done = run_cli("say", "--engine", "pyttsx3", "--out", str(tmp_path / "x.wav"), "hello there")
+    done = run_cli("say", "--voice-engine", "pyttsx3", "-o", str(tmp_path / "x.wav"), "hello there")
     assert done.one_line_error() and "tts_failed" in done.stderr, done

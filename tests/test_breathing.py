@@ -36,11 +36,12 @@ def test_cue_onsets_on_the_virtual_speaker_follow_the_schedule(pulse, voice):
     planned = [0.0, 2.0, 3.0, 5.0, 7.0, 8.0]
     assert len(heard) >= len(planned), heard
     # The recording starts before the stream: align on the first cue, then every later cue must land
-    # where the schedule put it (the bench measures this precisely; here a generous 40 ms).
+    # where the schedule put it: within 0.1 s, a tenth of the shortest phase (a cue a phase late, or drift
+    # adding up, is far outside it). How close is a figure of scripts/bench breathing, not asserted here.
     first = heard[0]
     relative = [t - first for t in heard[: len(planned)]]
     errors = [abs(a - b) for a, b in zip(relative, planned)]
-    assert max(errors) < 0.04, list(zip(planned, relative))
+    assert max(errors) < 0.1, list(zip(planned, relative))
 
 
 def test_stop_spoken_into_the_microphone_ends_the_exercise(pulse, voice, whisper_engine, speak):
@@ -57,19 +58,22 @@ def test_stop_spoken_into_the_microphone_ends_the_exercise(pulse, voice, whisper
     runner.start()
     try:
         deadline = time.monotonic() + 30
-        while len(captions) < 2 and time.monotonic() < deadline:  # the second cue ("Hold") has sounded
+        # Speak in the quiet part of the hold, as a person would: once its cue has been said, has ended and
+        # the microphone listens again (the gate reopens after the guard that follows our own voice).
+        while time.monotonic() < deadline:
+            if len(captions) >= 2 and not voice.speaker.playing and voice.gate.is_open():
+                break
             time.sleep(0.05)
-        time.sleep(1.2)  # speak in the quiet part of the phase, as a person would
+        assert len(captions) >= 2, captions
         pulse.play_into_mic(speak("stop", pad=0.3))
-        said_at = time.monotonic()
-        runner.join(20)
+        runner.join(30)
     finally:
         commands.close()
         mic.close()
     assert not runner.is_alive(), (commands.heard, mic.dropped, captions)
     result = outcome["result"]
-    assert result.stopped and result.completed_cycles < 10
-    assert time.monotonic() - said_at < 6  # it stopped soon after, not at the end of 10 rounds (160 s)
+    # "stop" was said in the first round's hold: it ended that round or the next, not after ten (160 s)
+    assert result.stopped and result.completed_cycles <= 1, result
 
 
 def test_own_cues_do_not_trigger_commands(pulse, voice, whisper_engine):

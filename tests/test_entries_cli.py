@@ -214,20 +214,20 @@ def test_delete_with_yes(journal, run_cli):
         assert store.search("library")[0].session.id == SECOND
 
 
-@pytest.mark.parametrize("answer, deleted, code", [
-    (None, False, "delete_unconfirmed"),  # no stdin at all
-    ("\n", False, "delete_declined"),  # Enter takes the default: no
-    ("n\n", False, "delete_declined"),
-    ("y\n", True, None),
+@pytest.mark.parametrize("answer, deleted, status, said", [
+    (None, False, 1, "error[delete_unconfirmed]"),  # no stdin at all: nobody answered, an error
+    ("\n", False, 0, "Nothing deleted."),  # Enter takes the default: no, an answer and not a failure
+    ("n\n", False, 0, "Nothing deleted."),
+    ("no\n", False, 0, "Nothing deleted."),
+    ("y\n", True, 0, "deleted entry"),
 ])
-def test_delete_asks_first(journal, answer, deleted, code, run_cli):
+def test_delete_asks_first(journal, answer, deleted, status, said, run_cli):
     result = run_cli("entries", "delete", FIRST, stdin=answer)
     assert "Delete entry a1b2c3d4" in result.output
     assert (FIRST not in session_ids()) == deleted
-    if deleted:
-        assert result.exit_code == 0
-    else:
-        assert result.exit_code == 1 and result.exception.code == code
+    assert result.exit_code == status, result
+    assert said in result.output
+    assert ("error[" in result.stderr) == (status != 0)
 
 
 # --- the real entry point: one line, exit 1, never a traceback -----------------------------------------

@@ -153,7 +153,7 @@ def test_a_broken_voice_falls_back_to_espeak_with_one_line(assistant_home, joe):
 def test_a_broken_voice_in_the_cli_is_one_warning_and_still_speaks(assistant_home, joe, tmp_path, cli_process):
     name = _broken_voice(assistant_home, joe)
     assert cli_process("settings", "set", "voice", name).returncode == 0
-    done = cli_process("say", "--out", str(tmp_path / "x.wav"), "hello there")
+    done = cli_process("say", "-o", str(tmp_path / "x.wav"), "hello there")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning")]
     assert len(warnings) == 1 and name in warnings[0], done.stderr
@@ -162,7 +162,7 @@ def test_a_broken_voice_in_the_cli_is_one_warning_and_still_speaks(assistant_hom
 
 def test_a_missing_voice_is_one_warning_and_espeak_speaks(tmp_path, cli_process):
     assert cli_process("settings", "set", "voice", "en_US-nobody-medium").returncode == 0
-    done = cli_process("say", "--out", str(tmp_path / "x.wav"), "hello there")
+    done = cli_process("say", "-o", str(tmp_path / "x.wav"), "hello there")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning")]
     assert len(warnings) == 1 and "en_US-nobody-medium" in warnings[0]
@@ -173,13 +173,13 @@ def test_say_out_writes_with_the_active_engine(tmp_path, cli_process):
     from assistant.audio.formats import read_wav, rms_dbfs
 
     out = tmp_path / "line.wav"
-    done = cli_process("say", "--out", str(out), "Breathe in slowly.")
+    done = cli_process("say", "-o", str(out), "Breathe in slowly.")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "assistant: Breathe in slowly.\n"
     assert "piper voice en_US-joe-medium" in done.stderr
     pcm, fmt = read_wav(out)
     assert fmt.rate == 22050 and len(pcm) / fmt.bytes_per_second > 0.6 and rms_dbfs(pcm) > -40
-    forced = cli_process("say", "--engine", "pyttsx3", "--out", str(out), "Breathe in slowly.")
+    forced = cli_process("say", "--voice-engine", "pyttsx3", "-o", str(out), "Breathe in slowly.")
     assert forced.returncode == 0 and "pyttsx3 voice" in forced.stderr
 
 

@@ -152,6 +152,19 @@ def test_report_since_leaves_older_sessions_out(practised):
     assert "That people are kind" not in page and "Sam listens" in page
 
 
+@pytest.mark.parametrize("since_days, until_days, kept, left_out", [
+    (None, 5, ["That people are kind", "It gets easier"], ["Sam listens"]),
+    (10, 5, ["It gets easier"], ["That people are kind", "Sam listens"]),
+    (8, 8, ["It gets easier"], ["That people are kind", "Sam listens"]),  # one whole day, both ends included
+])
+def test_report_until_leaves_newer_sessions_out(practised, since_days, until_days, kept, left_out):
+    def day(days_ago):
+        return None if days_ago is None else (NOW - timedelta(days=days_ago)).astimezone().date()
+
+    page = render_html(practised, since=day(since_days), now=NOW, until=day(until_days))
+    assert all(words in page for words in kept) and not any(words in page for words in left_out)
+
+
 def test_report_command_writes_a_private_file(practised, tmp_path, run_cli):
     out = tmp_path / "report.html"
     out.write_text("old")
@@ -162,8 +175,11 @@ def test_report_command_writes_a_private_file(practised, tmp_path, run_cli):
     assert "<svg" in out.read_text()
     shown = run_cli("progress")
     assert shown.exit_code == 0 and "This week" in shown.output
-    bad = run_cli("report", "-o", str(out), "--since", "last tuesday")
-    assert bad.exit_code != 0 and bad.exception.code == "entries_bad_date"
+    bad = run_cli("report", "-o", str(out), "--since", "last tuesday")  # how it was called: a usage mistake
+    assert bad.one_line_error() and bad.exit_code == 2 and "cannot read the date 'last tuesday'" in bad.stderr
+    until = run_cli("report", "-o", str(out), "--until", "5d")
+    assert until.exit_code == 0, until.output
+    assert "Sam listens" not in out.read_text() and "That people are kind" in out.read_text()
 
 
 # --- real Chromium ---------------------------------------------------------------------------------

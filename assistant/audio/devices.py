@@ -7,6 +7,7 @@ transcribes itself. The PortAudio callbacks only copy bytes; all work happens in
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
 from assistant.audio.formats import TARGET_RATE, AudioChunk, AudioFormat, pcm_to_16k_mono
 from assistant.text import fail
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -237,7 +240,7 @@ class Microphone:
                 stream.stop()
                 stream.close()
             except Exception:  # closing a dead stream must not hide the real error
-                pass
+                log.debug("closing the input stream failed", exc_info=True)
         self._queue.put(None)
 
 
@@ -378,7 +381,8 @@ class Speaker:
     def _latency(self) -> float:
         try:
             return float(self._stream.latency) if self._stream is not None else 0.0
-        except Exception:
+        except Exception:  # a stream closing under us: no latency to add
+            log.debug("reading the output latency failed", exc_info=True)
             return 0.0
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
@@ -417,8 +421,8 @@ class Speaker:
         if stream is not None and not stream.stopped:
             try:
                 stream.abort()
-            except Exception:
-                pass
+            except Exception:  # a stream already gone is stopped enough
+                log.debug("aborting the output stream failed", exc_info=True)
         self._finished()
 
     def close(self) -> None:
@@ -427,8 +431,8 @@ class Speaker:
         if stream is not None:
             try:
                 stream.close()
-            except Exception:
-                pass
+            except Exception:  # closing is the last thing done with it
+                log.debug("closing the output stream failed", exc_info=True)
 
     def __enter__(self) -> "Speaker":
         return self
@@ -478,7 +482,7 @@ class StreamPlayer:
             try:
                 stream.stop()
                 stream.close()
-            except Exception:
-                pass
+            except Exception:  # closing is the last thing done with it
+                log.debug("closing the input stream failed", exc_info=True)
         if self.gate is not None:
             self.gate.open_after(self.guard_s)

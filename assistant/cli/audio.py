@@ -24,28 +24,34 @@ SETTING_MISTAKES = ("settings_unknown_key", "settings_bad_value", "settings_out_
 @click.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--no-audio", is_flag=True, help="Print the caption only; do not synthesize or play.")
-@click.option("--engine", type=click.Choice(["auto", "piper", "pyttsx3"]), default=None,
-              help="Speech engine (default: settings tts_engine, auto = Piper when a Piper voice is installed).")
+# --engine means the recogniser in every command; the voice that speaks is --voice-engine (setting tts_engine).
+@click.option("--voice-engine", "voice_engine", type=click.Choice(["auto", "piper", "pyttsx3"]), default=None,
+              help="Speech synthesis engine (default: settings tts_engine, auto = Piper when a Piper voice is "
+                   "installed).")
 @click.option("--voice", default=None, help="Voice id or name (default: settings; see assistant voices).")
 @click.option("--rate", type=int, default=None, help="Words per minute, 60-400 (default: settings).")
 @click.option("--volume", type=float, default=None, help="0.0-1.0 (default: settings).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write a WAV file (with the active engine) instead of playing.")
 @click.option("--timing", is_flag=True, help="Report synthesis time and time to first audio on stderr.")
-def say(text: tuple[str, ...], no_audio: bool, engine: str | None, voice: str | None, rate: int | None,
-        volume: float | None, out: str | None, timing: bool) -> None:
+def say(text: tuple[str, ...], no_audio: bool, voice_engine: str | None, voice: str | None, rate: int | None,
+        volume: float | None, output: str | None, timing: bool) -> None:
     """Say a line aloud (and print it as a caption)."""
     from assistant.config import Settings
     from assistant.speech.tts.voice import Voice
 
     settings = Settings.load()
-    for key, value in (("tts_engine", engine), ("voice", voice), ("rate", rate), ("volume", volume)):
+    for key, value in (("tts_engine", voice_engine), ("voice", voice), ("rate", rate), ("volume", volume)):
         if value is not None:
             with usage_errors(*SETTING_MISTAKES):
                 settings = settings.with_value(key, value)  # same range checks as settings set
+    if output or not no_audio:  # speech is cached in the home: an unusable one is one line before a voice loads
+        from assistant.config import ensure_home
+
+        ensure_home()
     line = " ".join(text)
-    if out:
-        _say_to_file(settings, line, out)
+    if output:
+        _say_to_file(settings, line, output)
         return
     speaker = Voice(settings, no_audio=no_audio, strict=True, echo=click.echo)
     try:

@@ -44,12 +44,10 @@ def entries() -> None:
 def list_entries(since: str | None, until: str | None, script: str | None, as_json: bool) -> None:
     """List journal entries, newest first."""
     from assistant.journal.export import rating_summary
-    from assistant.times import day_bounds, local_time
+    from assistant.times import day_range, local_time
 
-    with usage_errors("entries_bad_date"):
-        for day in (since, until):
-            if day is not None:
-                day_bounds(day)
+    with usage_errors("entries_bad_date", "days_reversed"):
+        day_range(since, until)
     with _open() as store:
         rows = store.list_sessions(since=since, until=until, script=script)
         if as_json:
@@ -150,14 +148,12 @@ def export_entries(fmt: str, since: str | None, until: str | None, output: str |
     """Export entries as Markdown, CSV or JSON (to stdout unless -o FILE)."""
     from assistant.journal.export import FORMATS, write_private
     from assistant.text import fail
-    from assistant.times import day_bounds
+    from assistant.times import day_range
 
-    with usage_errors("export_bad_format", "entries_bad_date"):
+    with usage_errors("export_bad_format", "entries_bad_date", "days_reversed"):
         if fmt not in FORMATS:  # checked before touching the journal, as one line
             raise fail("export_bad_format", format=fmt, formats=", ".join(FORMATS))
-        for day in (since, until):
-            if day is not None:
-                day_bounds(day)
+        day_range(since, until)
     with _open() as store:
         from assistant.dialogue.scripts import script_words
 
@@ -186,11 +182,12 @@ def delete_entry(entry_id: str, yes: bool) -> None:
                          answers=_answers_words(len(entry.answers)))
             try:
                 confirmed = click.confirm(question, default=False, err=True)
-            except click.exceptions.Abort:  # no stdin, or end of input: that is a no
+            except click.exceptions.Abort:  # no stdin, or end of input: nobody answered, so it is an error
                 click.echo("", err=True)
                 raise fail("delete_unconfirmed", id=s.id[:8]) from None
-            if not confirmed:
-                raise fail("delete_declined", id=s.id[:8])
+            if not confirmed:  # a "no" is an answer, not a failure: nothing happens and that is success
+                click.echo(t("cli.nothing_deleted"), err=True)
+                return
         store.delete(s.id)
     click.echo(t("entries.deleted", id=s.id))
 

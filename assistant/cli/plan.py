@@ -180,11 +180,13 @@ def _rating(value: int | None) -> str:
 
 @ladder.command("edit")
 @click.argument("step_id", metavar="ID")
-@click.option("--text", help="New words for the step.")
+@click.argument("text", metavar="[TEXT]", required=False)  # as in ladder add (--text means typed answers)
 @click.option("--fear", type=int, help="New predicted fear, 0 to 10 (the step moves to its place).")
 @click.option("--on", "on_day", metavar="DAY", help=f"Plan it for a day: {DAY_HELP}")
 def ladder_edit(step_id: str, text: str | None, fear: int | None, on_day: str | None) -> None:
-    """Change a step's words, predicted fear or planned day."""
+    """Change a step's words (TEXT), predicted fear or planned day.
+
+    For example: assistant ladder edit 3 "Call Mum on Sunday" --fear 5."""
     from assistant.growth import ladder as lad
     from assistant.text import fail
 
@@ -390,16 +392,18 @@ def progress(as_json: bool) -> None:
 
 @click.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="The .html file to write (0600).")
-@click.option("--since", metavar="DAY", help="Only sessions from this day on: YYYY-MM-DD, 7d, 2w ...")
-def report(output: str, since: str | None) -> None:
+@click.option("--since", metavar="DAY", help="Only sessions from this day on: YYYY-MM-DD, today, yesterday, 7d, 2w.")
+@click.option("--until", metavar="DAY", help="Only sessions up to this day: YYYY-MM-DD, today, yesterday, 7d, 2w.")
+def report(output: str, since: str | None, until: str | None) -> None:
     """Write a one-file HTML progress report (charts with text alternatives; printable)."""
     from assistant.growth.report import render_html
     from assistant.journal.export import write_private
-    from assistant.times import parse_day
+    from assistant.times import day_range
 
-    start = parse_day(since) if since else None
+    with usage_errors("entries_bad_date", "days_reversed"):
+        first, last = day_range(since, until)
     with _open() as store:
-        html = render_html(store, start, datetime.now().astimezone())
+        html = render_html(store, first, datetime.now().astimezone(), until=last)
     path = write_private(output, html)
     click.echo(w("report.written", path=path), err=True)
 

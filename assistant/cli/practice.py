@@ -100,6 +100,9 @@ def ladder_build(text, no_audio, audio_in, confirm, engine, model, language, fil
 @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
 def practice(name, text, no_audio, audio_in, confirm, engine, model, language, files):
     """Run any guided script, including your own (see: assistant prompts list)."""
+    from assistant.dialogue.scripts import load_script
+
+    load_script(name)  # an unknown or broken script is one line before a voice or an engine starts loading
     run_script(name, make_mode(text, no_audio, audio_in, confirm, engine, model, language, files))
 
 

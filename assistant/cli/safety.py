@@ -183,11 +183,12 @@ def forget(everything: bool, yes: bool) -> None:
         word = t("safety.forget_word")
         try:
             typed = click.prompt(t("safety.forget_confirm", word=word), default="", show_default=False, err=True)
-        except click.exceptions.Abort:  # no stdin, or end of input: that is a no
+        except click.exceptions.Abort:  # no stdin, or end of input: nobody answered, so it is an error
             click.echo("", err=True)
             raise fail("forget_unconfirmed") from None
-        if typed.strip().lower() != word:
-            raise fail("forget_declined")
+        if typed.strip().lower() != word:  # anything but the word is a "no": an answer, not a failure
+            click.echo(t("cli.nothing_deleted"), err=True)
+            return
     count = forgetting.carry_out(found)
     from assistant.journal import encryption
 

@@ -10,7 +10,7 @@ person said is escaped with ``html.escape``. Words come from ``[report]`` in ``p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -91,11 +91,16 @@ def _since_stamp(since: date | None) -> str | None:
     return local_day_start(since) if since is not None else None
 
 
-def anxiety_points(store: Store, since: date | None = None) -> list[Point]:
+def _until_stamp(until: date | None) -> str | None:
+    """The end of the local day ``until`` (exclusive), stored form: ``--until`` includes that whole day."""
+    return local_day_start(until + timedelta(days=1)) if until is not None else None
+
+
+def anxiety_points(store: Store, since: date | None = None, until: date | None = None) -> list[Point]:
     """Debrief sessions with at least one anxiety rating, oldest first."""
     fields = answer_fields()
     found = store.rated_sessions(fields.before, fields.peak, fields.after, scripts=fields.debrief_scripts,
-                                 since=_since_stamp(since))
+                                 since=_since_stamp(since), until=_until_stamp(until))
     fmt = w("report.time_format")
     return [Point(local_time(s.started_at, fmt), s.step_text, s.before, s.peak, s.after) for s in found if s.rated]
 
@@ -104,11 +109,12 @@ MOOD_SCRIPTS = ("note", "checkin")  # the quick entries where a person says how 
 MOOD_FEELINGS = ("emotions", "feeling")  # their feelings fields (a note's, a check-in's)
 
 
-def mood(store: Store, since: date | None = None, top: int = 3) -> str:
+def mood(store: Store, since: date | None = None, top: int = 3, until: date | None = None) -> str:
     """The report's mood line: how many notes and check-ins, the feelings named most, the average strength."""
     from collections import Counter
 
-    sessions = [s for s in store.sessions_of(MOOD_SCRIPTS, start=_since_stamp(since)) if s.answer_count]
+    found = store.sessions_of(MOOD_SCRIPTS, start=_since_stamp(since), end=_until_stamp(until))
+    sessions = [s for s in found if s.answer_count]
     if not sessions:
         return w("report.mood.none")
     answers = store.answers_in([s.id for s in sessions], [*MOOD_FEELINGS, "intensity"])
@@ -129,9 +135,11 @@ def mood(store: Store, since: date | None = None, top: int = 3) -> str:
     return w("report.mood.line", parts="; ".join(parts))
 
 
-def learnings(store: Store, since: date | None = None, limit: int = 12) -> list[tuple[str, str]]:
+def learnings(store: Store, since: date | None = None, limit: int = 12,
+              until: date | None = None) -> list[tuple[str, str]]:
     fields = answer_fields()
-    found = store.latest_texts(fields.debrief_scripts, fields.learned, _since_stamp(since), limit)
+    found = store.latest_texts(fields.debrief_scripts, fields.learned, _since_stamp(since), limit,
+                               until=_until_stamp(until))
     fmt = w("report.day_format")
     return [(local_time(a.started_at, fmt), a.text or "") for a in found]
 
@@ -306,11 +314,15 @@ blockquote{margin:.3rem 0 .8rem 1rem;padding-left:.6rem;border-left:3px solid #b
 """
 
 
-def render_html(store: Store, since: date | None = None, now: datetime | None = None) -> str:
-    """The whole report page."""
+def render_html(store: Store, since: date | None = None, now: datetime | None = None,
+                until: date | None = None) -> str:
+    """The whole report page; ``since`` and ``until`` (whole local days, either open) limit the sessions
+    charted, the mood line and what was learned."""
     summary = progress(store, now)
     stamp = (now or datetime.now()).astimezone().strftime(w("report.time_format"))
-    scope = w("report.since", day=since.isoformat()) if since else w("report.all_time")
+    scope = (w("report.between", since=since.isoformat(), until=until.isoformat()) if since and until
+             else w("report.since", day=since.isoformat()) if since
+             else w("report.until", day=until.isoformat()) if until else w("report.all_time"))
     parts = ["<!DOCTYPE html>", f'<html lang="{escape(w("report.lang"))}">', "<head>", '<meta charset="utf-8">',
              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -319,12 +331,13 @@ def render_html(store: Store, since: date | None = None, now: datetime | None = 
              f"<p>{escape(w('report.made', when=stamp, scope=scope))}</p>",
              f"<p>{escape(w('report.note'))}</p>",
              f"<h2>{escape(w('report.summary_heading'))}</h2>", "<ul>"]
-    parts += [f"<li>{escape(line)}</li>" for line in (*summary.lines, mood(store, since))]
-    parts += ["</ul>", f"<h2>{escape(w('report.anxiety.heading'))}</h2>", anxiety_chart(anxiety_points(store, since)),
+    parts += [f"<li>{escape(line)}</li>" for line in (*summary.lines, mood(store, since, until=until))]
+    parts += ["</ul>", f"<h2>{escape(w('report.anxiety.heading'))}</h2>",
+              anxiety_chart(anxiety_points(store, since, until)),
               f"<h2>{escape(w('report.ladder.heading'))}</h2>", ladder_chart(store, now),
               f"<h2>{escape(w('report.targets.heading'))}</h2>", targets_chart(store, now),
               f"<h2>{escape(w('report.learned.heading'))}</h2>"]
-    learned = learnings(store, since)
+    learned = learnings(store, since, until=until)
     if learned:
         for day, text in learned:
             parts.append(f"<p><strong>{escape(day)}</strong></p><blockquote>{escape(text)}</blockquote>")

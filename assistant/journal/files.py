@@ -16,6 +16,7 @@ held off (:func:`change_encryption`).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -27,6 +28,8 @@ from pathlib import Path
 
 from assistant.journal import encryption
 from assistant.text import fail, t
+
+log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -360,8 +363,9 @@ def _is_encrypted(journal: Path) -> bool:
         return True
     try:
         return inspect(journal) is Kind.OTHER
-    except Exception:
-        return False  # a damaged journal: being replaced is what it needs
+    except Exception:  # a damaged journal: being replaced is what it needs
+        log.warning("could not tell whether %s is encrypted; taken as plain", journal, exc_info=True)
+        return False
 
 
 def _check_key(journal: Path, key: str) -> None:
@@ -417,8 +421,9 @@ def plain_copies(journal: Path) -> list[Path]:
         try:
             if path.is_file() and inspect(path) is Kind.PLAIN:
                 found.append(path)
-        except Exception:
-            continue  # a damaged copy is left as it is
+        except Exception:  # a damaged copy is left as it is
+            log.warning("left %s as it is: it could not be read as a journal", path, exc_info=True)
+            continue
     return found
 
 

@@ -26,6 +26,7 @@ FILE_PATTERNS = (
     "journal.db", "journal.db-*", "journal.db.*", "journal-*.db", "journal-*.db-*", "journal-*.db.*",
     "*.db", "*.db-wal", "*.db-shm", "*.db-journal", "*.db.encrypted",
     "settings.toml", "settings.tmp", ".welcomed", ".write-test*", ".*.part", ".*.restore",
+    "assistant.log", "assistant.log.*",
     "*.md", "*.csv", "*.json", "*.html", "*.ics", "*.wav",
 )
 

@@ -233,10 +233,10 @@ class PlanTables:
     # --- Sessions and answers, as the plan reads them --------------------------------------------
 
     def rated_sessions(self, before: str, peak: str, after: str, scripts: Sequence[str] | None = None,
-                       since: str | None = None, linked: bool = False) -> list[RatedSession]:
+                       since: str | None = None, linked: bool = False, until: str | None = None) -> list[RatedSession]:
         """Sessions oldest first, each with its ratings from the fields named ``before``/``peak``/``after``
-        (whole numbers only). ``scripts``: only these; ``since``: started at or after (stored form);
-        ``linked``: only sessions linked to a ladder step."""
+        (whole numbers only). ``scripts``: only these; ``since``: started at or after, ``until``: started
+        before (stored form); ``linked``: only sessions linked to a ladder step."""
         clauses, args = [], []
         if scripts is not None:
             clauses.append(f"s.script IN ({_marks(scripts)})")
@@ -244,6 +244,9 @@ class PlanTables:
         if since:
             clauses.append("s.started_at >= ?")
             args.append(since)
+        if until:
+            clauses.append("s.started_at < ?")
+            args.append(until)
         if linked:
             clauses.append("s.ladder_step_id IS NOT NULL")
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
@@ -294,13 +297,15 @@ class PlanTables:
         return [FieldAnswer(r[0], r[1], r[2], r[3], _loads(r[4]), r[5]) for r in cursor.fetchall()]
 
     def latest_texts(self, scripts: Sequence[str], field: str, since: str | None = None,
-                     limit: int = 12) -> list[FieldAnswer]:
-        """The newest non-empty answers to ``field`` in sessions of these scripts, newest first."""
+                     limit: int = 12, until: str | None = None) -> list[FieldAnswer]:
+        """The newest non-empty answers to ``field`` in sessions of these scripts started in [since, until)
+        (stored form, either open), newest first."""
         cursor = self.db.execute(
             "SELECT a.session_id, s.started_at, a.field, a.round, a.value_json, a.text FROM answers a"
             f" JOIN sessions s ON s.id = a.session_id WHERE s.script IN ({_marks(scripts)}) AND a.field = ?"
-            " AND s.started_at >= ? AND coalesce(a.text, '') != '' ORDER BY s.started_at DESC LIMIT ?",
-            [*scripts, field, since or "", limit])
+            " AND s.started_at >= ? AND (? IS NULL OR s.started_at < ?) AND coalesce(a.text, '') != ''"
+            " ORDER BY s.started_at DESC LIMIT ?",
+            [*scripts, field, since or "", until, until, limit])
         return [FieldAnswer(r[0], r[1], r[2], r[3], _loads(r[4]), r[5]) for r in cursor.fetchall()]
 
     def follow_ups(self, script: str, date_field: str, title_field: str) -> list[FollowUp]:
