@@ -20,7 +20,9 @@ from assistant.text import fail
 
 STEP_TYPES = ("say", "ask", "reflect", "pause", "breathe", "readback")
 KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
-RESERVED_FIELDS = ("round", "yes", "no", "and", "or")
+# What a ``when`` may test besides earlier answers: facts about the session, set by the session itself.
+SESSION_FLAGS = ("first_session",)  # true in a person's first session ever (no "welcome back" then)
+RESERVED_FIELDS = ("round", "yes", "no", "and", "or", *SESSION_FLAGS)
 MAX_PAUSE_S = 3600  # nan, inf and "two days" are mistakes, not pauses
 _COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
@@ -249,7 +251,7 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
     text = _typed(entry, "text", str, "text", "")
     if step_type in ("say", "ask", "reflect", "readback") and not text.strip():
         raise ValueError(_problem("missing_text", type=step_type))
-    when = _condition(entry.get("when"), asked, "when")
+    when = _condition(entry.get("when"), asked | set(SESSION_FLAGS), "when")
     values: dict[str, Any] = {}
     if step_type == "ask":
         values = _parse_ask(entry, asked - filled)

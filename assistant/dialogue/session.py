@@ -316,7 +316,7 @@ class Session:
             self._position = self._reflected.index + 1
         while self._position < len(steps):
             step = steps[self._position]
-            if step.when and not step.when.evaluate(self._answers):
+            if not self._applies(step):
                 self._position += 1
                 continue
             if step.type == "reflect":
@@ -374,7 +374,7 @@ class Session:
         for step in self.script.steps[self._reflected.index + 1:]:
             if (step.type == "ask" and step.field in self._reflected.filled_fields and step.kind in _CLOSED
                     and step.field not in self._answers and step.field not in self._let_go
-                    and (not step.when or step.when.evaluate(self._answers))):
+                    and self._applies(step)):
                 return step.index
         return None
 
@@ -467,6 +467,10 @@ class Session:
         self._mode, self._closed_first = "idle", True
         self._next(step)
         self._advance(out)
+
+    def _applies(self, step: Step) -> bool:
+        """Whether ``step`` is taken: its ``when`` is true of the answers so far and the session's flags."""
+        return step.when is None or step.when.evaluate(self._answers | {"first_session": self._first_run})
 
     def _next(self, step: Step) -> None:
         """Move past ``step``: on to the next one, or back to the start of a rehearsal round."""

@@ -1,0 +1,41 @@
+"""What a new user met when trying it for the first time: each test here failed before its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assistant.dialogue.scripts import load_script
+from assistant.dialogue.session import Session
+from assistant.events import Listen, Say, SessionEvent
+
+CLOCK = lambda: 1_800_000_000.0  # noqa: E731
+TODAY = lambda: dt.date(2026, 12, 1)  # noqa: E731
+
+
+def said(out) -> list[str]:
+    return [o.text for o in out if isinstance(o, Say)]
+
+
+def events(out, kind: str) -> list[SessionEvent]:
+    return [o for o in out if isinstance(o, SessionEvent) and o.type == kind]
+
+
+def waiting_for(out) -> Listen:
+    return [o for o in out if isinstance(o, Listen)][-1]
+
+
+# --- welcome ------------------------------------------------------------------------------------------
+
+def test_a_first_session_welcomes_and_only_a_returning_one_says_welcome_back():
+    first = said(Session(load_script("debrief"), "s1", clock=CLOCK, first_run=True).start())
+    again = said(Session(load_script("debrief"), "s2", clock=CLOCK, first_run=False).start())
+    assert not any("welcome back" in line.lower() for line in first)
+    assert any(line.startswith("Welcome.") for line in first)
+    assert any(line.startswith("Welcome back.") for line in again)
+
+
+def test_the_first_debrief_through_the_cli_is_not_welcomed_back(run_cli):
+    first = run_cli("debrief", "--text", "--no-audio", stdin="stop\n")
+    second = run_cli("debrief", "--text", "--no-audio", stdin="stop\n")
+    assert "Welcome back" not in first.stdout and "Welcome." in first.stdout
+    assert "Welcome back." in second.stdout
