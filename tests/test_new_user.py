@@ -39,3 +39,38 @@ def test_the_first_debrief_through_the_cli_is_not_welcomed_back(run_cli):
     second = run_cli("debrief", "--text", "--no-audio", stdin="stop\n")
     assert "Welcome back" not in first.stdout and "Welcome." in first.stdout
     assert "Welcome back." in second.stdout
+
+
+# --- resume at "Is that right?" -------------------------------------------------------------------------
+
+TOLD = "I told my sister about my week. I was anxious, about a six before. Next I will call my brother."
+
+
+def test_resume_after_a_stop_at_the_summary_asks_that_question_again():
+    first = Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY)
+    out = first.start() + first.hear(TOLD)
+    summary, question = said(out)[-2:]
+    assert question == "Is that right?"
+    out += first.hear("stop")
+    answers = {e.field: e.value for e in events(out, "answer")}
+    position = events(out, "stopped")[-1].detail["position"]
+
+    again = Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY, answers=answers, position=position)
+    resumed = again.start()
+    assert said(resumed)[-2:] == [summary, question]  # the same summary, the same question
+    assert waiting_for(resumed).kind == "correction"
+    after = again.hear("yes")
+    assert not events(after, "answer")  # the yes answered the summary, not the question after it
+    assert waiting_for(after).field == "disclosure_level"  # the first gap the reflection left
+
+
+def test_resume_after_a_stop_at_the_summary_through_the_cli(run_cli):
+    run_cli("debrief", "--text", "--no-audio", stdin=TOLD + "\nstop\n")
+    resumed = run_cli("resume", "--text", "--no-audio", stdin="yes\n")
+    lines = [line for line in resumed.stdout.splitlines() if line.startswith("assistant:")]
+    assert "Is that right?" in lines[2]
+    from assistant.journal.store import Store
+
+    with Store.open() as store:
+        row = store.list_sessions()[0]
+        assert "new_topic" not in store.answers_for(row.id)

@@ -47,7 +47,9 @@ script carries on from after the reflection, leaving out every question a reflec
 answered. ``guided=True`` passes reflect steps by (one question per field, as before).
 
 Resume: pass the earlier ``answers`` and the ``position`` (index of the step to continue from, as given
-in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``.
+in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``. A session stopped at
+the reflection's "Is that right?" (the reflection told, the position still at it) says the summary again and
+asks that question again, so a "yes" after the resume confirms the summary and answers nothing else.
 All wording comes from ``prompts/session.toml`` and the script.
 """
 
@@ -177,6 +179,7 @@ class Session:
         self._told: set[str] = set()  # fields read from the reflection (or corrected at its summary)
         self._let_go: set[str] = set()  # follow-up questions skipped after the reflection: not asked again
         self._summary_tries = 0
+        self._reopen_summary = False  # resumed while the reflection's summary waited for its "Is that right?"
         self._resume_after_reflection()
         self._paused = False
         self._attempts = self._silences = 0
@@ -230,7 +233,10 @@ class Session:
             self._say(out, words("started"))
         if self._first_run:
             self._say(out, words("first_run"))
-        self._advance(out)
+        if self._reopen_summary:
+            self._summary_again(out)
+        else:
+            self._advance(out)
         return out
 
     def hear(self, transcript: Transcript | str) -> list[Output]:
@@ -360,7 +366,11 @@ class Session:
             return
         for step in self.script.steps:
             if step.type == "reflect" and step.field in self._answers and not self._guided:
-                self._reflected, self._closed_first = step, True
+                self._reflected = step
+                if self._position <= step.index:  # stopped at its "Is that right?": that question is open
+                    self._position, self._reopen_summary = step.index, True
+                    return
+                self._closed_first = True
                 self._position = max(self._position, step.index + 1)
                 return
 
@@ -410,6 +420,19 @@ class Session:
         if step.confirm is False or self.confirm == "never":
             self._after_reflection(out)
             return
+        self._mode, self._silences, self._summary_tries = "summary", 0, 0
+        self._prompt(out, words("summary_check"), self._listen("correction"))
+
+    def _summary_again(self, out: list[Output]) -> None:
+        """After a resume: the summary of what the reflection told (with any corrections) and its question.
+
+        A "yes" said after the resume then answers the question that was open, never the one after it.
+        """
+        step = self._asked()
+        told = str(self._answers.get(step.field, ""))
+        values = {source: self._answers[field] for field, source in step.fills if field in self._answers}
+        self._extraction = extract.with_values(extract.Extraction(told), values)
+        self._say(out, extract.summary(self._extraction))
         self._mode, self._silences, self._summary_tries = "summary", 0, 0
         self._prompt(out, words("summary_check"), self._listen("correction"))
 
