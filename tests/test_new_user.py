@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from assistant.dialogue.scripts import load_script
-from assistant.dialogue.session import Session
+from assistant.dialogue.session import MAX_REASKS, Session
 from assistant.events import Listen, Say, SessionEvent
 
 CLOCK = lambda: 1_800_000_000.0  # noqa: E731
@@ -74,3 +76,38 @@ def test_resume_after_a_stop_at_the_summary_through_the_cli(run_cli):
     with Store.open() as store:
         row = store.list_sessions()[0]
         assert "new_topic" not in store.answers_for(row.id)
+
+
+# --- re-asks ------------------------------------------------------------------------------------------
+
+def most_reasks_in_a_row(out) -> int:
+    """The longest run of prompts for one question after its first: hints, read-backs, skip offers."""
+    fields = [o.field for o in out if isinstance(o, Listen)]
+    longest = run = 0
+    for before, now in zip(fields, fields[1:]):
+        run = run + 1 if now == before else 0
+        longest = max(longest, run)
+    return longest
+
+
+@pytest.mark.parametrize("replies", [
+    ["banana"] * 8,
+    ["banana", None] * 4,
+    ["five", "no"] * 5,  # a read-back refused again and again: no endless loop
+    ["banana", "banana", "banana", "no", "banana", "no", "banana"],  # a skip offer declined
+    ["five", "banana", "banana", "banana"],
+    ["five", "six", "seven", "eight", "nine"],  # a correction at every read-back
+    [None] * 4,
+])
+def test_no_question_is_asked_again_more_than_three_times_in_a_row(replies):
+    session = Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY, guided=True, confirm="ratings")
+    out = session.start() + session.hear("I told Sam about my week")
+    for reply in replies:
+        out += session.silence() if reply is None else session.hear(reply)
+    assert most_reasks_in_a_row(out) <= MAX_REASKS == 3
+    moved_on = [o for o in out if isinstance(o, SessionEvent) and o.field == "disclosure_level"
+                and o.type in ("answer", "skipped")]
+    assert moved_on, "the session moved on from the question"
+    if moved_on[0].type == "skipped":
+        assert "Let's leave that one for now. You can come back to it another time." in said(out) or \
+            "That's fine, we'll leave that one." in said(out)

@@ -17,8 +17,9 @@ Every utterance meets the crisis check first (``crisis.check``), whatever the se
 answer, a confirmation, a skip offer, a command while paused): on a hit the session speaks the crisis
 message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. Then commands
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
-Closed answers that do not parse are asked again with a hint at most twice (``MAX_RETRIES``), then skipping
-is offered. Every re-ask loop has the same cap, so nothing repeats forever:
+Closed answers that do not parse are asked again with a hint once (``MAX_HINTS``), then skipping is
+offered, so a declined offer still leaves one more try within the cap below. Every re-ask loop is capped,
+so nothing repeats forever:
 
 * a confirmation ("I heard 5. Is that right?") takes yes or no, the same answer again (a yes), a different
   answer of the question's kind (a correction, confirmed in turn) or a plain no (the question again);
@@ -27,6 +28,12 @@ is offered. Every re-ask loop has the same cap, so nothing repeats forever:
 * the skip offer takes yes or no, or an answer to the question itself; after ``MAX_RETRIES`` unclear replies,
   or silence, the question is skipped, and a question whose skip offer was declined twice is skipped the
   third time rather than offered again.
+
+Over all of these, one question is asked again at most ``MAX_REASKS`` (3) times in a row, in any way (a hint,
+"take your time", a read-back, a skip offer, the question after a "no"); the next time the session moves on
+kindly instead: it leaves the question for now and says so ("go back" or another session can come back to
+it), or, when a heard answer waits for its read-back, keeps that answer and says so. A re-ask the person asked
+for (repeat, help, slower) is not counted.
 
 An ``answer`` event is emitted only once the answer is final (confirmed, when confirmation applies:
 ``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none, ``"auto"`` a rating that
@@ -66,7 +73,9 @@ from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
 
 CONFIRM_MODES = ("auto", "always", "ratings", "never")
-MAX_RETRIES = 2  # re-asks after an unclear answer before skipping is offered
+MAX_RETRIES = 2  # unclear replies to a read-back or a skip offer, corrections at a summary
+MAX_HINTS = 1  # re-asks with a hint after an unclear answer before skipping is offered
+MAX_REASKS = 3  # the same question asked again in a row, in any way, before the session moves on kindly
 _CORRECTABLE = ("rating", "choice", "duration", "date")  # "no, it was a six" corrects these
 _CLOSED = ("rating", "yesno", "choice", "duration", "date")  # asked first after a reflection
 
@@ -184,6 +193,7 @@ class Session:
         self._paused = False
         self._attempts = self._silences = 0
         self._unclear = 0  # unclear replies to the current confirmation or skip offer
+        self._reasks = 0  # the open question asked again in a row (hints, read-backs, skip offers ...)
         self._declined: dict[int, int] = {}  # position → skip offers declined
         self._pending: tuple[Any, str, Transcript | None] | None = None
         self._history: list[int] = []  # positions of the questions asked, for "go back"
@@ -295,6 +305,8 @@ class Session:
         elif self._mode == "confirm" and self._silences > 1:
             self._keep_pending(out)  # Enter, or nothing said twice: keep what was heard, and say so
         elif self._mode in ("ask", "confirm", "reflect") and self._silences == 1:
+            if self._mode != "reflect" and self._moved_on(out, keep=self._mode == "confirm"):
+                return out
             self._reprompt(out, words("take_your_time"))
         else:
             self._offer_skip(out)
@@ -508,7 +520,10 @@ class Session:
                 self._round = 1
             self._position += 1
 
-    def _ask(self, out: list[Output], step: Step, before: tuple[str, ...] = ()) -> None:
+    def _ask(self, out: list[Output], step: Step, before: tuple[str, ...] = (), again: bool = False) -> None:
+        """Ask ``step``: afresh, or ``again`` (a re-ask, counted towards ``MAX_REASKS`` by the caller)."""
+        if not again:
+            self._reasks = 0
         self._mode, self._attempts, self._silences, self._pending = "ask", 0, 0, None
         if not self._history or self._history[-1] != self._position:
             self._history.append(self._position)
@@ -522,8 +537,10 @@ class Session:
             self._accept(out, step, result.value, text, said)
             return
         self._attempts += 1
-        if self._attempts > MAX_RETRIES:
+        if self._attempts > MAX_HINTS:
             self._offer_skip(out)
+            return
+        if self._moved_on(out, keep=False):
             return
         self._prompt(out, self._fill(step.text), self._listen(step.kind), (self._hint(step, result.problem),))
 
@@ -539,6 +556,8 @@ class Session:
             self._store(out, step, value, text, said)
             return
         self._mode, self._silences, self._unclear, self._pending = "confirm", 0, 0, (value, text, said)
+        if self._moved_on(out, keep=True):  # a read-back is asked again too: past the cap, what was said is kept
+            return
         answer = self._spoken_answer(step, value, text)
         if isinstance(step.confirm, str):
             question = step.confirm.format(answer=answer)
@@ -569,13 +588,29 @@ class Session:
         elif step.kind in _CORRECTABLE and again.ok and again.value != value:
             self._accept(out, step, again.value, text, said)  # "no, it was a six": a correction
         elif reply.ok:  # a plain "no": ask the question again
-            self._ask(out, step, (words("ask_again"),))
+            if not self._moved_on(out, keep=False):
+                self._ask(out, step, (words("ask_again"),), again=True)
         else:
             self._unclear += 1
             if self._unclear > MAX_RETRIES:
                 self._keep_pending(out)
-            else:
+            elif not self._moved_on(out, keep=True):
                 self._reprompt(out, words("confirm_again"))
+
+    def _moved_on(self, out: list[Output], keep: bool) -> bool:
+        """Count one more re-ask of the open question. Past ``MAX_REASKS`` in a row the session moves on
+        kindly instead and says so: what was heard and waits for its read-back is kept (``keep``), else the
+        question is left for now ("go back" or another session can come back to it). True when it moved on.
+        """
+        self._reasks += 1
+        if self._reasks <= MAX_REASKS:
+            return False
+        if keep:
+            self._keep_pending(out)
+        else:
+            self._say(out, words("leave_it"))
+            self._skip(out, quietly=True)
+        return True
 
     def _keep_pending(self, out: list[Output]) -> None:
         """End a confirmation that got no clear reply by keeping what was heard, and saying so."""
@@ -593,6 +628,8 @@ class Session:
             self._say(out, words("leave_it"))
             self._skip(out, quietly=True)
             return
+        if self._moved_on(out, keep=False):
+            return
         self._mode, self._silences, self._unclear = "offer", 0, 0
         self._prompt(out, words("skip_offer"), self._listen("yesno"))
 
@@ -607,14 +644,16 @@ class Session:
             self._skip(out)
         elif reply.ok:
             self._declined[self._position] = self._declined.get(self._position, 0) + 1
-            self._ask(out, step, (words("ask_again"),))
-            self._attempts = MAX_RETRIES  # one more try, then the offer again
+            if self._moved_on(out, keep=False):
+                return
+            self._ask(out, step, (words("ask_again"),), again=True)
+            self._attempts = MAX_HINTS  # one more try, then the offer again (or, past the cap, move on)
         else:
             self._unclear += 1
             if self._unclear > MAX_RETRIES:
                 self._say(out, words("leave_it"))
                 self._skip(out, quietly=True)
-            else:
+            elif not self._moved_on(out, keep=False):
                 self._prompt(out, words("skip_offer_again"), self._listen("yesno"))
 
     def _store(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
