@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import pytest
 
+from assistant.dialogue import extract
 from assistant.dialogue.scripts import load_script
 from assistant.dialogue.session import MAX_REASKS, Session
 from assistant.events import Listen, Say, SessionEvent
@@ -111,3 +113,62 @@ def test_no_question_is_asked_again_more_than_three_times_in_a_row(replies):
     if moved_on[0].type == "skipped":
         assert "Let's leave that one for now. You can come back to it another time." in said(out) or \
             "That's fine, we'll leave that one." in said(out)
+
+
+# --- note ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, people", [
+    ("I had coffee with María and felt happy.", ["María"]),
+    (unicodedata.normalize("NFD", "I had coffee with María and felt happy."), [unicodedata.normalize("NFD", "María")]),
+    ("I talked to José and Zoë 😊, felt relieved.", ["José", "Zoë"]),
+    ("I saw my friend Łukasz today.", ["my friend Łukasz"]),
+])
+def test_names_outside_a_to_z_are_kept_whole(text, people):
+    assert extract.extract(text, fields=["people"]).value("people") == people
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("felt sad, 6️⃣ out of 10", "intensity", "6️⃣"),
+    ("I felt anxious, about a 7️⃣ going in.", "anxiety_before", "a 7️⃣ going in"),
+    ("I felt scared👍🏽 and sad", "emotions", "scared👍🏽 and sad"),
+])
+def test_the_words_a_value_came_from_never_end_inside_an_emoji(text, field, words):
+    found = extract.extract(text, fields=[field]).get(field)
+    assert found is not None and found.words == words
+
+
+def note(run_cli, text: str):
+    done = run_cli("note", "--text", "--no-audio", stdin=text + "\n")
+    assert done.exit_code == 0, done
+    return done
+
+
+def test_entries_search_finds_an_emoji_the_text_has(run_cli):
+    note(run_cli, "I had coffee with María and felt happy 😢 but also sad, about a six.")
+    assert "[😢]" in run_cli("entries", "search", "😢").stdout
+    assert "[happy]" in run_cli("entries", "search", "happy", "😢").stdout
+    assert "No answers match" in run_cli("entries", "search", "sad", "🙂").stdout
+    shown = run_cli("entries", "show", run_cli("entries", "list").stdout.split()[0]).stdout
+    assert "People: María" in shown
+
+
+def test_a_note_with_nothing_picked_out_does_not_promise_questions(run_cli):
+    long = ("I walked to the shop and back again today " * 300)[:10_000]
+    said_lines = note(run_cli, long).stdout
+    assert "I'll ask about them" not in said_lines
+    assert "I've kept it just as you said it." in said_lines
+    checkin = Session(load_script("checkin"), "s1", clock=CLOCK)  # questions follow here: the promise is kept
+    out = checkin.start() + checkin.hear("I walked to the shop and back")
+    assert "I didn't catch the details, so I'll ask about them." in said(out)
+    assert waiting_for(checkin.hear("yes")).field == "intensity"  # the closed gap first
+
+
+@pytest.mark.parametrize("reply, stored", [("11", None), ("I am a 7", None), ("eleven", None),
+                                           ("😢", ["😢"]), ("kind of meh", ["kind of meh"]), ("sad", ["sad"])])
+def test_a_number_is_not_stored_as_a_feeling(reply, stored):
+    session = Session(load_script("checkin"), "s1", clock=CLOCK, guided=True)
+    out = session.start() + session.hear(reply)
+    answers = {e.field: e.value for e in events(out, "answer")}
+    assert answers.get("feeling") == stored
+    if stored is None:
+        assert waiting_for(out).field == "feeling"  # asked again with a hint

@@ -298,8 +298,8 @@ HOSTILE = [
     ('"voice', HAPPENED), ("NOT voice", []), ("voice OR", []), ("text:voice", []), ("field:voice", []),
     ("{voice}", HAPPENED), ("voice*)", HAPPENED), ("^voice", HAPPENED), ("voice NEAR/2 shook", []),
     ("voice shook", HAPPENED), ("\\", []), (";DROP TABLE answers;--", []), ("' OR 1=1 --", []), ("%", []),
-    ("_", []), ("café", ABROAD), ("CAFE", ABROAD), ("ñandú", ABROAD), ("中文", ABROAD), ("😊", []),
-    ("😊 voice", HAPPENED), ("\x00", []), ("x" * 5000, []), ("", EMPTY), ("   ", EMPTY), ("\n\t", EMPTY),
+    ("_", []), ("café", ABROAD), ("CAFE", ABROAD), ("ñandú", ABROAD), ("中文", ABROAD), ("😊", ABROAD),
+    ("😊 voice", []), ("\x00", []), ("x" * 5000, []), ("", EMPTY), ("   ", EMPTY), ("\n\t", EMPTY),
 ]
 
 

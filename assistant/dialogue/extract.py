@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
@@ -103,7 +104,7 @@ class Extraction:
 
 # --- tokens ---------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[a-z]+(?:-[a-z]+)*")
+_TOKEN = re.compile(parse.WORD_PATTERN)  # the words parse.words finds, with their offsets
 _SENTENCE_END = re.compile(r"[.?!;]")
 _CLAUSE_MARK = re.compile(r"[,:—–()]|\s-\s|\.\.\.|…")
 
@@ -130,7 +131,7 @@ def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     sentence, previous_end = 0, 0
     for match in _TOKEN.finditer(flat):
-        start, end = where[match.start()], where[match.end() - 1] + 1
+        start, end = where[match.start()], _grapheme_end(text, where[match.end() - 1] + 1)
         between = text[previous_end:start]
         plain = between.replace("...", " ").replace("…", " ")
         if tokens and _SENTENCE_END.search(plain):
@@ -138,6 +139,21 @@ def _tokens(text: str) -> list[_Token]:
         tokens.append(_Token(match.group(), start, end, sentence, bool(tokens) and bool(_CLAUSE_MARK.search(between))))
         previous_end = end
     return tokens
+
+
+def _grapheme_end(text: str, end: int) -> int:
+    """``end`` moved past what still belongs to the character before it: accents, variation selectors, a
+    keycap ("6️⃣" is "6" and two of these), skin tones, and whatever a zero-width joiner joins, so the words a
+    value came from never end inside an emoji."""
+    while end < len(text):
+        char = text[end]
+        if char == "\u200d" and end + 1 < len(text):
+            end += 2
+        elif unicodedata.category(char) in ("Mn", "Me", "Sk") or char in "\ufe0e\ufe0f":
+            end += 1
+        else:
+            break
+    return end
 
 
 # --- phrases ------------------------------------------------------------------------------------------
@@ -1217,8 +1233,9 @@ def with_values(extraction: Extraction, updates: Mapping[str, Any]) -> Extractio
     return Extraction(extraction.transcript, tuple(found))
 
 
-def summary(extraction: Extraction) -> str:
-    """The short line said back: what happened, the three ratings, the feelings, the next step."""
+def summary(extraction: Extraction, will_ask: bool = True) -> str:
+    """The short line said back: what happened, the three ratings, the feelings, the next step. When none of
+    them was found it says so, and that the gaps will be asked only when questions follow (``will_ask``)."""
     words = _rules()["summary"]
     parts: list[str] = []
     happened = extraction.value("what_happened")
@@ -1235,7 +1252,7 @@ def summary(extraction: Extraction) -> str:
     if next_step:
         parts.append(words["next_step"].format(text=_towards_you(next_step)))
     if not parts:
-        return words["nothing"]
+        return words["nothing" if will_ask else "nothing_kept"]
     return " ".join([words["intro"], *parts])
 
 

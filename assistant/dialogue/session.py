@@ -428,7 +428,7 @@ class Session:
         self._reflected = step
         if suggestion:
             self._say(out, suggestion.text)
-        self._say(out, extract.summary(self._extraction))
+        self._say(out, extract.summary(self._extraction, will_ask=self._asks_after(step)))
         if step.confirm is False or self.confirm == "never":
             self._after_reflection(out)
             return
@@ -447,6 +447,11 @@ class Session:
         self._say(out, extract.summary(self._extraction))
         self._mode, self._silences, self._summary_tries = "summary", 0, 0
         self._prompt(out, words("summary_check"), self._listen("correction"))
+
+    def _asks_after(self, step: Step) -> bool:
+        """Whether a question for a field ``step`` reads from a reflection follows it ("I'll ask about them")."""
+        return any(later.type == "ask" and later.field in step.filled_fields
+                   for later in self.script.steps[step.index + 1:])
 
     def _filled_event(self, step: Step, field: str, value: Any, said: str, source: str,
                       span: tuple[int, int] | None = None, heard: Transcript | None = None) -> SessionEvent:
