@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 import pytest
 
 from assistant.dialogue import extract
 from assistant.dialogue.scripts import load_script
-from assistant.dialogue.session import MAX_REASKS, Session
+from assistant.dialogue.session import MAX_REASKS, Session, fixed_lines
 from assistant.events import Listen, Say, SessionEvent
+from assistant.resources import package_data_dir
+from assistant.text import t
 
 CLOCK = lambda: 1_800_000_000.0  # noqa: E731
 TODAY = lambda: dt.date(2026, 12, 1)  # noqa: E731
@@ -172,3 +175,31 @@ def test_a_number_is_not_stored_as_a_feeling(reply, stored):
     assert answers.get("feeling") == stored
     if stored is None:
         assert waiting_for(out).field == "feeling"  # asked again with a hint
+
+
+# --- typed wording ------------------------------------------------------------------------------------
+
+# An instruction only a speaker can follow.
+SPOKEN_ONLY = re.compile(r"\b(?:you can say|or say|say (?:skip|yes|continue|resume|go back|a number|one of|I'm done|"
+                         r"it in|it however)|say:|saying that out loud|now say)\b", re.IGNORECASE)
+
+
+SHIPPED = sorted(p.stem for p in (package_data_dir("prompts") / "scripts").glob("*.toml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_typed_session_gets_typed_wording(name):
+    script = load_script(name)
+    typed = fixed_lines(script, typed=True)
+    assert [line for line in typed if SPOKEN_ONLY.search(line)] == []
+    spoken = fixed_lines(script)
+    assert not any("Press Enter" in line or "type skip" in line.lower() for line in spoken)
+
+
+def test_typed_lines_outside_scripts_and_through_the_cli(run_cli):
+    assert SPOKEN_ONLY.search(t("menu.again")) and SPOKEN_ONLY.search(load_script("debrief").steps[2].text)
+    for key in ("menu.again_typed", "practice.which_step_typed", "practice.which_step_again_typed"):
+        assert not SPOKEN_ONLY.search(t(key, steps="", none="none of them"))
+    done = run_cli("debrief", "--text", "--no-audio", stdin="help\nstop\n")
+    assert "Press Enter when you've finished." in done.stdout
+    assert not SPOKEN_ONLY.search(done.stdout)

@@ -99,9 +99,11 @@ class Breathe:
 Output = Union[Say, Listen, SessionEvent, Wait, Breathe]
 
 
-def words(key: str, **values: Any) -> str:
-    """A line from ``prompts/session.toml`` ``[say]``."""
-    template = data("session.toml")["say"][key]
+def words(key: str, /, typed: bool = False, **values: Any) -> str:
+    """A line from ``prompts/session.toml`` ``[say]``; for a person who types (``typed``) its ``[typed]``
+    wording when the spoken one only fits speech ("say continue" → "type continue")."""
+    lines = data("session.toml")
+    template = lines["typed"].get(key, lines["say"][key]) if typed else lines["say"][key]
     return template.format(**values) if values else template
 
 
@@ -116,7 +118,7 @@ _FIXED_SAY = ("take_your_time", "retry_rating", "retry_out_of_range",
               "reflect_skipped")
 
 
-def fixed_lines(script: Script, crisis_resources: str | None = None) -> list[str]:
+def fixed_lines(script: Script, crisis_resources: str | None = None, typed: bool = False) -> list[str]:
     """Every line a session of ``script`` may say that needs no answer filled in: its steps, their help
     and re-asks, and the session's own lines (what the voice makes ahead while the first lines play).
 
@@ -130,16 +132,16 @@ def fixed_lines(script: Script, crisis_resources: str | None = None) -> list[str
 
     say = data("session.toml")["say"]
     for key in _OPENING_SAY:
-        add(say[key])
+        add(words(key, typed=typed))
     for step in script.steps:
-        for text in (step.text, step.help):
+        for text in step.words(typed):
             if text and not placeholders(text):
                 add(text.format())
         if step.type == "ask" and step.kind == "choice":
-            add(words("retry_choice", choices=", ".join(step.choices)))
+            add(words("retry_choice", typed=typed, choices=", ".join(step.choices)))
     for key in _FIXED_SAY:
         if key in say and not placeholders(say[key]):
-            add(say[key])
+            add(words(key, typed=typed))
     add(words("crisis", resources=crisis_resources if crisis_resources is not None else words("crisis_resources")))
     return list(dict.fromkeys(lines))
 
@@ -164,6 +166,7 @@ class Session:
         first_run: bool = False,
         day_first: bool = False,
         guided: bool = False,
+        typed: bool = False,
     ) -> None:
         if confirm not in CONFIRM_MODES:
             raise ValueError(f"confirm must be one of {CONFIRM_MODES}")
@@ -182,6 +185,7 @@ class Session:
         self._labels = {s.field: s.label for s in script.steps if s.type == "ask" and s.label}
         self._mode = "idle"  # idle | ask | confirm | offer | reflect | summary | done
         self._guided = guided
+        self._typed = typed  # answers are typed: lines that only fit speech have their typed wording
         self._reflected: Step | None = None  # the reflect step answered in this session
         self._closed_first = False  # asking the reflection's missing closed fields before the rest
         self._extraction: extract.Extraction | None = None
@@ -237,12 +241,12 @@ class Session:
         out: list[Output] = []
         if self._resuming:
             out.append(self._event("resumed", detail={"position": self._position}))
-            self._say(out, words("resumed"))
+            self._say(out, self._words("resumed"))
         else:
             out.append(self._event("started", detail={"position": self._position}))
-            self._say(out, words("started"))
+            self._say(out, self._words("started"))
         if self._first_run:
-            self._say(out, words("first_run"))
+            self._say(out, self._words("first_run"))
         if self._reopen_summary:
             self._summary_again(out)
         else:
@@ -265,7 +269,7 @@ class Session:
             if command in ("resume", "stop"):
                 self._command(out, command)
             else:
-                self._say(out, words("still_paused"))
+                self._say(out, self._words("still_paused"))
                 out.append(self._listen("command"))
             return out
         if command:
@@ -294,10 +298,10 @@ class Session:
             if self._silences > 1:
                 self._after_reflection(out)
             else:
-                self._reprompt(out, words("take_your_time"))
+                self._reprompt(out, self._words("take_your_time"))
             return out
         if self._mode == "reflect" and self._silences > 1:  # nothing told: ask question by question instead
-            self._say(out, words("reflect_skipped"))
+            self._say(out, self._words("reflect_skipped"))
             self._skip(out, quietly=True)
             return out
         if self._mode == "offer" or (self._mode == "ask" and self._asked().optional and self._silences > 1):
@@ -307,7 +311,7 @@ class Session:
         elif self._mode in ("ask", "confirm", "reflect") and self._silences == 1:
             if self._mode != "reflect" and self._moved_on(out, keep=self._mode == "confirm"):
                 return out
-            self._reprompt(out, words("take_your_time"))
+            self._reprompt(out, self._words("take_your_time"))
         else:
             self._offer_skip(out)
         return out
@@ -355,17 +359,17 @@ class Session:
             elif step.type == "readback" and names and all(n in self._told for n in names):
                 pass  # the summary of the reflection said these already
             elif step.type in ("say", "readback"):
-                self._say(out, self._fill(step.text))
+                self._say(out, self._fill(self._text(step)))
             elif step.type == "pause":
-                self._say(out, self._fill(step.text))
+                self._say(out, self._fill(self._text(step)))
                 out.append(Wait(step.seconds, step.id))
             elif step.type == "breathe":
-                self._say(out, self._fill(step.text) or words("breathe"))
+                self._say(out, self._fill(self._text(step)) or self._words("breathe"))
                 out.append(Breathe(step.pattern, step.id))
             self._next(step)
         self._mode = "done"
         if self.script.closing:
-            self._say(out, words("finished"))
+            self._say(out, self._words("finished"))
         asks = any(step.type in ("ask", "reflect") for step in self.script.steps)
         # Every question skipped: kept (it happened), but not counted as practice done.
         out.append(self._event("finished", detail={"empty": True} if asks and not self._answers else {}))
@@ -404,7 +408,7 @@ class Session:
         self._mode, self._attempts, self._silences = "reflect", 0, 0
         if not self._history or self._history[-1] != self._position:
             self._history.append(self._position)
-        self._prompt(out, self._fill(step.text), self._listen("reflection"))
+        self._prompt(out, self._fill(self._text(step)), self._listen("reflection"))
 
     def _reflect(self, out: list[Output], text: str, said: Transcript | None) -> None:
         """The reflection was told: store it, read the fields from it, and say back what was understood."""
@@ -433,7 +437,7 @@ class Session:
             self._after_reflection(out)
             return
         self._mode, self._silences, self._summary_tries = "summary", 0, 0
-        self._prompt(out, words("summary_check"), self._listen("correction"))
+        self._prompt(out, self._words("summary_check"), self._listen("correction"))
 
     def _summary_again(self, out: list[Output]) -> None:
         """After a resume: the summary of what the reflection told (with any corrections) and its question.
@@ -446,7 +450,7 @@ class Session:
         self._extraction = extract.with_values(extract.Extraction(told), values)
         self._say(out, extract.summary(self._extraction))
         self._mode, self._silences, self._summary_tries = "summary", 0, 0
-        self._prompt(out, words("summary_check"), self._listen("correction"))
+        self._prompt(out, self._words("summary_check"), self._listen("correction"))
 
     def _asks_after(self, step: Step) -> bool:
         """Whether a question for a field ``step`` reads from a reflection follows it ("I'll ask about them")."""
@@ -492,7 +496,7 @@ class Session:
             if self._summary_tries > MAX_RETRIES:
                 self._after_reflection(out)
                 return
-            self._prompt(out, words("summary_check"), self._listen("correction"))
+            self._prompt(out, self._words("summary_check"), self._listen("correction"))
         elif reply.ok and reply.value:
             self._after_reflection(out)
         else:
@@ -500,7 +504,7 @@ class Session:
             if self._summary_tries > MAX_RETRIES:
                 self._after_reflection(out)
                 return
-            self._prompt(out, words("summary_what" if reply.ok else "summary_again"), self._listen("correction"))
+            self._prompt(out, self._words("summary_what" if reply.ok else "summary_again"), self._listen("correction"))
 
     def _after_reflection(self, out: list[Output]) -> None:
         step = self._asked()
@@ -532,7 +536,7 @@ class Session:
         self._mode, self._attempts, self._silences, self._pending = "ask", 0, 0, None
         if not self._history or self._history[-1] != self._position:
             self._history.append(self._position)
-        self._prompt(out, self._fill(step.text), self._listen(step.kind), before)
+        self._prompt(out, self._fill(self._text(step)), self._listen(step.kind), before)
 
     def _answer(self, out: list[Output], text: str, said: Transcript | None) -> None:
         step = self._asked()
@@ -547,14 +551,14 @@ class Session:
             return
         if self._moved_on(out, keep=False):
             return
-        self._prompt(out, self._fill(step.text), self._listen(step.kind), (self._hint(step, result.problem),))
+        self._prompt(out, self._fill(self._text(step)), self._listen(step.kind), (self._hint(step, result.problem),))
 
     def _hint(self, step: Step, problem: str) -> str:
         """The re-ask hint for a problem with an answer to ``step`` ("unclear", "out_of_range" ...)."""
         specific = {"out_of_range": "retry_out_of_range", "negative": f"retry_negative_{step.kind}",
                     "invalid_date": "retry_invalid_date", "past_date": "retry_past_date"}.get(problem)
         key = specific if specific and specific in data("session.toml")["say"] else f"retry_{step.kind}"
-        return words(key, choices=", ".join(step.choices))
+        return self._words(key, choices=", ".join(step.choices))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
         if not self._needs_confirm(step, said):
@@ -567,7 +571,7 @@ class Session:
         if isinstance(step.confirm, str):
             question = step.confirm.format(answer=answer)
         else:
-            question = words("confirm_text" if step.kind == "text" else "confirm_value", answer=answer)
+            question = self._words("confirm_text" if step.kind == "text" else "confirm_value", answer=answer)
         self._prompt(out, question, self._listen("yesno"))
 
     def _needs_confirm(self, step: Step, said: Transcript | None) -> bool:
@@ -594,13 +598,13 @@ class Session:
             self._accept(out, step, again.value, text, said)  # "no, it was a six": a correction
         elif reply.ok:  # a plain "no": ask the question again
             if not self._moved_on(out, keep=False):
-                self._ask(out, step, (words("ask_again"),), again=True)
+                self._ask(out, step, (self._words("ask_again"),), again=True)
         else:
             self._unclear += 1
             if self._unclear > MAX_RETRIES:
                 self._keep_pending(out)
             elif not self._moved_on(out, keep=True):
-                self._reprompt(out, words("confirm_again"))
+                self._reprompt(out, self._words("confirm_again"))
 
     def _moved_on(self, out: list[Output], keep: bool) -> bool:
         """Count one more re-ask of the open question. Past ``MAX_REASKS`` in a row the session moves on
@@ -613,14 +617,14 @@ class Session:
         if keep:
             self._keep_pending(out)
         else:
-            self._say(out, words("leave_it"))
+            self._say(out, self._words("leave_it"))
             self._skip(out, quietly=True)
         return True
 
     def _keep_pending(self, out: list[Output]) -> None:
         """End a confirmation that got no clear reply by keeping what was heard, and saying so."""
         step, (value, text, said) = self._asked(), self._held()
-        self._say(out, words("kept", answer=self._spoken_answer(step, value, text)))
+        self._say(out, self._words("kept", answer=self._spoken_answer(step, value, text)))
         self._store(out, step, value, text, said)
 
     def _spoken_answer(self, step: Step, value: Any, text: str) -> str:
@@ -630,13 +634,13 @@ class Session:
 
     def _offer_skip(self, out: list[Output]) -> None:
         if self._declined.get(self._position, 0) >= 2:  # declined twice already: no third offer, move on
-            self._say(out, words("leave_it"))
+            self._say(out, self._words("leave_it"))
             self._skip(out, quietly=True)
             return
         if self._moved_on(out, keep=False):
             return
         self._mode, self._silences, self._unclear = "offer", 0, 0
-        self._prompt(out, words("skip_offer"), self._listen("yesno"))
+        self._prompt(out, self._words("skip_offer"), self._listen("yesno"))
 
     def _offer(self, out: list[Output], text: str, said: Transcript | None) -> None:
         step = self._asked()
@@ -651,15 +655,15 @@ class Session:
             self._declined[self._position] = self._declined.get(self._position, 0) + 1
             if self._moved_on(out, keep=False):
                 return
-            self._ask(out, step, (words("ask_again"),), again=True)
+            self._ask(out, step, (self._words("ask_again"),), again=True)
             self._attempts = MAX_HINTS  # one more try, then the offer again (or, past the cap, move on)
         else:
             self._unclear += 1
             if self._unclear > MAX_RETRIES:
-                self._say(out, words("leave_it"))
+                self._say(out, self._words("leave_it"))
                 self._skip(out, quietly=True)
             elif not self._moved_on(out, keep=False):
-                self._prompt(out, words("skip_offer_again"), self._listen("yesno"))
+                self._prompt(out, self._words("skip_offer_again"), self._listen("yesno"))
 
     def _store(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
         self._answers[step.field] = value
@@ -690,7 +694,7 @@ class Session:
         event = self._event("skipped", step=step, detail={"label": step.label} if step.label else {})
         out.append(event)
         if not quietly:
-            self._say(out, words("skipped"))
+            self._say(out, self._words("skipped"))
         self._mode, self._pending = "idle", None
         self._next(step)
         event.detail["position"] = self._position
@@ -700,31 +704,31 @@ class Session:
 
     def _command(self, out: list[Output], command: str) -> None:
         if command == "stop":
-            self._say(out, words("stopped"))
+            self._say(out, self._words("stopped"))
             self._finish(out, "stopped", {"position": self._position})
         elif command == "pause":
             self._paused = True
             out.append(self._event("paused", step=self.step))
-            self._say(out, words("paused"))
+            self._say(out, self._words("paused"))
             out.append(self._listen("command"))
         elif command == "resume" and self._paused:
             self._paused = False
             out.append(self._event("resumed", step=self.step, detail={"position": self._position}))
-            self._reprompt(out, words("resumed_after_pause"))
+            self._reprompt(out, self._words("resumed_after_pause"))
         elif command == "skip":
             self._skip(out)
         elif command == "back":
             self._back(out)
         elif command == "help":
-            own = self._mode in ("ask", "reflect") and self._asked().help  # the step's own help, if it has one
-            help_text = self._asked().help if own else words("help")
+            own = self._asked().words(self._typed)[1] if self._mode in ("ask", "reflect") else ""  # its own help
+            help_text = own or self._words("help")
             self._reprompt(out, help_text)
         elif command in ("slower", "faster"):
             settings = data("session.toml")["settings"]
             change = -settings["rate_step"] if command == "slower" else settings["rate_step"]
             self.rate_delta = max(settings["rate_min"], min(settings["rate_max"], self.rate_delta + change))
             out.append(self._event("setting", step=self.step, detail={"rate_delta": self.rate_delta}))
-            self._reprompt(out, words(command))
+            self._reprompt(out, self._words(command))
         else:  # repeat, or "continue" when nothing is paused
             self._reprompt(out)
 
@@ -733,14 +737,14 @@ class Session:
             self._history.pop()
         target = self._history.pop() if self._history else self._answered_before(self._position)
         if target is None:
-            self._reprompt(out, words("no_earlier_question"))
+            self._reprompt(out, self._words("no_earlier_question"))
             return
         self._position = target
         if self.script.steps[target].type == "reflect":
-            self._say(out, words("went_back"))
+            self._say(out, self._words("went_back"))
             self._reflect_ask(out, self.script.steps[target])
             return
-        self._ask(out, self.script.steps[target], (words("went_back"),))
+        self._ask(out, self.script.steps[target], (self._words("went_back"),))
 
     def _answered_before(self, position: int) -> int | None:
         """After a resume there is no history: the last earlier question that has an answer."""
@@ -792,6 +796,12 @@ class Session:
         elif step is not None:
             values.update(step_id=step.id)
         return SessionEvent(kind, self.session_id, self.script.name, at=self._clock(), **values)
+
+    def _words(self, key: str, **values: Any) -> str:
+        return words(key, typed=self._typed, **values)
+
+    def _text(self, step: Step) -> str:
+        return step.words(self._typed)[0]
 
     def _fill(self, text: str) -> str:
         values = _Fill({name: parse.spoken(self._kinds.get(name, ""), v) for name, v in self._answers.items()})
