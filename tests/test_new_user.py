@@ -203,3 +203,29 @@ def test_typed_lines_outside_scripts_and_through_the_cli(run_cli):
     done = run_cli("debrief", "--text", "--no-audio", stdin="help\nstop\n")
     assert "Press Enter when you've finished." in done.stdout
     assert not SPOKEN_ONLY.search(done.stdout)
+
+
+# --- first person said back -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("next_step, said_back", [
+    ("call my brother", "call your brother"),
+    ("I'll text my friend Sam", "you'll text your friend Sam"),
+    ("Ask Mum how she really is", "ask Mum how she really is"),
+])
+def test_the_closing_turns_first_person_as_the_summary_does(next_step, said_back):
+    session = Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY, guided=True, confirm="never")
+    out = session.start()
+    while not session.done:
+        out += session.hear(next_step if waiting_for(out).field == "next_step" else "skip")
+    assert f"Your next step: {said_back}." in said(out)
+    told = extract.with_values(extract.Extraction(""), {"next_step": next_step})
+    assert extract.summary(told) == f"So: Next step: {said_back}."
+
+
+def test_a_sentence_to_say_to_someone_is_said_back_as_said():
+    session = Session(load_script("compassion"), "s1", clock=CLOCK, confirm="never")
+    out = session.start()
+    while not session.done and waiting_for(out).field != "kind_sentence":
+        out += session.hear("skip")
+    out += session.hear("I'm doing my best, and my best is enough")
+    assert "You said: I'm doing my best, and my best is enough. Let those words land for a moment." in said(out)

@@ -94,7 +94,7 @@ def test_whole_debrief():
     assert (first.session_id, first.script, first.step_id, first.kind, first.text, first.at) == (
         "s1", "debrief", "disclosure", "rating", "six", CLOCK())
     assert events(out, "answer")[8].detail["families"] == ["fear", "joy"]
-    assert "Your next step: text my brother." in said(out)
+    assert "Your next step: text your brother." in said(out)  # turned towards the person, as the summary does
     assert "Before, you were at 4. At the peak, 6. Now, 3. Notice how the feeling moved." in said(out)
     assert not any(isinstance(o, Breathe) for o in out)
 

@@ -1240,7 +1240,7 @@ def summary(extraction: Extraction, will_ask: bool = True) -> str:
     parts: list[str] = []
     happened = extraction.value("what_happened")
     if happened:
-        parts.append(words["what_happened"].format(text=_towards_you(happened)))
+        parts.append(words["what_happened"].format(text=towards_you(happened)))
     ratings = [words[f].format(n=_number_word(extraction.value(f)))
                for f in ("anxiety_before", "anxiety_peak", "anxiety_after") if extraction.value(f) is not None]
     if ratings:
@@ -1250,7 +1250,7 @@ def summary(extraction: Extraction, will_ask: bool = True) -> str:
         parts.append(words["emotions"].format(list=parse.spoken("emotions", emotions)))
     next_step = extraction.value("next_step")
     if next_step:
-        parts.append(words["next_step"].format(text=_towards_you(next_step)))
+        parts.append(words["next_step"].format(text=towards_you(next_step)))
     if not parts:
         return words["nothing" if will_ask else "nothing_kept"]
     return " ".join([words["intro"], *parts])
@@ -1270,8 +1270,9 @@ def _you_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(r"\b(" + "|".join(alternatives) + r")\b", re.IGNORECASE), table
 
 
-def _towards_you(text: str) -> str:
-    """The speaker's words said back to them: "I told my sister" → "you told your sister"."""
+def towards_you(text: str) -> str:
+    """The speaker's words said back to them: "I told my sister" → "you told your sister". The summary and
+    every script line that names a text answer ("Your next step: {next_step}.") say answers back this way."""
     pattern, table = _you_pattern()
     turned = pattern.sub(lambda m: table[" ".join(parse.words(m.group(0)))], text.strip().rstrip(".!?;, "))
     return turned[:1].lower() + turned[1:] if turned[:2] != "I " else turned

@@ -133,13 +133,16 @@ class Script:
         }
 
 
+AS_SAID = "said"  # {field:said}: the answer exactly as said, not turned towards the person ("my" → "your")
+
+
 def placeholders(text: str) -> list[str]:
-    """The ``{field}`` names in ``text``; raises ValueError for anything but plain names."""
+    """The ``{field}`` names in ``text`` (also ``{field:said}``); raises ValueError for anything else."""
     names = []
     for _, name, spec, conversion in string.Formatter().parse(text):
         if name is None:
             continue
-        if not _IDENT.match(name) or spec or conversion:
+        if not _IDENT.match(name) or spec not in ("", AS_SAID) or conversion:
             raise ValueError(_problem("placeholder_format", text="{" + name + "}"))
         names.append(name)
     return names

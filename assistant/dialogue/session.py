@@ -63,12 +63,13 @@ All wording comes from ``prompts/session.toml`` and the script.
 from __future__ import annotations
 
 import datetime as dt
+import string
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from assistant.dialogue import coach, crisis, extract, parse
-from assistant.dialogue.scripts import Script, Step, placeholders
+from assistant.dialogue.scripts import AS_SAID, Script, Step, placeholders
 from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
 
@@ -146,9 +147,20 @@ def fixed_lines(script: Script, crisis_resources: str | None = None, typed: bool
     return list(dict.fromkeys(lines))
 
 
-class _Fill(dict):
-    def __missing__(self, key: str) -> str:
-        return data("session.toml")["spoken"]["missing"]
+class _Filler(string.Formatter):
+    """Fills a line's ``{field}``: the answer in words, a text answer turned towards the person the way the
+    summary does ("call my brother" → "Your next step: call your brother."); ``{field:said}`` keeps the words
+    exactly as said (a sentence to say to someone, a quote)."""
+
+    def __init__(self, said: dict[str, str], turned: dict[str, str]) -> None:
+        self.said, self.turned = said, turned
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        return key  # the field's name; format_field picks its words
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        table = self.said if format_spec == AS_SAID else self.turned
+        return table.get(value, data("session.toml")["spoken"]["missing"])
 
 
 class Session:
@@ -804,6 +816,8 @@ class Session:
         return step.words(self._typed)[0]
 
     def _fill(self, text: str) -> str:
-        values = _Fill({name: parse.spoken(self._kinds.get(name, ""), v) for name, v in self._answers.items()})
-        values["round"] = str(self._round)
-        return text.format_map(values)
+        said = {name: parse.spoken(self._kinds.get(name, ""), v) for name, v in self._answers.items()}
+        said["round"] = str(self._round)
+        turned = {name: extract.towards_you(words) if self._kinds.get(name) == "text" and words else words
+                  for name, words in said.items()}
+        return _Filler(said, turned).format(text)
