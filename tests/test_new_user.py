@@ -8,11 +8,14 @@ import unicodedata
 
 import pytest
 
-from assistant.dialogue import extract
+from assistant.dialogue import extract, parse
 from assistant.dialogue.scripts import load_script
 from assistant.dialogue.session import MAX_REASKS, Session, fixed_lines
 from assistant.events import Listen, Say, SessionEvent
+from assistant.practice.hearing import meaning as ear_meaning
 from assistant.resources import package_data_dir
+from assistant.speech.stt import forced
+from assistant.speech.stt.base import ClosedAnswer
 from assistant.text import t
 
 CLOCK = lambda: 1_800_000_000.0  # noqa: E731
@@ -229,3 +232,42 @@ def test_a_sentence_to_say_to_someone_is_said_back_as_said():
         out += session.hear("skip")
     out += session.hear("I'm doing my best, and my best is enough")
     assert "You said: I'm doing my best, and my best is enough. Let those words land for a moment." in said(out)
+
+
+# --- the person's words, as heard -------------------------------------------------------------------------
+
+class _SecondDecodes(forced.ForcedScorer):
+    """The scorer's second opinion with the model's two steps replaced: its decodes are given."""
+
+    def __init__(self, decodes: list[str]) -> None:
+        self.tuning, self.decodes = forced.Tuning(), decodes
+
+    def encode(self, *pcm16: bytes):
+        return None, 0
+
+    def free_texts(self, encoded, most_tokens: int) -> list[str]:
+        return self.decodes
+
+
+def aligned(text: str, score: float) -> forced.Aligned:
+    return forced.Aligned(text, score, (), (), ())
+
+
+def test_a_second_opinion_reports_what_was_said_not_a_phrasing():
+    rating = ClosedAnswer("rating", parse.phrasings("rating"), ear_meaning("rating"))
+    scored = {"7": aligned("7", -1.2), "I'm out to 7": aligned("I'm out to 7", -0.3), "4": aligned("4", -2.5)}
+    heard = _SecondDecodes(["I'm out, I'm going.", "About a 7."]).second_opinion(bytes(3200), rating, 1.0, scored)
+    assert heard is not None and heard.meaning == ("rating", 7)
+    assert heard.text == "About a 7."  # the person's words; the value comes from the decision
+    assert parse.parse_rating(heard.text).value == 7
+
+
+@pytest.mark.parametrize("said, back", [
+    ("I will invite Sam for Coffee", "you will invite Sam for coffee"),
+    ("call María after Work", "call María after work"),
+    ("text my Sister, then Call her", "text your sister, then call her"),
+    ("ask Dad over for Dinner", "ask Dad over for dinner"),
+])
+def test_whispers_stray_capitals_are_written_small_and_names_keep_theirs(said, back):
+    told = extract.with_values(extract.Extraction(""), {"next_step": said})
+    assert extract.summary(told) == f"So: Next step: {back}."

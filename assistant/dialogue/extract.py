@@ -1272,7 +1272,46 @@ def _you_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def towards_you(text: str) -> str:
     """The speaker's words said back to them: "I told my sister" → "you told your sister". The summary and
-    every script line that names a text answer ("Your next step: {next_step}.") say answers back this way."""
+    every script line that names a text answer ("Your next step: {next_step}.") say answers back this way,
+    with whisper's stray capitals written small (``_ordinary_case``)."""
     pattern, table = _you_pattern()
     turned = pattern.sub(lambda m: table[" ".join(parse.words(m.group(0)))], text.strip().rstrip(".!?;, "))
+    turned = _ordinary_case(turned)
     return turned[:1].lower() + turned[1:] if turned[:2] != "I " else turned
+
+
+@lru_cache(maxsize=None)
+def _ordinary() -> frozenset[str]:
+    rules = _rules()
+    words = set(rules["summary"]["ordinary_words"]) | set(rules["text"]["small_words"])
+    words |= set(rules["body"]["parts"]) | set(rules["body"]["sensations"])
+    words |= {w for form in parse.emotion_forms() for w in form}
+    return frozenset(w for phrase in words for w in parse.words(phrase))
+
+
+@lru_cache(maxsize=None)
+def _relations() -> frozenset[str]:
+    return frozenset(w for phrase in _rules()["people"]["relations"] for w in parse.words(phrase))
+
+
+_AFTER_A_WORD = re.compile(r"(?<=[\w,;:])(\s+)([^\W\d_][\w'’-]*)")  # a word inside a sentence
+
+
+def _ordinary_case(text: str) -> str:
+    """"invite Sam for Coffee" → "invite Sam for coffee": a capitalised word inside a sentence is written small
+    when it is an ordinary word (``[summary] ordinary_words``, the rules' word lists) or the text also has it
+    in small letters; a name keeps its capital, and so do "I" and "OK". A relation is ordinary after "my",
+    "your" ... ("your Sister" → "your sister") and may be a name without ("ask Dad")."""
+    small = {w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", text) if w[:1].islower()}
+    ordinary, possessive = _ordinary(), {"my", "your", "our", "his", "her", "their"}
+
+    def lower(match: re.Match[str]) -> str:
+        space, word = match.groups()
+        plain, key = word.lower(), "".join(parse.words(word))
+        before = parse.words(text[:match.start()])[-1:]
+        relation = key in _relations() and bool(before) and before[0] in possessive
+        if word[:1].islower() or word.isupper() or not (key in ordinary or plain in small or relation):
+            return match.group(0)
+        return space + plain
+
+    return _AFTER_A_WORD.sub(lower, text)
