@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import unicodedata
 
@@ -271,3 +272,86 @@ def test_a_second_opinion_reports_what_was_said_not_a_phrasing():
 def test_whispers_stray_capitals_are_written_small_and_names_keep_theirs(said, back):
     told = extract.with_values(extract.Extraction(""), {"next_step": said})
     assert extract.summary(told) == f"So: Next step: {back}."
+
+
+# --- is the journal being replaced encrypted? -------------------------------------------------------------
+
+def _plain_journal(path) -> None:
+    from assistant.journal.store import Store
+
+    with Store.open(path):
+        pass
+
+
+def _failing_read(error: OSError):
+    real = open
+
+    def fake(path, *args, **kwargs):
+        if str(path).endswith("journal.db") and args[:1] == ("rb",):
+            raise error
+        return real(path, *args, **kwargs)
+
+    return fake
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda path: None, False),  # missing
+    (_plain_journal, False),
+    (lambda path: path.write_bytes(random.Random(1).randbytes(8192)), True),  # shaped like SQLCipher
+    (lambda path: path.write_text("just notes\n" * 100), False),  # not a journal at all
+    (lambda path: path.write_bytes(b"SQLite format 3\x00" + bytes(84) + bytes(1000)), False),  # damaged plain
+    (lambda path: path.mkdir(), "journal_unreadable"),  # a folder in its place
+    (PermissionError(13, "Permission denied"), "journal_unreadable"),
+    (OSError(5, "Input/output error"), "journal_unreadable"),
+    (RuntimeError("a bug"), RuntimeError),  # never taken for "not encrypted"
+])
+def test_whether_the_journal_is_encrypted_is_known_or_said_in_one_line(tmp_path, monkeypatch, make, expected):
+    from assistant.errors import AssistantError
+    from assistant.journal import files
+
+    journal = tmp_path / "journal.db"
+    if isinstance(make, Exception):
+        _plain_journal(journal)
+        monkeypatch.setattr(files, "open", _failing_read(make), raising=False)
+    else:
+        make(journal)
+    if expected is RuntimeError:
+        with pytest.raises(RuntimeError):
+            files._is_encrypted(journal)
+    elif isinstance(expected, str):
+        with pytest.raises(AssistantError) as error:
+            files._is_encrypted(journal)
+        assert error.value.code == expected and "journal.db" in error.value.line()
+    else:
+        assert files._is_encrypted(journal) is expected
+
+
+def test_a_locked_journal_is_busy_not_a_wrong_passphrase(tmp_path, monkeypatch):
+    import sqlite3
+
+    from assistant.errors import AssistantError
+    from assistant.journal import encryption, files
+
+    journal = tmp_path / "journal.db"
+    journal.write_bytes(random.Random(1).randbytes(8192))
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(encryption, "connect", locked)
+    with pytest.raises(AssistantError) as error:
+        files._check_key(journal, "secret")
+    assert error.value.code == "journal_busy"
+
+
+def test_restore_over_a_journal_that_cannot_be_read_changes_nothing(tmp_path, assistant_home, monkeypatch, run_cli):
+    from assistant.journal import files
+
+    _plain_journal(tmp_path / "backup.db")
+    _plain_journal(assistant_home / "journal.db")
+    before = (assistant_home / "journal.db").read_bytes()
+    monkeypatch.setattr(files, "open", _failing_read(OSError(5, "Input/output error")), raising=False)
+    done = run_cli("restore", str(tmp_path / "backup.db"))
+    assert done.one_line_error() and "error[journal_unreadable]" in done.stderr, done
+    assert (assistant_home / "journal.db").read_bytes() == before
+    assert not list(assistant_home.glob("journal-before-restore-*"))
