@@ -355,3 +355,22 @@ def test_restore_over_a_journal_that_cannot_be_read_changes_nothing(tmp_path, as
     assert done.one_line_error() and "error[journal_unreadable]" in done.stderr, done
     assert (assistant_home / "journal.db").read_bytes() == before
     assert not list(assistant_home.glob("journal-before-restore-*"))
+
+
+# --- pyttsx3 keeps to the rate ---------------------------------------------------------------------------
+
+def test_every_pyttsx3_line_is_spoken_at_its_own_rate(tmp_path):
+    """One worker, the rate changing on every line: espeak-ng had dropped a queued new rate about one line
+    in three, speaking it at the rate before."""
+    from assistant.speech.tts.pyttsx3_engine import Pyttsx3Engine
+
+    engine = Pyttsx3Engine("", 90, 0.9, scratch_dir=tmp_path, timeout_s=120)  # a busy machine is no restart
+    try:
+        seconds = {90: [], 300: []}
+        for n in range(24):
+            engine.rate = 90 if n % 2 == 0 else 300
+            audio = engine.synthesize("one two three four five")
+            seconds[engine.rate].append(len(audio.pcm) / (2 * audio.rate))
+    finally:
+        engine.close()
+    assert min(seconds[90]) > 1.8 * max(seconds[300]), seconds
