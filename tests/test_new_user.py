@@ -374,3 +374,23 @@ def test_every_pyttsx3_line_is_spoken_at_its_own_rate(tmp_path):
     finally:
         engine.close()
     assert min(seconds[90]) > 1.8 * max(seconds[300]), seconds
+
+
+# --- a session with nothing answered ----------------------------------------------------------------------
+
+NOTHING = t("practice.nothing_answered")
+
+
+@pytest.mark.parametrize("stdin", ["stop\n", "", "skip\n" * 8])  # stopped, input over, every question skipped
+def test_a_session_with_nothing_answered_is_not_resumable_and_says_so(run_cli, stdin):
+    done = run_cli("checkin", "--text", "--no-audio", stdin=stdin)
+    assert done.exit_code == 0 and NOTHING in done.stderr, done
+    assert "Saved entry" not in done.stderr and "assistant resume" not in done.stderr
+    again = run_cli("resume", "--text", "--no-audio", stdin="")
+    assert again.one_line_error() and "nothing_to_resume" in again.stderr, again
+
+
+def test_a_stopped_session_with_an_answer_still_resumes(run_cli):
+    done = run_cli("checkin", "--text", "--no-audio", stdin="skip\nscared\nstop\n")
+    assert "Continue with: assistant resume" in done.stderr, done
+    assert run_cli("resume", "--text", "--no-audio", stdin="stop\n").exit_code == 0

@@ -212,10 +212,17 @@ def test_unfinished_returns_the_latest_session_in_progress(store):
 @pytest.mark.parametrize("ending, status, resumable", [("finished", "finished", False), ("stopped", "stopped", True)])
 def test_ending_events_close_the_session(store, ending, status, resumable):
     store.record(ev("started"))
+    store.record(answer("plan", "text", "say hello", "say hello", 2, 2))
     store.record(ev(ending, 5))
     row = store.session(SID)
     assert (row.status, row.ended_at is not None) == (status, True)
     assert (store.unfinished() is not None) == resumable  # "stop" saves; resume carries on
+
+
+def test_a_session_stopped_before_any_answer_is_not_resumed(store):
+    store.record(ev("started"))
+    store.record(ev("stopped", 5))
+    assert store.session(SID).status == "stopped" and store.unfinished() is None
 
 
 def test_flagged_stays_flagged_and_is_never_resumed(store):

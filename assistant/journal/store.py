@@ -340,9 +340,12 @@ class Store(PlanTables):
 
     def unfinished(self, script: str | None = None) -> SessionRow | None:
         """The latest session that can be continued (optionally of ``script``), for ``assistant resume``:
-        in progress (cut off by a crash) or stopped (the person said stop, or input ran out).
-        Finished and flagged sessions are never resumed."""
-        where, args = "WHERE s.status IN ('in_progress', 'stopped')", []
+        in progress (cut off by a crash) or stopped (the person said stop, or input ran out), with at least
+        one answer. Finished and flagged sessions are never resumed, and neither is one stopped before
+        anything was answered: there is nothing in it to continue."""
+        where = ("WHERE s.status IN ('in_progress', 'stopped')"
+                 " AND EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id)")
+        args: list = []
         if script is not None:
             where += " AND s.script = ?"
             args.append(script)
