@@ -104,8 +104,8 @@ def test_skip_offer_ends(replies, expect_value, expect_skipped):
     assert ("disclosure_level" in skipped(out)) is expect_skipped
 
 
-def test_a_declined_skip_offer_gets_one_more_try_then_the_question_is_left_kindly():
-    replies = UNCLEAR + ["no", "banana"]
+def test_a_declined_skip_offer_past_the_cap_leaves_the_question_kindly():
+    replies = UNCLEAR + ["no"]
     out = feed(debrief(), TO_RATING + replies)
     assert said(out).count("We can skip this one if you like. Shall we skip it?") == 1
     assert "disclosure_level" in skipped(out)

@@ -17,8 +17,9 @@ Every utterance meets the crisis check first (``crisis.check``), whatever the se
 answer, a confirmation, a skip offer, a command while paused): on a hit the session speaks the crisis
 message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. Then commands
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
-Closed answers that do not parse are asked again with a hint once (``MAX_HINTS``), then skipping is
-offered, so a declined offer still leaves one more try within the cap below. Every re-ask loop is capped,
+Closed answers that do not parse are asked again with a hint at most twice (``MAX_HINTS``: a voice the ear
+finds hard gets three tries), then skipping is offered; that offer is the third re-ask, so the cap below
+leaves the question for now after it unless the person answers or says yes. Every re-ask loop is capped,
 so nothing repeats forever:
 
 * a confirmation ("I heard 5. Is that right?") takes yes or no, the same answer again (a yes), a different
@@ -75,7 +76,7 @@ from assistant.text import data_file as data
 
 CONFIRM_MODES = ("auto", "always", "ratings", "never")
 MAX_RETRIES = 2  # unclear replies to a read-back or a skip offer, corrections at a summary
-MAX_HINTS = 1  # re-asks with a hint after an unclear answer before skipping is offered
+MAX_HINTS = 2  # re-asks with a hint after an unclear answer before skipping is offered
 MAX_REASKS = 3  # the same question asked again in a row, in any way, before the session moves on kindly
 _CORRECTABLE = ("rating", "choice", "duration", "date")  # "no, it was a six" corrects these
 _CLOSED = ("rating", "yesno", "choice", "duration", "date")  # asked first after a reflection
