@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from assistant.dialogue.scripts import load_script
-from assistant.dialogue.session import MAX_RETRIES, Session
+from assistant.dialogue.session import MAX_HINTS, MAX_RETRIES, Session
 from assistant.errors import AssistantError
 from assistant.events import Listen, Say, SessionEvent
 
@@ -89,7 +89,7 @@ def test_a_plain_no_asks_the_question_again():
 
 # --- skip offers --------------------------------------------------------------------------------------
 
-UNCLEAR = ["banana"] * (MAX_RETRIES + 1)  # a rating question re-asked until skipping is offered
+UNCLEAR = ["banana"] * (MAX_HINTS + 1)  # a rating question re-asked until skipping is offered
 
 
 @pytest.mark.parametrize("replies, expect_value, expect_skipped", [
@@ -104,10 +104,10 @@ def test_skip_offer_ends(replies, expect_value, expect_skipped):
     assert ("disclosure_level" in skipped(out)) is expect_skipped
 
 
-def test_a_skip_offer_declined_twice_is_not_offered_a_third_time():
-    replies = UNCLEAR + ["no", "banana", "no", "banana"]
+def test_a_declined_skip_offer_past_the_cap_leaves_the_question_kindly():
+    replies = UNCLEAR + ["no"]
     out = feed(debrief(), TO_RATING + replies)
-    assert said(out).count("We can skip this one if you like. Shall we skip it?") == 2
+    assert said(out).count("We can skip this one if you like. Shall we skip it?") == 1
     assert "disclosure_level" in skipped(out)
     assert "Let's leave that one for now. You can come back to it another time." in said(out)
 

@@ -20,7 +20,7 @@ from assistant.text import lookup
 from test_layers import ALLOWED, PACKAGE, TOP
 
 ROOT = PACKAGE.parent
-COMMON_KEYS = {"id", "type", "when", "repeat"}  # documented once for every type, not in each row
+COMMON_KEYS = {"id", "type", "when", "repeat", "typed"}  # documented once for every type, not in each row
 
 
 def section(markdown: str, title: str) -> str:
@@ -170,8 +170,8 @@ def test_the_format_check_fails_when_the_docs_fall_behind():
     reflect_row = next(line for line in doc.splitlines() if line.startswith("| `reflect` |"))
     assert format_problems(doc.replace(reflect_row + "\n", ""), help_text) == ["step type 'reflect' has no row"]
     assert format_problems(doc.replace(reflect_row, reflect_row.replace(", `coach`", "")), help_text) == [
-        "'reflect' keys: documented ['confirm', 'field', 'fills', 'help', 'label', 'text'], accepted "
-        "['coach', 'confirm', 'field', 'fills', 'help', 'label', 'text']"]
+        "'reflect' keys: documented ['confirm', 'field', 'fills', 'help', 'label', 'text', 'typed_help'], accepted "
+        "['coach', 'confirm', 'field', 'fills', 'help', 'label', 'text', 'typed_help']"]
     assert format_problems(doc, help_text.replace("  pause ", "  wait ")) == [
         "step type 'pause' is not in assistant prompts --help"]
     assert format_problems(doc.replace("| `people` |", "| people |"), help_text) == ["fill source 'people' has no row"]

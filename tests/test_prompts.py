@@ -25,7 +25,8 @@ def test_debrief_fields_in_order():
     script = load_script("debrief")
     assert script.fields[:8] == ["reflection", "what_happened", "disclosure_level", "new_topic",
                                  "conversation_minutes", "anxiety_before", "anxiety_peak", "anxiety_after"]
-    assert script.steps[1].type == "reflect" and "anxiety_peak" in script.steps[1].filled_fields
+    told = script.steps[script.index_of("reflection")]
+    assert told.type == "reflect" and "anxiety_peak" in told.filled_fields
     kinds = {s.field: s.kind for s in script.steps if s.type == "ask"}
     assert kinds["anxiety_peak"] == "rating"
     assert kinds["anxiety_duration"] == "duration"

@@ -171,8 +171,8 @@ def test_resume_after_the_reflection_asks_what_is_still_missing():
     first.start()
     first.hear(TOLD)
     first.hear("yes")
-    answers = first.answers
-    again = Session(load_script("debrief"), "r1", clock=CLOCK, today=TODAY, answers=answers, position=2)
+    answers, position = first.answers, first.position  # past the reflection, as a stop here would store
+    again = Session(load_script("debrief"), "r1", clock=CLOCK, today=TODAY, answers=answers, position=position)
     out = again.start()
     assert asked(out).field == "disclosure_level"
 

@@ -94,7 +94,7 @@ def test_whole_debrief():
     assert (first.session_id, first.script, first.step_id, first.kind, first.text, first.at) == (
         "s1", "debrief", "disclosure", "rating", "six", CLOCK())
     assert events(out, "answer")[8].detail["families"] == ["fear", "joy"]
-    assert "Your next step: text my brother." in said(out)
+    assert "Your next step: text your brother." in said(out)  # turned towards the person, as the summary does
     assert "Before, you were at 4. At the peak, 6. Now, 3. Notice how the feeling moved." in said(out)
     assert not any(isinstance(o, Breathe) for o in out)
 
@@ -266,13 +266,12 @@ def test_unclear_rating_is_asked_again_with_a_hint_then_skip_is_offered():
     assert [(e.type, e.field) for e in events(out)] == [("skipped", "disclosure_level")]
 
 
-def test_declining_the_skip_offer_asks_once_more():
+def test_declining_the_skip_offer_past_three_reasks_leaves_the_question_kindly():
     session = make()
     run(session, ["I went to a party", "hmm", "hmm", "hmm"])
     out = session.hear("no")
-    assert said(out) == [words("ask_again"), DISCLOSURE_QUESTION]
-    out = session.hear("still no idea")
-    assert said(out) == [words("skip_offer")]
+    assert said(out)[0] == words("leave_it")
+    assert [(e.type, e.field) for e in events(out)] == [("skipped", "disclosure_level")]
 
 
 def test_answering_the_skip_offer_with_an_answer():

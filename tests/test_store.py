@@ -214,10 +214,17 @@ def test_unfinished_returns_the_latest_session_in_progress(store):
 @pytest.mark.parametrize("ending, status, resumable", [("finished", "finished", False), ("stopped", "stopped", True)])
 def test_ending_events_close_the_session(store, ending, status, resumable):
     store.record(ev("started"))
+    store.record(answer("plan", "text", "say hello", "say hello", 2, 2))
     store.record(ev(ending, 5))
     row = store.session(SID)
     assert (row.status, row.ended_at is not None) == (status, True)
     assert (store.unfinished() is not None) == resumable  # "stop" saves; resume carries on
+
+
+def test_a_session_stopped_before_any_answer_is_not_resumed(store):
+    store.record(ev("started"))
+    store.record(ev("stopped", 5))
+    assert store.session(SID).status == "stopped" and store.unfinished() is None
 
 
 def test_flagged_stays_flagged_and_is_never_resumed(store):
@@ -300,8 +307,8 @@ HOSTILE = [
     ('"voice', HAPPENED), ("NOT voice", []), ("voice OR", []), ("text:voice", []), ("field:voice", []),
     ("{voice}", HAPPENED), ("voice*)", HAPPENED), ("^voice", HAPPENED), ("voice NEAR/2 shook", []),
     ("voice shook", HAPPENED), ("\\", []), (";DROP TABLE answers;--", []), ("' OR 1=1 --", []), ("%", []),
-    ("_", []), ("café", ABROAD), ("CAFE", ABROAD), ("ñandú", ABROAD), ("中文", ABROAD), ("😊", []),
-    ("😊 voice", HAPPENED), ("\x00", []), ("x" * 5000, []), ("", EMPTY), ("   ", EMPTY), ("\n\t", EMPTY),
+    ("_", []), ("café", ABROAD), ("CAFE", ABROAD), ("ñandú", ABROAD), ("中文", ABROAD), ("😊", ABROAD),
+    ("😊 voice", []), ("\x00", []), ("x" * 5000, []), ("", EMPTY), ("   ", EMPTY), ("\n\t", EMPTY),
 ]
 
 

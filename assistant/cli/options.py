@@ -74,6 +74,8 @@ def report(result) -> None:
     from assistant.text import counted, t
 
     key = {"finished": "practice.saved", "flagged": "practice.flagged"}.get(result.status, "practice.stopped")
+    if not result.answers and result.status != "flagged":  # kept, but nothing to find or continue
+        key = "practice.nothing_answered"
     click.echo(t(key, id=result.session_id[:8], answers=counted("answer", result.answers)), err=True)
 
 

@@ -212,7 +212,8 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
     spoken = tuple(t(f"menu.{key}") for key in MENU)
     with Practice(mode, console=ClickConsole()) as practice:
         try:
-            picked = practice.choose("menu", spoken, t("menu.prompt"), t("menu.again"))
+            again = t("menu.again_typed" if practice.typed else "menu.again")
+            picked = practice.choose("menu", spoken, t("menu.prompt"), again)
         except CrisisHeard as hit:
             finish(practice.stop_for_safety("menu", hit.heard))
             return

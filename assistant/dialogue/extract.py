@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
@@ -103,7 +104,7 @@ class Extraction:
 
 # --- tokens ---------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[a-z]+(?:-[a-z]+)*")
+_TOKEN = re.compile(parse.WORD_PATTERN)  # the words parse.words finds, with their offsets
 _SENTENCE_END = re.compile(r"[.?!;]")
 _CLAUSE_MARK = re.compile(r"[,:—–()]|\s-\s|\.\.\.|…")
 
@@ -130,7 +131,7 @@ def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     sentence, previous_end = 0, 0
     for match in _TOKEN.finditer(flat):
-        start, end = where[match.start()], where[match.end() - 1] + 1
+        start, end = where[match.start()], _grapheme_end(text, where[match.end() - 1] + 1)
         between = text[previous_end:start]
         plain = between.replace("...", " ").replace("…", " ")
         if tokens and _SENTENCE_END.search(plain):
@@ -138,6 +139,21 @@ def _tokens(text: str) -> list[_Token]:
         tokens.append(_Token(match.group(), start, end, sentence, bool(tokens) and bool(_CLAUSE_MARK.search(between))))
         previous_end = end
     return tokens
+
+
+def _grapheme_end(text: str, end: int) -> int:
+    """``end`` moved past what still belongs to the character before it: accents, variation selectors, a
+    keycap ("6️⃣" is "6" and two of these), skin tones, and whatever a zero-width joiner joins, so the words a
+    value came from never end inside an emoji."""
+    while end < len(text):
+        char = text[end]
+        if char == "\u200d" and end + 1 < len(text):
+            end += 2
+        elif unicodedata.category(char) in ("Mn", "Me", "Sk") or char in "\ufe0e\ufe0f":
+            end += 1
+        else:
+            break
+    return end
 
 
 # --- phrases ------------------------------------------------------------------------------------------
@@ -1217,13 +1233,14 @@ def with_values(extraction: Extraction, updates: Mapping[str, Any]) -> Extractio
     return Extraction(extraction.transcript, tuple(found))
 
 
-def summary(extraction: Extraction) -> str:
-    """The short line said back: what happened, the three ratings, the feelings, the next step."""
+def summary(extraction: Extraction, will_ask: bool = True) -> str:
+    """The short line said back: what happened, the three ratings, the feelings, the next step. When none of
+    them was found it says so, and that the gaps will be asked only when questions follow (``will_ask``)."""
     words = _rules()["summary"]
     parts: list[str] = []
     happened = extraction.value("what_happened")
     if happened:
-        parts.append(words["what_happened"].format(text=_towards_you(happened)))
+        parts.append(words["what_happened"].format(text=towards_you(happened)))
     ratings = [words[f].format(n=_number_word(extraction.value(f)))
                for f in ("anxiety_before", "anxiety_peak", "anxiety_after") if extraction.value(f) is not None]
     if ratings:
@@ -1233,9 +1250,9 @@ def summary(extraction: Extraction) -> str:
         parts.append(words["emotions"].format(list=parse.spoken("emotions", emotions)))
     next_step = extraction.value("next_step")
     if next_step:
-        parts.append(words["next_step"].format(text=_towards_you(next_step)))
+        parts.append(words["next_step"].format(text=towards_you(next_step)))
     if not parts:
-        return words["nothing"]
+        return words["nothing" if will_ask else "nothing_kept"]
     return " ".join([words["intro"], *parts])
 
 
@@ -1253,8 +1270,48 @@ def _you_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(r"\b(" + "|".join(alternatives) + r")\b", re.IGNORECASE), table
 
 
-def _towards_you(text: str) -> str:
-    """The speaker's words said back to them: "I told my sister" → "you told your sister"."""
+def towards_you(text: str) -> str:
+    """The speaker's words said back to them: "I told my sister" → "you told your sister". The summary and
+    every script line that names a text answer ("Your next step: {next_step}.") say answers back this way,
+    with whisper's stray capitals written small (``_ordinary_case``)."""
     pattern, table = _you_pattern()
     turned = pattern.sub(lambda m: table[" ".join(parse.words(m.group(0)))], text.strip().rstrip(".!?;, "))
+    turned = _ordinary_case(turned)
     return turned[:1].lower() + turned[1:] if turned[:2] != "I " else turned
+
+
+@lru_cache(maxsize=None)
+def _ordinary() -> frozenset[str]:
+    rules = _rules()
+    words = set(rules["summary"]["ordinary_words"]) | set(rules["text"]["small_words"])
+    words |= set(rules["body"]["parts"]) | set(rules["body"]["sensations"])
+    words |= {w for form in parse.emotion_forms() for w in form}
+    return frozenset(w for phrase in words for w in parse.words(phrase))
+
+
+@lru_cache(maxsize=None)
+def _relations() -> frozenset[str]:
+    return frozenset(w for phrase in _rules()["people"]["relations"] for w in parse.words(phrase))
+
+
+_AFTER_A_WORD = re.compile(r"(?<=[\w,;:])(\s+)([^\W\d_][\w'’-]*)")  # a word inside a sentence
+
+
+def _ordinary_case(text: str) -> str:
+    """"invite Sam for Coffee" → "invite Sam for coffee": a capitalised word inside a sentence is written small
+    when it is an ordinary word (``[summary] ordinary_words``, the rules' word lists) or the text also has it
+    in small letters; a name keeps its capital, and so do "I" and "OK". A relation is ordinary after "my",
+    "your" ... ("your Sister" → "your sister") and may be a name without ("ask Dad")."""
+    small = {w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", text) if w[:1].islower()}
+    ordinary, possessive = _ordinary(), {"my", "your", "our", "his", "her", "their"}
+
+    def lower(match: re.Match[str]) -> str:
+        space, word = match.groups()
+        plain, key = word.lower(), "".join(parse.words(word))
+        before = parse.words(text[:match.start()])[-1:]
+        relation = key in _relations() and bool(before) and before[0] in possessive
+        if word[:1].islower() or word.isupper() or not (key in ordinary or plain in small or relation):
+            return match.group(0)
+        return space + plain
+
+    return _AFTER_A_WORD.sub(lower, text)

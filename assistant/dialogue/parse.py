@@ -38,6 +38,7 @@ import calendar
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -65,10 +66,16 @@ class Parsed:
 UNCLEAR = Parsed(problem="unclear")
 
 
+# A word is letters of any alphabet with their accents ("maría", also written with a combining accent), so a
+# name is never cut at its first letter outside a-z; emoji and other symbols are not words.
+_LETTERS = r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f])*"  # a letter, then letters or combining accents
+WORD_PATTERN = rf"\d+(?:\.\d+)?(?:st|nd|rd|th)?|{_LETTERS}(?:-{_LETTERS})*"
+
+
 def words(text: str) -> list[str]:
     """Lowercase tokens; apostrophes dropped ("don't" → "dont"), other punctuation is a space."""
     text = text.lower().replace("’", "'").replace("'", "")
-    return re.findall(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[a-z]+(?:-[a-z]+)*", text)
+    return re.findall(WORD_PATTERN, text)
 
 
 @lru_cache(maxsize=None)
@@ -395,11 +402,24 @@ def emotion_forms() -> dict[tuple[str, ...], tuple[str, str]]:
 
 
 def parse_emotions(text: str) -> Parsed:
+    """Feeling words from the word lists; else the person's own words for it (an emoji too). A number
+    with nothing but filler around it ("11", "about a 7") is no feeling: the question is asked again."""
     tokens = words(text)
     found = _known_emotions(tokens)
-    if not found and tokens:
+    if found:
+        return Parsed(found)
+    if tokens and _only_a_number(tokens):
+        return UNCLEAR
+    if tokens or any(unicodedata.category(char) == "So" for char in text):
         return Parsed([" ".join(text.split()).strip(" .,;:!?")])  # their own words for it
-    return Parsed(found)
+    return Parsed([])
+
+
+def _only_a_number(tokens: list[str]) -> bool:
+    vocab = _vocab()["words"]
+    filler = set(vocab["stopwords"]) | set(vocab["duration"]["hedges"]) | set(vocab["number_fillers"])
+    numbers = [t for t in tokens if _number(t, vocab["numbers"]) is not None]
+    return bool(numbers) and all(t in filler or t in numbers for t in tokens)
 
 
 def _known_emotions(tokens: list[str]) -> list[str]:

@@ -20,13 +20,16 @@ from assistant.text import fail
 
 STEP_TYPES = ("say", "ask", "reflect", "pause", "breathe", "readback")
 KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
-RESERVED_FIELDS = ("round", "yes", "no", "and", "or")
+# What a ``when`` may test besides earlier answers: facts about the session, set by the session itself.
+SESSION_FLAGS = ("first_session",)  # true in a person's first session ever (no "welcome back" then)
+RESERVED_FIELDS = ("round", "yes", "no", "and", "or", *SESSION_FLAGS)
 MAX_PAUSE_S = 3600  # nan, inf and "two days" are mistakes, not pauses
-_COMMON_KEYS = {"id", "type", "text", "when", "repeat"}
+_COMMON_KEYS = {"id", "type", "text", "typed", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
               "breathe": _COMMON_KEYS | {"pattern"},
-              "ask": _COMMON_KEYS | {"field", "kind", "help", "choices", "confirm", "optional", "label", "coach"},
-              "reflect": _COMMON_KEYS | {"field", "help", "fills", "confirm", "label", "coach"}}
+              "ask": _COMMON_KEYS | {"field", "kind", "help", "typed_help", "choices", "confirm", "optional", "label",
+                                     "coach"},
+              "reflect": _COMMON_KEYS | {"field", "help", "typed_help", "fills", "confirm", "label", "coach"}}
 _TOP_KEYS = {"name", "title", "description", "steps", "closing"}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -64,10 +67,19 @@ class Step:
     label: str = ""  # a short name for the answer in the journal ("Anxiety before")
     coach: bool = False  # offer the language coach's reframe after a text answer
     fills: tuple[tuple[str, str], ...] = ()  # reflect: (field, what dialogue.extract reads for it) pairs
+    typed: str = ""  # the text for a typed session, when ``text`` only fits speech ("say I'm done")
+    typed_help: str = ""  # the same for ``help``
 
     @property
     def filled_fields(self) -> tuple[str, ...]:
         return tuple(field for field, _ in self.fills)
+
+    def words(self, typed: bool) -> tuple[str, str]:
+        """(text, help) as said to a person who speaks, or (``typed``) who types their answers."""
+        if not typed:
+            return self.text, self.help
+        return self.typed or self.text, self.typed_help or self.help
+
     seconds: float = 0.0
     pattern: str = ""
     when: Condition | None = None
@@ -76,7 +88,8 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         """Every key that is set (plus ``optional`` for questions), in a JSON-ready form."""
         out: dict[str, Any] = {"index": self.index, "id": self.id, "type": self.type}
-        keys = ("field", "kind", "label", "text", "help", "choices", "seconds", "pattern", "coach")
+        keys = ("field", "kind", "label", "text", "typed", "help", "typed_help", "choices", "seconds", "pattern",
+                "coach")
         out |= {"fills": {field: source for field, source in self.fills}} if self.fills else {}
         out |= {k: getattr(self, k) for k in keys if getattr(self, k) not in ("", (), None, 0.0, False)}
         out |= {"choices": list(self.choices)} if self.choices else {}
@@ -120,13 +133,16 @@ class Script:
         }
 
 
+AS_SAID = "said"  # {field:said}: the answer exactly as said, not turned towards the person ("my" → "your")
+
+
 def placeholders(text: str) -> list[str]:
-    """The ``{field}`` names in ``text``; raises ValueError for anything but plain names."""
+    """The ``{field}`` names in ``text`` (also ``{field:said}``); raises ValueError for anything else."""
     names = []
     for _, name, spec, conversion in string.Formatter().parse(text):
         if name is None:
             continue
-        if not _IDENT.match(name) or spec or conversion:
+        if not _IDENT.match(name) or spec not in ("", AS_SAID) or conversion:
             raise ValueError(_problem("placeholder_format", text="{" + name + "}"))
         names.append(name)
     return names
@@ -249,8 +265,9 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
     text = _typed(entry, "text", str, "text", "")
     if step_type in ("say", "ask", "reflect", "readback") and not text.strip():
         raise ValueError(_problem("missing_text", type=step_type))
-    when = _condition(entry.get("when"), asked, "when")
+    when = _condition(entry.get("when"), asked | set(SESSION_FLAGS), "when")
     values: dict[str, Any] = {}
+    typed = _typed(entry, "typed", str, "text", "")
     if step_type == "ask":
         values = _parse_ask(entry, asked - filled)
     elif step_type == "reflect":
@@ -266,7 +283,7 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
             raise ValueError(_problem("missing_pattern"))
         values["pattern"] = pattern
     try:
-        names = placeholders(text)
+        names = placeholders(text) + placeholders(typed)
     except ValueError as exc:
         raise ValueError(_problem("bad_placeholder", problem=exc)) from None
     for name in names:
@@ -280,7 +297,7 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
         if step_type == "ask":
             filled.discard(values["field"])  # asked once after the reflection; a second ask is a duplicate
     repeat = _repeat(entry.get("repeat"), ids | {step_id}, asked)
-    return Step(step_id, step_type, index, text, when=when, repeat=repeat, **values)
+    return Step(step_id, step_type, index, text, when=when, repeat=repeat, typed=typed, **values)
 
 
 def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
@@ -309,6 +326,7 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
         "field": name,
         "kind": kind,
         "help": _typed(entry, "help", str, "text", ""),
+        "typed_help": _typed(entry, "typed_help", str, "text", ""),
         "choices": tuple(choices or ()),
         "confirm": confirm,
         "optional": optional,
@@ -340,7 +358,8 @@ def _parse_reflect(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     coach = _typed(entry, "coach", bool, "true or false", False)
     label = _typed(entry, "label", str, "text", "")
     return {"field": name, "kind": "text", "help": _typed(entry, "help", str, "text", ""), "fills": tuple(pairs),
-            "confirm": confirm, "coach": coach, "label": " ".join(label.split())}
+            "typed_help": _typed(entry, "typed_help", str, "text", ""), "confirm": confirm, "coach": coach,
+            "label": " ".join(label.split())}
 
 
 def _check_field(name: Any, asked: set[str]) -> None:

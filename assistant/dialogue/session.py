@@ -17,8 +17,10 @@ Every utterance meets the crisis check first (``crisis.check``), whatever the se
 answer, a confirmation, a skip offer, a command while paused): on a hit the session speaks the crisis
 message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. Then commands
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
-Closed answers that do not parse are asked again with a hint at most twice (``MAX_RETRIES``), then skipping
-is offered. Every re-ask loop has the same cap, so nothing repeats forever:
+Closed answers that do not parse are asked again with a hint at most twice (``MAX_HINTS``: a voice the ear
+finds hard gets three tries), then skipping is offered; that offer is the third re-ask, so the cap below
+leaves the question for now after it unless the person answers or says yes. Every re-ask loop is capped,
+so nothing repeats forever:
 
 * a confirmation ("I heard 5. Is that right?") takes yes or no, the same answer again (a yes), a different
   answer of the question's kind (a correction, confirmed in turn) or a plain no (the question again);
@@ -27,6 +29,12 @@ is offered. Every re-ask loop has the same cap, so nothing repeats forever:
 * the skip offer takes yes or no, or an answer to the question itself; after ``MAX_RETRIES`` unclear replies,
   or silence, the question is skipped, and a question whose skip offer was declined twice is skipped the
   third time rather than offered again.
+
+Over all of these, one question is asked again at most ``MAX_REASKS`` (3) times in a row, in any way (a hint,
+"take your time", a read-back, a skip offer, the question after a "no"); the next time the session moves on
+kindly instead: it leaves the question for now and says so ("go back" or another session can come back to
+it), or, when a heard answer waits for its read-back, keeps that answer and says so. A re-ask the person asked
+for (repeat, help, slower) is not counted.
 
 An ``answer`` event is emitted only once the answer is final (confirmed, when confirmation applies:
 ``confirm="ratings"`` confirms ratings, ``"always"`` every answer, ``"never"`` none, ``"auto"`` a rating that
@@ -47,24 +55,29 @@ script carries on from after the reflection, leaving out every question a reflec
 answered. ``guided=True`` passes reflect steps by (one question per field, as before).
 
 Resume: pass the earlier ``answers`` and the ``position`` (index of the step to continue from, as given
-in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``.
+in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``. A session stopped at
+the reflection's "Is that right?" (the reflection told, the position still at it) says the summary again and
+asks that question again, so a "yes" after the resume confirms the summary and answers nothing else.
 All wording comes from ``prompts/session.toml`` and the script.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import string
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from assistant.dialogue import coach, crisis, extract, parse
-from assistant.dialogue.scripts import Script, Step, placeholders
+from assistant.dialogue.scripts import AS_SAID, Script, Step, placeholders
 from assistant.events import Listen, Say, SessionEvent, Transcript
 from assistant.text import data_file as data
 
 CONFIRM_MODES = ("auto", "always", "ratings", "never")
-MAX_RETRIES = 2  # re-asks after an unclear answer before skipping is offered
+MAX_RETRIES = 2  # unclear replies to a read-back or a skip offer, corrections at a summary
+MAX_HINTS = 2  # re-asks with a hint after an unclear answer before skipping is offered
+MAX_REASKS = 3  # the same question asked again in a row, in any way, before the session moves on kindly
 _CORRECTABLE = ("rating", "choice", "duration", "date")  # "no, it was a six" corrects these
 _CLOSED = ("rating", "yesno", "choice", "duration", "date")  # asked first after a reflection
 
@@ -88,9 +101,11 @@ class Breathe:
 Output = Union[Say, Listen, SessionEvent, Wait, Breathe]
 
 
-def words(key: str, **values: Any) -> str:
-    """A line from ``prompts/session.toml`` ``[say]``."""
-    template = data("session.toml")["say"][key]
+def words(key: str, /, typed: bool = False, **values: Any) -> str:
+    """A line from ``prompts/session.toml`` ``[say]``; for a person who types (``typed``) its ``[typed]``
+    wording when the spoken one only fits speech ("say continue" → "type continue")."""
+    lines = data("session.toml")
+    template = lines["typed"].get(key, lines["say"][key]) if typed else lines["say"][key]
     return template.format(**values) if values else template
 
 
@@ -105,7 +120,7 @@ _FIXED_SAY = ("take_your_time", "retry_rating", "retry_out_of_range",
               "reflect_skipped")
 
 
-def fixed_lines(script: Script, crisis_resources: str | None = None) -> list[str]:
+def fixed_lines(script: Script, crisis_resources: str | None = None, typed: bool = False) -> list[str]:
     """Every line a session of ``script`` may say that needs no answer filled in: its steps, their help
     and re-asks, and the session's own lines (what the voice makes ahead while the first lines play).
 
@@ -119,23 +134,34 @@ def fixed_lines(script: Script, crisis_resources: str | None = None) -> list[str
 
     say = data("session.toml")["say"]
     for key in _OPENING_SAY:
-        add(say[key])
+        add(words(key, typed=typed))
     for step in script.steps:
-        for text in (step.text, step.help):
+        for text in step.words(typed):
             if text and not placeholders(text):
                 add(text.format())
         if step.type == "ask" and step.kind == "choice":
-            add(words("retry_choice", choices=", ".join(step.choices)))
+            add(words("retry_choice", typed=typed, choices=", ".join(step.choices)))
     for key in _FIXED_SAY:
         if key in say and not placeholders(say[key]):
-            add(say[key])
+            add(words(key, typed=typed))
     add(words("crisis", resources=crisis_resources if crisis_resources is not None else words("crisis_resources")))
     return list(dict.fromkeys(lines))
 
 
-class _Fill(dict):
-    def __missing__(self, key: str) -> str:
-        return data("session.toml")["spoken"]["missing"]
+class _Filler(string.Formatter):
+    """Fills a line's ``{field}``: the answer in words, a text answer turned towards the person the way the
+    summary does ("call my brother" → "Your next step: call your brother."); ``{field:said}`` keeps the words
+    exactly as said (a sentence to say to someone, a quote)."""
+
+    def __init__(self, said: dict[str, str], turned: dict[str, str]) -> None:
+        self.said, self.turned = said, turned
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        return key  # the field's name; format_field picks its words
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        table = self.said if format_spec == AS_SAID else self.turned
+        return table.get(value, data("session.toml")["spoken"]["missing"])
 
 
 class Session:
@@ -153,6 +179,7 @@ class Session:
         first_run: bool = False,
         day_first: bool = False,
         guided: bool = False,
+        typed: bool = False,
     ) -> None:
         if confirm not in CONFIRM_MODES:
             raise ValueError(f"confirm must be one of {CONFIRM_MODES}")
@@ -171,16 +198,19 @@ class Session:
         self._labels = {s.field: s.label for s in script.steps if s.type == "ask" and s.label}
         self._mode = "idle"  # idle | ask | confirm | offer | reflect | summary | done
         self._guided = guided
+        self._typed = typed  # answers are typed: lines that only fit speech have their typed wording
         self._reflected: Step | None = None  # the reflect step answered in this session
         self._closed_first = False  # asking the reflection's missing closed fields before the rest
         self._extraction: extract.Extraction | None = None
         self._told: set[str] = set()  # fields read from the reflection (or corrected at its summary)
         self._let_go: set[str] = set()  # follow-up questions skipped after the reflection: not asked again
         self._summary_tries = 0
+        self._reopen_summary = False  # resumed while the reflection's summary waited for its "Is that right?"
         self._resume_after_reflection()
         self._paused = False
         self._attempts = self._silences = 0
         self._unclear = 0  # unclear replies to the current confirmation or skip offer
+        self._reasks = 0  # the open question asked again in a row (hints, read-backs, skip offers ...)
         self._declined: dict[int, int] = {}  # position → skip offers declined
         self._pending: tuple[Any, str, Transcript | None] | None = None
         self._history: list[int] = []  # positions of the questions asked, for "go back"
@@ -224,13 +254,16 @@ class Session:
         out: list[Output] = []
         if self._resuming:
             out.append(self._event("resumed", detail={"position": self._position}))
-            self._say(out, words("resumed"))
+            self._say(out, self._words("resumed"))
         else:
             out.append(self._event("started", detail={"position": self._position}))
-            self._say(out, words("started"))
+            self._say(out, self._words("started"))
         if self._first_run:
-            self._say(out, words("first_run"))
-        self._advance(out)
+            self._say(out, self._words("first_run"))
+        if self._reopen_summary:
+            self._summary_again(out)
+        else:
+            self._advance(out)
         return out
 
     def hear(self, transcript: Transcript | str) -> list[Output]:
@@ -249,7 +282,7 @@ class Session:
             if command in ("resume", "stop"):
                 self._command(out, command)
             else:
-                self._say(out, words("still_paused"))
+                self._say(out, self._words("still_paused"))
                 out.append(self._listen("command"))
             return out
         if command:
@@ -278,10 +311,10 @@ class Session:
             if self._silences > 1:
                 self._after_reflection(out)
             else:
-                self._reprompt(out, words("take_your_time"))
+                self._reprompt(out, self._words("take_your_time"))
             return out
         if self._mode == "reflect" and self._silences > 1:  # nothing told: ask question by question instead
-            self._say(out, words("reflect_skipped"))
+            self._say(out, self._words("reflect_skipped"))
             self._skip(out, quietly=True)
             return out
         if self._mode == "offer" or (self._mode == "ask" and self._asked().optional and self._silences > 1):
@@ -289,7 +322,9 @@ class Session:
         elif self._mode == "confirm" and self._silences > 1:
             self._keep_pending(out)  # Enter, or nothing said twice: keep what was heard, and say so
         elif self._mode in ("ask", "confirm", "reflect") and self._silences == 1:
-            self._reprompt(out, words("take_your_time"))
+            if self._mode != "reflect" and self._moved_on(out, keep=self._mode == "confirm"):
+                return out
+            self._reprompt(out, self._words("take_your_time"))
         else:
             self._offer_skip(out)
         return out
@@ -316,7 +351,7 @@ class Session:
             self._position = self._reflected.index + 1
         while self._position < len(steps):
             step = steps[self._position]
-            if step.when and not step.when.evaluate(self._answers):
+            if not self._applies(step):
                 self._position += 1
                 continue
             if step.type == "reflect":
@@ -337,17 +372,17 @@ class Session:
             elif step.type == "readback" and names and all(n in self._told for n in names):
                 pass  # the summary of the reflection said these already
             elif step.type in ("say", "readback"):
-                self._say(out, self._fill(step.text))
+                self._say(out, self._fill(self._text(step)))
             elif step.type == "pause":
-                self._say(out, self._fill(step.text))
+                self._say(out, self._fill(self._text(step)))
                 out.append(Wait(step.seconds, step.id))
             elif step.type == "breathe":
-                self._say(out, self._fill(step.text) or words("breathe"))
+                self._say(out, self._fill(self._text(step)) or self._words("breathe"))
                 out.append(Breathe(step.pattern, step.id))
             self._next(step)
         self._mode = "done"
         if self.script.closing:
-            self._say(out, words("finished"))
+            self._say(out, self._words("finished"))
         asks = any(step.type in ("ask", "reflect") for step in self.script.steps)
         # Every question skipped: kept (it happened), but not counted as practice done.
         out.append(self._event("finished", detail={"empty": True} if asks and not self._answers else {}))
@@ -360,7 +395,11 @@ class Session:
             return
         for step in self.script.steps:
             if step.type == "reflect" and step.field in self._answers and not self._guided:
-                self._reflected, self._closed_first = step, True
+                self._reflected = step
+                if self._position <= step.index:  # stopped at its "Is that right?": that question is open
+                    self._position, self._reopen_summary = step.index, True
+                    return
+                self._closed_first = True
                 self._position = max(self._position, step.index + 1)
                 return
 
@@ -374,7 +413,7 @@ class Session:
         for step in self.script.steps[self._reflected.index + 1:]:
             if (step.type == "ask" and step.field in self._reflected.filled_fields and step.kind in _CLOSED
                     and step.field not in self._answers and step.field not in self._let_go
-                    and (not step.when or step.when.evaluate(self._answers))):
+                    and self._applies(step)):
                 return step.index
         return None
 
@@ -382,7 +421,7 @@ class Session:
         self._mode, self._attempts, self._silences = "reflect", 0, 0
         if not self._history or self._history[-1] != self._position:
             self._history.append(self._position)
-        self._prompt(out, self._fill(step.text), self._listen("reflection"))
+        self._prompt(out, self._fill(self._text(step)), self._listen("reflection"))
 
     def _reflect(self, out: list[Output], text: str, said: Transcript | None) -> None:
         """The reflection was told: store it, read the fields from it, and say back what was understood."""
@@ -406,12 +445,30 @@ class Session:
         self._reflected = step
         if suggestion:
             self._say(out, suggestion.text)
-        self._say(out, extract.summary(self._extraction))
+        self._say(out, extract.summary(self._extraction, will_ask=self._asks_after(step)))
         if step.confirm is False or self.confirm == "never":
             self._after_reflection(out)
             return
         self._mode, self._silences, self._summary_tries = "summary", 0, 0
-        self._prompt(out, words("summary_check"), self._listen("correction"))
+        self._prompt(out, self._words("summary_check"), self._listen("correction"))
+
+    def _summary_again(self, out: list[Output]) -> None:
+        """After a resume: the summary of what the reflection told (with any corrections) and its question.
+
+        A "yes" said after the resume then answers the question that was open, never the one after it.
+        """
+        step = self._asked()
+        told = str(self._answers.get(step.field, ""))
+        values = {source: self._answers[field] for field, source in step.fills if field in self._answers}
+        self._extraction = extract.with_values(extract.Extraction(told), values)
+        self._say(out, extract.summary(self._extraction))
+        self._mode, self._silences, self._summary_tries = "summary", 0, 0
+        self._prompt(out, self._words("summary_check"), self._listen("correction"))
+
+    def _asks_after(self, step: Step) -> bool:
+        """Whether a question for a field ``step`` reads from a reflection follows it ("I'll ask about them")."""
+        return any(later.type == "ask" and later.field in step.filled_fields
+                   for later in self.script.steps[step.index + 1:])
 
     def _filled_event(self, step: Step, field: str, value: Any, said: str, source: str,
                       span: tuple[int, int] | None = None, heard: Transcript | None = None) -> SessionEvent:
@@ -452,7 +509,7 @@ class Session:
             if self._summary_tries > MAX_RETRIES:
                 self._after_reflection(out)
                 return
-            self._prompt(out, words("summary_check"), self._listen("correction"))
+            self._prompt(out, self._words("summary_check"), self._listen("correction"))
         elif reply.ok and reply.value:
             self._after_reflection(out)
         else:
@@ -460,13 +517,17 @@ class Session:
             if self._summary_tries > MAX_RETRIES:
                 self._after_reflection(out)
                 return
-            self._prompt(out, words("summary_what" if reply.ok else "summary_again"), self._listen("correction"))
+            self._prompt(out, self._words("summary_what" if reply.ok else "summary_again"), self._listen("correction"))
 
     def _after_reflection(self, out: list[Output]) -> None:
         step = self._asked()
         self._mode, self._closed_first = "idle", True
         self._next(step)
         self._advance(out)
+
+    def _applies(self, step: Step) -> bool:
+        """Whether ``step`` is taken: its ``when`` is true of the answers so far and the session's flags."""
+        return step.when is None or step.when.evaluate(self._answers | {"first_session": self._first_run})
 
     def _next(self, step: Step) -> None:
         """Move past ``step``: on to the next one, or back to the start of a rehearsal round."""
@@ -481,11 +542,14 @@ class Session:
                 self._round = 1
             self._position += 1
 
-    def _ask(self, out: list[Output], step: Step, before: tuple[str, ...] = ()) -> None:
+    def _ask(self, out: list[Output], step: Step, before: tuple[str, ...] = (), again: bool = False) -> None:
+        """Ask ``step``: afresh, or ``again`` (a re-ask, counted towards ``MAX_REASKS`` by the caller)."""
+        if not again:
+            self._reasks = 0
         self._mode, self._attempts, self._silences, self._pending = "ask", 0, 0, None
         if not self._history or self._history[-1] != self._position:
             self._history.append(self._position)
-        self._prompt(out, self._fill(step.text), self._listen(step.kind), before)
+        self._prompt(out, self._fill(self._text(step)), self._listen(step.kind), before)
 
     def _answer(self, out: list[Output], text: str, said: Transcript | None) -> None:
         step = self._asked()
@@ -495,28 +559,32 @@ class Session:
             self._accept(out, step, result.value, text, said)
             return
         self._attempts += 1
-        if self._attempts > MAX_RETRIES:
+        if self._attempts > MAX_HINTS:
             self._offer_skip(out)
             return
-        self._prompt(out, self._fill(step.text), self._listen(step.kind), (self._hint(step, result.problem),))
+        if self._moved_on(out, keep=False):
+            return
+        self._prompt(out, self._fill(self._text(step)), self._listen(step.kind), (self._hint(step, result.problem),))
 
     def _hint(self, step: Step, problem: str) -> str:
         """The re-ask hint for a problem with an answer to ``step`` ("unclear", "out_of_range" ...)."""
         specific = {"out_of_range": "retry_out_of_range", "negative": f"retry_negative_{step.kind}",
                     "invalid_date": "retry_invalid_date", "past_date": "retry_past_date"}.get(problem)
         key = specific if specific and specific in data("session.toml")["say"] else f"retry_{step.kind}"
-        return words(key, choices=", ".join(step.choices))
+        return self._words(key, choices=", ".join(step.choices))
 
     def _accept(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
         if not self._needs_confirm(step, said):
             self._store(out, step, value, text, said)
             return
         self._mode, self._silences, self._unclear, self._pending = "confirm", 0, 0, (value, text, said)
+        if self._moved_on(out, keep=True):  # a read-back is asked again too: past the cap, what was said is kept
+            return
         answer = self._spoken_answer(step, value, text)
         if isinstance(step.confirm, str):
             question = step.confirm.format(answer=answer)
         else:
-            question = words("confirm_text" if step.kind == "text" else "confirm_value", answer=answer)
+            question = self._words("confirm_text" if step.kind == "text" else "confirm_value", answer=answer)
         self._prompt(out, question, self._listen("yesno"))
 
     def _needs_confirm(self, step: Step, said: Transcript | None) -> bool:
@@ -542,18 +610,34 @@ class Session:
         elif step.kind in _CORRECTABLE and again.ok and again.value != value:
             self._accept(out, step, again.value, text, said)  # "no, it was a six": a correction
         elif reply.ok:  # a plain "no": ask the question again
-            self._ask(out, step, (words("ask_again"),))
+            if not self._moved_on(out, keep=False):
+                self._ask(out, step, (self._words("ask_again"),), again=True)
         else:
             self._unclear += 1
             if self._unclear > MAX_RETRIES:
                 self._keep_pending(out)
-            else:
-                self._reprompt(out, words("confirm_again"))
+            elif not self._moved_on(out, keep=True):
+                self._reprompt(out, self._words("confirm_again"))
+
+    def _moved_on(self, out: list[Output], keep: bool) -> bool:
+        """Count one more re-ask of the open question. Past ``MAX_REASKS`` in a row the session moves on
+        kindly instead and says so: what was heard and waits for its read-back is kept (``keep``), else the
+        question is left for now ("go back" or another session can come back to it). True when it moved on.
+        """
+        self._reasks += 1
+        if self._reasks <= MAX_REASKS:
+            return False
+        if keep:
+            self._keep_pending(out)
+        else:
+            self._say(out, self._words("leave_it"))
+            self._skip(out, quietly=True)
+        return True
 
     def _keep_pending(self, out: list[Output]) -> None:
         """End a confirmation that got no clear reply by keeping what was heard, and saying so."""
         step, (value, text, said) = self._asked(), self._held()
-        self._say(out, words("kept", answer=self._spoken_answer(step, value, text)))
+        self._say(out, self._words("kept", answer=self._spoken_answer(step, value, text)))
         self._store(out, step, value, text, said)
 
     def _spoken_answer(self, step: Step, value: Any, text: str) -> str:
@@ -563,11 +647,13 @@ class Session:
 
     def _offer_skip(self, out: list[Output]) -> None:
         if self._declined.get(self._position, 0) >= 2:  # declined twice already: no third offer, move on
-            self._say(out, words("leave_it"))
+            self._say(out, self._words("leave_it"))
             self._skip(out, quietly=True)
             return
+        if self._moved_on(out, keep=False):
+            return
         self._mode, self._silences, self._unclear = "offer", 0, 0
-        self._prompt(out, words("skip_offer"), self._listen("yesno"))
+        self._prompt(out, self._words("skip_offer"), self._listen("yesno"))
 
     def _offer(self, out: list[Output], text: str, said: Transcript | None) -> None:
         step = self._asked()
@@ -580,15 +666,17 @@ class Session:
             self._skip(out)
         elif reply.ok:
             self._declined[self._position] = self._declined.get(self._position, 0) + 1
-            self._ask(out, step, (words("ask_again"),))
-            self._attempts = MAX_RETRIES  # one more try, then the offer again
+            if self._moved_on(out, keep=False):
+                return
+            self._ask(out, step, (self._words("ask_again"),), again=True)
+            self._attempts = MAX_HINTS  # one more try, then the offer again (or, past the cap, move on)
         else:
             self._unclear += 1
             if self._unclear > MAX_RETRIES:
-                self._say(out, words("leave_it"))
+                self._say(out, self._words("leave_it"))
                 self._skip(out, quietly=True)
-            else:
-                self._prompt(out, words("skip_offer_again"), self._listen("yesno"))
+            elif not self._moved_on(out, keep=False):
+                self._prompt(out, self._words("skip_offer_again"), self._listen("yesno"))
 
     def _store(self, out: list[Output], step: Step, value: Any, text: str, said: Transcript | None) -> None:
         self._answers[step.field] = value
@@ -619,7 +707,7 @@ class Session:
         event = self._event("skipped", step=step, detail={"label": step.label} if step.label else {})
         out.append(event)
         if not quietly:
-            self._say(out, words("skipped"))
+            self._say(out, self._words("skipped"))
         self._mode, self._pending = "idle", None
         self._next(step)
         event.detail["position"] = self._position
@@ -629,31 +717,31 @@ class Session:
 
     def _command(self, out: list[Output], command: str) -> None:
         if command == "stop":
-            self._say(out, words("stopped"))
+            self._say(out, self._words("stopped"))
             self._finish(out, "stopped", {"position": self._position})
         elif command == "pause":
             self._paused = True
             out.append(self._event("paused", step=self.step))
-            self._say(out, words("paused"))
+            self._say(out, self._words("paused"))
             out.append(self._listen("command"))
         elif command == "resume" and self._paused:
             self._paused = False
             out.append(self._event("resumed", step=self.step, detail={"position": self._position}))
-            self._reprompt(out, words("resumed_after_pause"))
+            self._reprompt(out, self._words("resumed_after_pause"))
         elif command == "skip":
             self._skip(out)
         elif command == "back":
             self._back(out)
         elif command == "help":
-            own = self._mode in ("ask", "reflect") and self._asked().help  # the step's own help, if it has one
-            help_text = self._asked().help if own else words("help")
+            own = self._asked().words(self._typed)[1] if self._mode in ("ask", "reflect") else ""  # its own help
+            help_text = own or self._words("help")
             self._reprompt(out, help_text)
         elif command in ("slower", "faster"):
             settings = data("session.toml")["settings"]
             change = -settings["rate_step"] if command == "slower" else settings["rate_step"]
             self.rate_delta = max(settings["rate_min"], min(settings["rate_max"], self.rate_delta + change))
             out.append(self._event("setting", step=self.step, detail={"rate_delta": self.rate_delta}))
-            self._reprompt(out, words(command))
+            self._reprompt(out, self._words(command))
         else:  # repeat, or "continue" when nothing is paused
             self._reprompt(out)
 
@@ -662,14 +750,14 @@ class Session:
             self._history.pop()
         target = self._history.pop() if self._history else self._answered_before(self._position)
         if target is None:
-            self._reprompt(out, words("no_earlier_question"))
+            self._reprompt(out, self._words("no_earlier_question"))
             return
         self._position = target
         if self.script.steps[target].type == "reflect":
-            self._say(out, words("went_back"))
+            self._say(out, self._words("went_back"))
             self._reflect_ask(out, self.script.steps[target])
             return
-        self._ask(out, self.script.steps[target], (words("went_back"),))
+        self._ask(out, self.script.steps[target], (self._words("went_back"),))
 
     def _answered_before(self, position: int) -> int | None:
         """After a resume there is no history: the last earlier question that has an answer."""
@@ -722,7 +810,15 @@ class Session:
             values.update(step_id=step.id)
         return SessionEvent(kind, self.session_id, self.script.name, at=self._clock(), **values)
 
+    def _words(self, key: str, **values: Any) -> str:
+        return words(key, typed=self._typed, **values)
+
+    def _text(self, step: Step) -> str:
+        return step.words(self._typed)[0]
+
     def _fill(self, text: str) -> str:
-        values = _Fill({name: parse.spoken(self._kinds.get(name, ""), v) for name, v in self._answers.items()})
-        values["round"] = str(self._round)
-        return text.format_map(values)
+        said = {name: parse.spoken(self._kinds.get(name, ""), v) for name, v in self._answers.items()}
+        said["round"] = str(self._round)
+        turned = {name: extract.towards_you(words) if self._kinds.get(name) == "text" and words else words
+                  for name, words in said.items()}
+        return _Filler(said, turned).format(text)

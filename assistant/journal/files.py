@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
+from assistant.errors import AssistantError
 from assistant.journal import encryption
 from assistant.text import fail, t
 
@@ -359,13 +360,25 @@ def restore(source: Path, journal: Path, ask: bool = True, keep_plain: bool = Fa
 
 
 def _is_encrypted(journal: Path) -> bool:
-    if encryption.is_marked(journal):
-        return True
+    """Whether the journal a restore replaces is encrypted (its marker, or a file shaped like SQLCipher's).
+
+    Missing, plain, not a journal at all, or a damaged plain journal: not encrypted (being replaced is what
+    a damaged one needs). A journal that cannot be read (permission denied, an I/O error, a folder in its
+    place) could be either, so that error is raised as it is, one line, and nothing is restored: taken
+    for plain, an encrypted journal would get a readable journal written in its place.
+    """
+    try:
+        if encryption.is_marked(journal):
+            return True
+    except OSError as exc:  # the folder cannot be looked into
+        raise fail("journal_unreadable", path=journal, reason=exc) from exc
     try:
         return inspect(journal) is Kind.OTHER
-    except Exception:  # a damaged journal: being replaced is what it needs
-        log.warning("could not tell whether %s is encrypted; taken as plain", journal, exc_info=True)
-        return False
+    except AssistantError as exc:
+        if exc.code == "journal_damaged":
+            log.warning("%s is damaged; taken as plain, to be replaced", journal)
+            return False
+        raise
 
 
 def _check_key(journal: Path, key: str) -> None:
@@ -375,8 +388,12 @@ def _check_key(journal: Path, key: str) -> None:
     try:
         encryption.connect(journal, key).close()
     except Exception as exc:
+        if encryption.is_db_error(exc) and ("locked" in str(exc) or "busy" in str(exc)):
+            raise fail("journal_busy", path=journal) from exc  # in use: says nothing about the passphrase
         if encryption.is_db_error(exc):
             raise fail("journal_wrong_passphrase", path=journal, env=encryption.PASSPHRASE_ENV) from exc
+        if isinstance(exc, OSError):
+            raise fail("journal_unreadable", path=journal, reason=exc) from exc
         raise
 
 

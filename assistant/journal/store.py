@@ -87,6 +87,35 @@ def fts_query(text: str) -> str:
     return " ".join(parts)
 
 
+# Inside an emoji: zero-width joiner, variation selectors, keycap, skin tones.
+_IN_EMOJI = {"\u200d", "\ufe0e", "\ufe0f", "\u20e3", *map(chr, range(0x1F3FB, 0x1F400))}
+
+
+def symbols(text: str) -> list[str]:
+    """The emoji and other symbols in ``text`` ("😢", "❤️", "👨‍👩‍👧"), one run each: FTS5's tokenizer drops
+    them as separators, so a search for them is a plain substring search of the answers' text."""
+    import unicodedata
+
+    runs, current = [], ""
+    for char in text:
+        if unicodedata.category(char) == "So" or (current and char in _IN_EMOJI):
+            current += char
+        elif current:
+            runs.append(current)
+            current = ""
+    return runs + [current] if current else runs
+
+
+def _marked(text: str, sign: str, marks: tuple[str, str], ellipsis: str, reach: int = 60) -> str:
+    """``text`` around the first ``sign``, marked as FTS5's ``snippet`` marks a word."""
+    at = text.find(sign)
+    if at < 0:
+        return text
+    start, end = max(0, at - reach), min(len(text), at + len(sign) + reach)
+    return ((ellipsis if start else "") + text[start:at] + marks[0] + sign + marks[1]
+            + text[at + len(sign):end] + (ellipsis if end < len(text) else ""))
+
+
 # --- The store -----------------------------------------------------------------------------------
 
 
@@ -311,9 +340,12 @@ class Store(PlanTables):
 
     def unfinished(self, script: str | None = None) -> SessionRow | None:
         """The latest session that can be continued (optionally of ``script``), for ``assistant resume``:
-        in progress (cut off by a crash) or stopped (the person said stop, or input ran out).
-        Finished and flagged sessions are never resumed."""
-        where, args = "WHERE s.status IN ('in_progress', 'stopped')", []
+        in progress (cut off by a crash) or stopped (the person said stop, or input ran out), with at least
+        one answer. Finished and flagged sessions are never resumed, and neither is one stopped before
+        anything was answered: there is nothing in it to continue."""
+        where = ("WHERE s.status IN ('in_progress', 'stopped')"
+                 " AND EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id)")
+        args: list = []
         if script is not None:
             where += " AND s.script = ?"
             args.append(script)
@@ -390,18 +422,26 @@ class Store(PlanTables):
         """Answers matching the words of ``query`` (any text is safe), best match first."""
         if not (query or "").strip():
             raise fail("search_empty")
-        match = fts_query(query)
-        if not match:
+        match, signs = fts_query(query), symbols(query)
+        if not match and not signs:
             return []
-        cursor = self.db.execute(
-            f"""
-            SELECT snippet(answers_fts, 0, ?, ?, ?, 12), answers_fts.rank, {_ANSWER_COLUMNS}
-            FROM answers_fts JOIN answers a ON a.id = answers_fts.rowid
-            WHERE answers_fts MATCH ? ORDER BY answers_fts.rank LIMIT ?
-            """,
-            [marks[0], marks[1], ellipsis, match, int(limit)],
-        )
-        found = [(snippet, rank, _answer(row)) for snippet, rank, *row in cursor.fetchall()]
+        also = "".join(" AND instr(a.text, ?) > 0" for _ in signs)
+        if match:
+            cursor = self.db.execute(
+                f"""
+                SELECT snippet(answers_fts, 0, ?, ?, ?, 12), answers_fts.rank, {_ANSWER_COLUMNS}
+                FROM answers_fts JOIN answers a ON a.id = answers_fts.rowid
+                WHERE answers_fts MATCH ?{also} ORDER BY answers_fts.rank LIMIT ?
+                """,
+                [marks[0], marks[1], ellipsis, match, *signs, int(limit)],
+            )
+        else:  # only emoji or symbols: newest first, the snippet made here
+            cursor = self.db.execute(
+                f"SELECT NULL, 0.0, {_ANSWER_COLUMNS} FROM answers a WHERE 1{also} ORDER BY a.id DESC LIMIT ?",
+                [*signs, int(limit)],
+            )
+        found = [(snippet if snippet is not None else _marked(_answer(row).text or "", signs[0], marks, ellipsis),
+                  rank, _answer(row)) for snippet, rank, *row in cursor.fetchall()]
         ids = sorted({answer.session_id for _, _, answer in found})
         sessions = {s.id: s for s in self._sessions(f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
         return [SearchHit(sessions[answer.session_id], answer, snippet or answer.text or "", rank)

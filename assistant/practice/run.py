@@ -126,6 +126,7 @@ class Practice:
             check_audio_files(mode.audio_in)
         self.gate = None
         self.mic = None
+        self.typed = bool(mode.text)  # answers are typed (also after a missing microphone): typed wording
         self._store: Any = None
         self._session_id, self._script = "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
@@ -156,7 +157,7 @@ class Practice:
             self.mic.start()
         except AssistantError as exc:
             self.console.echo(t("practice.no_microphone", reason=exc.message), err=True)
-            self.mic = None
+            self.mic, self.typed = None, True
             return TypedAnswers(read_line=self.console.read_line)
         return MicAnswers(load_in_background(self.mode, self.console), self.mic, Ear.from_settings(self.settings))
 
@@ -190,7 +191,7 @@ class Practice:
         script = load_script(script_name)
         marker = first_run_marker()
         first_run = not marker.exists()
-        self.voice.warm(fixed_lines(script, self.settings.crisis_resources or None))
+        self.voice.warm(fixed_lines(script, self.settings.crisis_resources or None, typed=self.typed))
         with Store.open() as store:
             store.close_abandoned()  # sessions a killed process left "in progress"
             answers, position, session_id = None, 0, uuid.uuid4().hex
@@ -216,7 +217,7 @@ class Practice:
                               answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
                               day_first=day_first(self.mode.language or self.settings.language),
-                              guided=self.mode.guided)
+                              guided=self.mode.guided, typed=self.typed)
 
             def hook(event):
                 if event.type == "started" and step_id:
@@ -308,8 +309,9 @@ class Practice:
         shown = steps[:6]  # a spoken list longer than this is hard to follow
         choices = tuple(s.text for s in shown) + (t("practice.no_step"),)
         listing = " ".join(t("practice.step_choice", n=i, text=s.text) for i, s in enumerate(shown, 1))
-        picked = self.choose("ladder_step", choices, t("practice.which_step", steps=listing, none=choices[-1]),
-                             t("practice.which_step_again", steps=listing, none=choices[-1]))
+        typed = "_typed" if self.typed else ""
+        picked = self.choose("ladder_step", choices, t(f"practice.which_step{typed}", steps=listing, none=choices[-1]),
+                             t(f"practice.which_step_again{typed}", steps=listing, none=choices[-1]))
         if picked is None or picked == choices[-1]:
             return None
         step = shown[choices.index(picked)]

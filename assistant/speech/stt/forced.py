@@ -111,7 +111,9 @@ class ForcedScorer:
                        [a.score for a in scored.values()], self.tuning)
         if heard.meaning is None:
             heard = self.second_opinion(pcm16, closed, budget, scored) or heard
-        chosen = free_aligned if free_aligned and heard.text == free else scored.get(heard.text)
+        # A second opinion's words are timed when a scored phrasing has them ("9." and "9").
+        chosen = free_aligned if free_aligned and heard.text == free else scored.get(heard.text) or next(
+            (a for a in scored.values() if _bare(a.text) == _bare(heard.text)), None)
         if chosen is not None and heard.meaning is not None:
             heard = _with_words(heard, self.words(chosen))
         return heard
@@ -121,7 +123,8 @@ class ForcedScorer:
         """Nobody was sure: decode the utterance freely again at other speeds (``Tuning.second_opinion``;
         resampled, so the pitch moves too). An answer is taken only when such a free text means what the forced
         scores of the original audio like best, and with that posterior as its confidence (no agreement bonus),
-        reported as the best-scoring phrasing of that meaning. On the bench clips espeak-ng's slow "nine", heard
+        reported in that decode's words (what the person said, not a phrasing built from the first decode:
+        "I'm out to 7" was stored for "about a seven"). On the bench clips espeak-ng's slow "nine", heard
         as "I'm in the high", is "9" at 0.87: 252 -> 261 of 301 espeak-ng clips right, Piper unchanged, no wrong
         value more (measured with ``accept_at`` 0.7). It runs for about 1 answer in 5 and costs ~100 ms
         then, while the endpoint is still waiting (an answer nobody is sure of is not complete). Speeding up
@@ -144,9 +147,8 @@ class ForcedScorer:
             if not free or closed.meaning(free) is None:
                 continue
             again = decide(closed, free, None, texts, scores, plain)
-            if again.how == "agreed":
-                best = max((t for t in texts if closed.meaning(t) == again.meaning), key=lambda t: scored[t].score)
-                return Heard(best, again.meaning, again.confidence, free, "again")
+            if again.how == "agreed":  # the person's words as this decode heard them: they mean the answer
+                return Heard(free, again.meaning, again.confidence, free, "again")
         return None
 
     def encode(self, *pcm16: bytes):

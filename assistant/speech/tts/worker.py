@@ -59,6 +59,13 @@ class Worker:
                     return str(voice.id)
         return None
 
+    @staticmethod
+    def _synchronize() -> None:
+        """Return when espeak-ng has done everything queued (its properties applied, nothing to cancel)."""
+        from pyttsx3.drivers import _espeak
+
+        _espeak.Synchronize()
+
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         if request.get("cmd") == "voices":
             found = [{"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])]}
@@ -76,6 +83,11 @@ class Worker:
         self.engine.setProperty("rate", int(request.get("rate") or 150))
         volume = request.get("volume")  # 0 is a volume: only a missing one means the default
         self.engine.setProperty("volume", float(volume) if volume is not None else 1.0)
+        # espeak-ng runs asynchronously here (AUDIO_OUTPUT_RETRIEVAL): a property is a command queued behind
+        # whatever espeak still has to do, and every runAndWait starts with a stop() that cancels that queue
+        # while espeak is busy, so a new rate was sometimes dropped and the line spoken at the last one.
+        # Wait until espeak has applied them before any loop can cancel.
+        self._synchronize()
         # Apply the properties in a loop of their own: queued together with save_to_file, a long first
         # utterance ends runAndWait early and its audio lands in the NEXT request's file (pyttsx3 2.99).
         self.engine.runAndWait()
