@@ -211,7 +211,7 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
         try:
             picked = practice.choose("menu", spoken, t("menu.prompt"), t("menu.again"))
         except CrisisHeard as hit:
-            finish(practice.stop_for_safety("menu", hit.heard))
+            finish(practice.stop_for_safety("menu", hit.heard, family=hit.family, asked=hit.asked))
             return
         if picked is None:  # stop, silence or the end of input
             practice.voice.say(t("menu.bye"))
