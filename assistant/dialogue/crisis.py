@@ -93,7 +93,8 @@ def assess(text: str) -> Assessment:
     toks = tokens(text)
     best = _assess(toks)
     if best.outcome < Outcome.GENTLE:
-        best = _negated(toks)
+        negated = _negated(toks)
+        best = negated if negated.outcome > best.outcome else best
     return best
 
 
@@ -122,8 +123,8 @@ def _assess(toks: Tokens) -> Assessment:
                 if any(s < end and start < e and e >= end for s, e in explained):
                     continue
                 decided = _in_context(toks, start, end, family.subject, Outcome[level.upper()], family.name)
-                if decided.outcome > best.outcome:
-                    best = decided
+                if decided.outcome > best.outcome or best is NOTHING:
+                    best = decided  # (a match read as fiction stays NONE, but says why)
                 if best.outcome == Outcome.STOP:
                     return best
     return best
@@ -232,7 +233,10 @@ def reply_to_question(text: str | None) -> bool:
     if assess(text).alarm:
         return False
     reply = parse_yesno(text)
-    return reply.ok and reply.value is False
+    if reply.ok:
+        return reply.value is False
+    words = " ".join(tokens(text).words) + " "
+    return any(words.startswith(f"{no} ") for no in table()["words"]["no_replies"])
 
 
 def stop_outputs(script: str, session_id: str, text: str, *, transcript: Transcript | None = None,

@@ -1,0 +1,186 @@
+"""Figures for the crisis check (``scripts/bench crisis``): per phrase family, how many crisis phrases are
+caught (stop or ask) and how many ordinary ones raise an alarm, typed and spoken, on the development phrases
+the rules were written from (tests/corpus/crisis_dev.toml) and on the held-out phrases they were not
+(tests/corpus/crisis_heldout.toml, written by someone else); and the time per utterance.
+
+Spoken: every phrase is said by two espeak-ng voices and the Piper voice (made at run time, nothing kept) and
+heard by the real whisper recogniser exactly as an open answer of a check-in is (``hear_file(..., "text")``),
+then checked. ``quick`` (``ctx["quick"]``): a few phrases per family, one espeak-ng voice.
+
+Run alone: ``.venv/bin/python scripts/bench_crisis.py [--quick] [--misses]`` (``--misses`` prints what was
+missed or raised an alarm, with the transcript; for the development phrases only, so that nobody tunes the
+rules on the held-out ones).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+DEV = ROOT / "tests" / "corpus" / "crisis_dev.toml"
+HELDOUT = ROOT / "tests" / "corpus" / "crisis_heldout.toml"
+CRISIS = ("wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm", "harmed_by_someone")
+NEGATIVE = ("idiom", "other_person", "fiction")  # a false alarm: any stop or ask
+ESPEAK_VOICES = ("en-us", "en-gb")
+
+
+def phrases(path: Path) -> list[dict]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)["phrase"]
+
+
+def verdict(row: dict, outcome) -> bool:
+    """Whether ``outcome`` is right for the phrase: crisis → stop or ask; gentle → not stopped, offered gently
+    (or asked: the gentle question ends in the same offer); none → no stop and no question."""
+    from assistant.dialogue.crisis import Outcome
+
+    if row["expect"] == "crisis":
+        return outcome >= Outcome.ASK
+    if row["expect"] == "gentle":
+        return Outcome.GENTLE <= outcome <= Outcome.ASK
+    return outcome <= Outcome.GENTLE
+
+
+def score(rows: list[dict], texts: list[str]) -> dict:
+    """Per family: ``recall`` (crisis families), ``false_alarms`` (idiom, other_person, fiction: stop or ask),
+    ``stopped`` (negated: stopped although negated) and ``gentle`` (negated: resources offered gently)."""
+    from assistant.dialogue.crisis import Outcome, assess
+
+    counts: dict = defaultdict(lambda: defaultdict(int))
+    for row, text in zip(rows, texts):
+        found = assess(text).outcome
+        family = counts[row["family"]]
+        family["n"] += 1
+        family["caught"] += found >= Outcome.ASK
+        family["stopped"] += found == Outcome.STOP
+        family["gentle"] += found == Outcome.GENTLE
+        family["right"] += verdict(row, found)
+    out = {}
+    for name, c in sorted(counts.items()):
+        n = c["n"]
+        if name in CRISIS:
+            out[name] = {"n": n, "recall": round(c["caught"] / n, 3)}
+        elif name in NEGATIVE:
+            out[name] = {"n": n, "false_alarms": c["caught"], "false_alarm_rate": round(c["caught"] / n, 3)}
+        else:
+            out[name] = {"n": n, "stopped": c["stopped"], "gentle_or_asked": c["right"]}
+    return out
+
+
+def misses(rows: list[dict], texts: list[str]) -> list[tuple[str, str, str, str]]:
+    from assistant.dialogue.crisis import assess
+
+    found = [(row, text, assess(text)) for row, text in zip(rows, texts)]
+    return [(r["family"], r["text"], t, str(a.outcome)) for r, t, a in found if not verdict(r, a.outcome)]
+
+
+def timing(texts: list[str], repeat: int = 5) -> dict:
+    """Time per utterance (p50, p95, max over every phrase, ``repeat`` times), and the one-off compile."""
+    from assistant.dialogue import crisis
+    from assistant.dialogue.safety import matcher, tokens
+
+    matcher.families.cache_clear()
+    tokens.stem.cache_clear()
+    started = time.perf_counter()
+    matcher.families()
+    compile_ms = (time.perf_counter() - started) * 1000
+    samples = []
+    for _ in range(repeat):
+        for text in texts:
+            started = time.perf_counter()
+            crisis.assess(text)
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"p50_ms": round(samples[len(samples) // 2], 3), "p95_ms": round(samples[int(len(samples) * 0.95)], 3),
+            "max_ms": round(samples[-1], 3), "compile_ms": round(compile_ms, 1)}
+
+
+def heard(engine, rows: list[dict], voice: str, folder: Path) -> list[str]:
+    """Each phrase said by ``voice`` ("piper" or an espeak-ng voice) and heard as an open answer."""
+    import ear_clips
+    from assistant.practice.hearing import hear_file
+
+    texts = []
+    for row in rows:
+        path = ear_clips.piper(row["text"], folder) if voice == "piper" else \
+            ear_clips.espeak(row["text"], folder, voice)
+        texts.append(hear_file(engine, str(path), "text")["text"])
+    return texts
+
+
+def _subset(rows: list[dict], per_family: int) -> list[dict]:
+    taken: dict = defaultdict(int)
+    out = []
+    for row in rows:
+        if taken[row["family"]] < per_family:
+            taken[row["family"]] += 1
+            out.append(row)
+    return out
+
+
+def bench(ctx: dict | None = None, show_misses: bool = False) -> dict:
+    import tempfile
+
+    ctx = ctx or {}
+    quick = bool(ctx.get("quick"))
+    sets = {"dev": phrases(DEV)}
+    if HELDOUT.exists():
+        sets["heldout"] = phrases(HELDOUT)
+    result: dict = {"timing": timing([r["text"] for rows in sets.values() for r in rows], repeat=2 if quick else 5)}
+    for name, rows in sets.items():
+        result[f"{name}_typed"] = score(rows, [r["text"] for r in rows])
+        if show_misses and name == "dev":
+            for miss in misses(rows, [r["text"] for r in rows]):
+                print("typed miss:", miss, file=sys.stderr)
+    from assistant.speech.models.catalog import whisper_model
+    from assistant.speech.stt.whisper_engine import WhisperEngine
+
+    found = whisper_model()
+    engine = WhisperEngine(found.path, found.name, "en", "bench", found.source)
+    voices = ESPEAK_VOICES[:1] if quick else ESPEAK_VOICES + ("piper",)
+    folder = Path(ctx["tmp"]) / "crisis" if "tmp" in ctx else Path(tempfile.mkdtemp(prefix="crisis-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in sets.items():
+        rows = _subset(rows, 1) if quick else rows
+        for voice in voices:
+            started = time.perf_counter()
+            texts = heard(engine, rows, voice, folder)
+            spoken = score(rows, texts)
+            spoken["hear_s"] = round(time.perf_counter() - started, 1)
+            result[f"{name}_spoken_{voice}"] = spoken
+            if show_misses and name == "dev":
+                for miss in misses(rows, texts):
+                    print(f"{voice} miss:", miss, file=sys.stderr)
+    result["summary"] = summary(result)
+    return result
+
+
+def summary(result: dict) -> dict:
+    """The goals at a glance: the lowest recall of any crisis family and the false alarms on negatives."""
+    out = {}
+    for key, scores in result.items():
+        if not isinstance(scores, dict) or key in ("timing", "summary"):
+            continue
+        recalls = [v["recall"] for f, v in scores.items() if f in CRISIS]
+        if recalls:
+            out[f"{key}_min_recall"] = min(recalls)
+            caught = sum(round(v["recall"] * v["n"]) for f, v in scores.items() if f in CRISIS)
+            total = sum(v["n"] for f, v in scores.items() if f in CRISIS)
+            out[f"{key}_recall"] = round(caught / total, 3)
+        alarms = [(v["false_alarms"], v["n"]) for f, v in scores.items() if f in NEGATIVE]
+        if alarms:
+            out[f"{key}_false_alarms"] = f"{sum(a for a, _ in alarms)}/{sum(n for _, n in alarms)}"
+    out["p95_ms"] = result["timing"]["p95_ms"]
+    return out
+
+
+if __name__ == "__main__":
+    figures = bench({"quick": "--quick" in sys.argv}, show_misses="--misses" in sys.argv)
+    print(json.dumps(figures, indent=1))
