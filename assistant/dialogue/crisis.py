@@ -20,7 +20,8 @@ How a decision is made (data in ``prompts/safety.toml``, engine in ``dialogue.sa
 tokenised and stemmed; idiom templates are found; each family's ``stop``, ``ask`` and ``gentle`` templates
 are tried. A match an idiom explains (overlapping it and ending no later) is dropped. A match is then read
 in context: about someone else (a third-person subject before it, or "herself" in it) → ``gentle``, or
-``none`` when the talk is about a film, a book, a character; a negation before it in its clause ("not",
+``none`` when the talk is about a film, a book, a character (or a film or book comes before it in its clause:
+"a documentary about suicide"); "makes me want to die" → at most ``ask``; a negation before it in its clause ("not",
 "never", and "no" right before) → ``gentle``; a hedge ("I don't think", "I'm not sure") or a past
 ("used to", "years ago") → at most ``ask``. The most severe match decides.
 
@@ -117,8 +118,8 @@ def _assess(toks: Tokens) -> Assessment:
     explained = [(_index(starts, m.start()), _index(starts, m.end() - 1) + 1) for m in idioms.finditer(joined)]
     best = NOTHING
     for family in found:
-        for level, pattern in family.levels:
-            for match in pattern.finditer(joined):
+        for level, patterns in family.levels:
+            for match in (m for pattern in patterns for m in pattern.finditer(joined)):
                 start, end = _index(starts, match.start()), _index(starts, match.end() - 1) + 1
                 if any(s < end and start < e and e >= end for s, e in explained):
                     continue
@@ -144,10 +145,14 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
     clause_end = end
     while clause_end < len(stems) and stems[clause_end] != BREAK:
         clause_end += 1
+    if any(s in vocab["fiction"] for s in stems[clause_start:start]):  # "a film about suicide"
+        return Assessment(Outcome.NONE, family, said, "fiction")
     if subject == "self" and _about_someone_else(words, stems, clause_start, start, end, vocab):
         fiction = any(s in vocab["fiction"] for s in stems)
         return Assessment(Outcome.NONE if fiction else min(level, Outcome.GENTLE), family, said,
                           "fiction" if fiction else "other_person")
+    if start >= 2 and stems[start - 2:start] == ("make", "me"):  # "this traffic makes me want to die"
+        level = min(level, Outcome.ASK)
     negation = _negation(words, stems, clause_start, start, vocab)
     if negation == "negated":
         return Assessment(min(level, Outcome.GENTLE), family, said, "negated")
@@ -158,14 +163,20 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
 
 
 def _about_someone_else(words, stems, clause_start: int, start: int, end: int, vocab) -> bool:
-    if any(s in vocab["other_reflexives"] for s in stems[start:end]):
-        return True
-    if any(w in vocab["self_subjects"] for w in words[start:end]):
+    """Whether the match is about another person: "me" in it is the speaker ("he forced himself on me"); else
+    "herself" or "his" in it, or the nearest subject before it ("my friend says she ..."). "my" before another
+    person ("my mom") is theirs, not the speaker's."""
+
+    def speaker(i: int) -> bool:
+        return words[i] in vocab["self_subjects"] and not (
+            words[i] == "my" and i + 1 < len(stems) and stems[i + 1] in vocab["other_subjects"])
+
+    if any(speaker(i) for i in range(start, end)):
         return False
-    if any(s in vocab["other_possessives"] for s in stems[start:end]):
+    if any(s in vocab["other_reflexives"] or s in vocab["other_possessives"] for s in stems[start:end]):
         return True
     for i in range(start - 1, clause_start - 1, -1):
-        if words[i] in vocab["self_subjects"]:
+        if speaker(i):
             return False
         if stems[i] in vocab["other_subjects"]:
             return True
@@ -218,9 +229,9 @@ def message(resources: str | None = None, family: str = "") -> str:
     return data_file("session.toml")["say"]["crisis"].format(resources=resources_for(family, resources))
 
 
-def gentle_message(resources: str | None = None) -> str:
+def gentle_message(resources: str | None = None, family: str = "") -> str:
     """Resources offered gently, and the practice goes on."""
-    return say("gentle", resources=resources_for("", resources))
+    return say("gentle", resources=resources_for(family, resources))
 
 
 def reply_to_question(text: str | None) -> bool:

@@ -258,7 +258,7 @@ class Session:
         else:
             if found.outcome == crisis.Outcome.GENTLE and not self._offered_gently:
                 self._offered_gently = True
-                self._say(out, crisis.gentle_message(self._resources))
+                self._say(out, crisis.gentle_message(self._resources, found.family))
             self._dispatch(out, text, said)
         return out
 
@@ -305,7 +305,7 @@ class Session:
             self._crisis(out, text, said, found.family if found.alarm else family, asked=True)
             return
         self._offered_gently = True
-        self._say(out, f"{crisis.say('thanks')} {crisis.gentle_message(self._resources)}")
+        self._say(out, f"{crisis.say('thanks')} {crisis.gentle_message(self._resources, family)}")
         self._dispatch(out, first_text, first_said)
 
     def silence(self) -> list[Output]:

@@ -97,6 +97,15 @@ def first_run_marker() -> Path:
     return home() / ".welcomed"
 
 
+def _warm_crisis_check() -> None:
+    """Compile the crisis templates in the background (under a second, once) while the first lines play."""
+    import threading
+
+    from assistant.dialogue.safety.matcher import families
+
+    threading.Thread(target=families, name="crisis-warm", daemon=True).start()
+
+
 class CrisisHeard(Exception):
     """Crisis language was heard outside a session (the menu, the ladder-step question)."""
 
@@ -130,6 +139,7 @@ class Practice:
         self._session_id, self._script = "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
                            echo=self.console.echo)
+        _warm_crisis_check()
         self.source = source if source is not None else self._source()
 
     def _gate(self):
@@ -259,10 +269,10 @@ class Practice:
             raise CrisisHeard(heard, found.family)
         if found.outcome == crisis.Outcome.ASK:
             self._ask_gently(heard, found.family)
-            self.voice.say(f"{crisis.say('thanks')} {crisis.gentle_message(resources)}")
+            self.voice.say(f"{crisis.say('thanks')} {crisis.gentle_message(resources, found.family)}")
             self._offered_gently = True
         elif found.outcome == crisis.Outcome.GENTLE and not self._offered_gently:
-            self.voice.say(crisis.gentle_message(resources))
+            self.voice.say(crisis.gentle_message(resources, found.family))
             self._offered_gently = True
         return heard
 

@@ -33,7 +33,10 @@ class TemplateError(ValueError):
 class Family:
     name: str
     subject: str  # "self": about the speaker (another person's is other_person); "any": abuse by someone
-    levels: tuple[tuple[str, re.Pattern], ...]  # ("stop" | "ask" | "gentle", pattern), most severe first
+    # ("stop" | "ask" | "gentle", one pattern per template), most severe first. One pattern per template, not one
+    # alternation: an alternation takes the first template that fits at a place, and when an idiom explains
+    # that one, a longer template starting there ("rather be dead than feel like this") would never be tried.
+    levels: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
 
 
 class _Compiler:
@@ -159,8 +162,7 @@ def families() -> tuple[tuple[Family, ...], re.Pattern]:
         for level in ("stop", "ask", "gentle"):
             templates = family.get(level, [])
             if templates:
-                body = "|".join(f"(?:{compiler.compile(t)})" for t in templates)
-                levels.append((level, re.compile(f"(?<= )(?:{body})")))
+                levels.append((level, tuple(re.compile(f"(?<= )(?:{compiler.compile(t)})") for t in templates)))
         built.append(Family(family["name"], family.get("subject", "self"), tuple(levels)))
     strict = _Compiler(data, strict=True)
     idioms = "|".join(f"(?:{strict.compile(t)})" for t in data["idioms"]["templates"])

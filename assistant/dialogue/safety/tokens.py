@@ -22,8 +22,9 @@ from assistant.text import data_file
 BREAK = "|"
 COMMA = ","
 _WORD = re.compile(r"[a-z0-9]+|[.?!;]|,")
-_APOSTROPHES = re.compile(r"\b(won't|can't|shan't|[a-z]+n't|[a-z]+'(?:ll|re|ve|d|m))\b")
-_ENDINGS = {"n't": " not", "'ll": " will", "'re": " are", "'ve": " have", "'d": " would", "'m": " am"}
+_APOSTROPHES = re.compile(r"\b(won't|can't|shan't|[a-z]+n't|[a-z]+'(?:ll|re|ve|d|m)|[a-z]+'s(?= been| got| gone))\b")
+_ENDINGS = {"n't": " not", "'ll": " will", "'re": " are", "'ve": " have", "'d": " would", "'m": " am",
+            "'s": " has"}
 
 
 def _expand(match: re.Match) -> str:
@@ -84,6 +85,8 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
+    if w in _irregular():
+        return _irregular()[w]  # "someones" → someone, not "someon"
     if not re.search(r"[aeiouy]", w) or len(w) < 2:
         return word
     if len(w) > 3 and w.endswith("e") and not w.endswith("ee"):
