@@ -116,7 +116,8 @@ def test_here_is_not_her():
     ("{gone}", ["end my life", "never wake up again"], ["wake up early"]),
     ("better off .. without me", ["better off in every way without me"], ["better off without"]),
     ("not want to be here !(at|in)", ["I don't want to be here anymore"], ["I don't want to be here at work"]),
-    ("picked the date $", ["I picked the date", "I picked the date, honestly"], ["I picked the date for it"]),
+    ("picked the date $", ["I picked the date", "I picked the date. It's done"], ["I picked the date for it",
+                                                                              "I picked the date, for the party"]),
 ])
 def test_templates(template, matches, misses):
     from assistant.dialogue.safety.matcher import compile_template
@@ -274,8 +275,8 @@ CRISIS_EVERYDAY = [
     "everyone would be better off if I was gone",
     "the world would be better off without me",
     "I've made a plan to end my life",
-    "I've been planning how to do it",
-    "I know exactly how I would do it",
+    "I've been planning how to end my life",  # "do it" alone is the exposure step itself (safety.toml)
+    "I know exactly how I would end it",
     "I looked up how to overdose",
     "I've been reading about painless ways",
     "I've been saving up my pills",

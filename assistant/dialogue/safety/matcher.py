@@ -90,7 +90,7 @@ class _Compiler:
             elif part == "..":
                 items.append((self.wide, True))
             elif part == "$":
-                items.append((f"(?=\\{BREAK} |, |$)", True))
+                items.append((f"(?=\\{BREAK} |$)", True))
             elif part == "!":
                 if pos >= len(parts) or parts[pos] != "(":
                     raise TemplateError("! must be followed by (words)")
