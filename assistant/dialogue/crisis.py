@@ -118,17 +118,32 @@ def _assess(toks: Tokens) -> Assessment:
     explained = [(_index(starts, m.start()), _index(starts, m.end() - 1) + 1) for m in idioms.finditer(joined)]
     best = NOTHING
     for family in found:
-        for level, patterns in family.levels:
-            for match in (m for pattern in patterns for m in pattern.finditer(joined)):
-                start, end = _index(starts, match.start()), _index(starts, match.end() - 1) + 1
-                if any(s < end and start < e and e >= end for s, e in explained):
+        for level in family.levels:
+            matches = list(level.together.finditer(joined))
+            if not matches:
+                continue
+            spans = [_span(starts, m) for m in matches]
+            if any(_explained(span, explained) for span in spans):  # look again, template by template
+                spans = [_span(starts, m) for pattern in level.one_by_one() for m in pattern.finditer(joined)]
+            for start, end in spans:
+                if _explained((start, end), explained):
                     continue
-                decided = _in_context(toks, start, end, family.subject, Outcome[level.upper()], family.name)
+                decided = _in_context(toks, start, end, family.subject, Outcome[level.name.upper()], family.name)
                 if decided.outcome > best.outcome or best is NOTHING:
                     best = decided  # (a match read as fiction stays NONE, but says why)
                 if best.outcome == Outcome.STOP:
                     return best
     return best
+
+
+def _span(starts: list[int], match) -> tuple[int, int]:
+    return _index(starts, match.start()), _index(starts, match.end() - 1) + 1
+
+
+def _explained(span: tuple[int, int], idioms: list[tuple[int, int]]) -> bool:
+    """An idiom overlaps the match and reaches at least as far: the words are the idiom's."""
+    start, end = span
+    return any(s < end and start < e and e >= end for s, e in idioms)
 
 
 def _index(starts: list[int], offset: int) -> int:

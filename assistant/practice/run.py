@@ -98,12 +98,12 @@ def first_run_marker() -> Path:
 
 
 def _warm_crisis_check() -> None:
-    """Compile the crisis templates in the background (under a second, once) while the first lines play."""
+    """Compile the crisis templates in the background (once) while the first lines play."""
     import threading
 
-    from assistant.dialogue.safety.matcher import families
+    from assistant.dialogue.safety.matcher import warm
 
-    threading.Thread(target=families, name="crisis-warm", daemon=True).start()
+    threading.Thread(target=warm, name="crisis-warm", daemon=True).start()
 
 
 class CrisisHeard(Exception):

@@ -1,6 +1,7 @@
 """Phrase families as templates, in the spirit of Home Assistant's ``intents`` sentences: reusable
 ``{lists}`` and ``<rules>``, alternatives ``(a|b)``, optional parts ``[a]``, compiled into one regular
-expression per family and outcome over an utterance's stems (``tokens``).
+expression per family and outcome over an utterance's stems (``tokens``), and per template when an idiom
+explains the first match.
 
 Template syntax (``prompts/safety.toml``):
 
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.dialogue.safety.tokens import BREAK, COMMA, rewrites, stem, table
+from assistant.dialogue.safety.tokens import BREAK, COMMA, NEGATION, rewrites, stem, table
 
 _PART = re.compile(r"\.\.|\{[a-z_]+\}|<[a-z_]+>|!|\$|[()\[\]|?]|[a-z0-9']+")
 
@@ -30,13 +31,26 @@ class TemplateError(ValueError):
 
 
 @dataclass(frozen=True)
+class Level:
+    """One outcome's templates of a family: all of them as one alternation (one search finds whether any
+    fits), and each on its own, compiled only when needed (see :meth:`one_by_one`)."""
+
+    name: str  # "stop" | "ask" | "gentle"
+    together: re.Pattern
+    templates: tuple[str, ...]
+
+    def one_by_one(self) -> tuple[re.Pattern, ...]:
+        """Each template's own pattern. An alternation takes the first template that fits at a place; when an
+        idiom explains that one, a longer template starting there ("rather be dead than feel like this") must
+        still be tried, so the caller falls back to these."""
+        return tuple(_one(template) for template in self.templates)
+
+
+@dataclass(frozen=True)
 class Family:
     name: str
-    subject: str  # "self": about the speaker (another person's is other_person); "any": abuse by someone
-    # ("stop" | "ask" | "gentle", one pattern per template), most severe first. One pattern per template, not one
-    # alternation: an alternation takes the first template that fits at a place, and when an idiom explains
-    # that one, a longer template starting there ("rather be dead than feel like this") would never be tried.
-    levels: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
+    subject: str  # "self": about the speaker (another person's is other_person)
+    levels: tuple[Level, ...]  # most severe first
 
 
 class _Compiler:
@@ -46,9 +60,10 @@ class _Compiler:
         self.rules: dict = data["rules"]
         words = data["words"]
         self.single = rewrites()[0]
-        blocked = "|".join(re.escape(w) for w in [*words["negators"], BREAK])
-        self.gap = "(?:, )?" if strict else f"(?:(?!(?:{blocked}) )\\S+ ){{0,{int(words['gap'])}}}"
-        self.wide = f"(?:(?!(?:{blocked}) )\\S+ ){{0,{int(words['wide_gap'])}}}"
+        other = f"[^{NEGATION}\\{BREAK} ]\\S* "  # any word but a negation or a clause break
+        self.negators = frozenset(stem(w) for w in words["negators"])
+        self.gap = "(?:, )?" if strict else f"(?:{other}){{0,{int(words['gap'])}}}"
+        self.wide = f"(?:{other}){{0,{int(words['wide_gap'])}}}"
         self.fillers = frozenset(words["fillers"])
         self.filler = "(?:, )?"
         self._depth = 0
@@ -130,15 +145,15 @@ class _Compiler:
         written = self.single.get(word.replace("'", ""), (word.replace("'", ""),))
         return self.filler.join(self._one(w) for w in written if w not in self.fillers)
 
-    @staticmethod
-    def _one(word: str) -> str:
+    def _one(self, word: str) -> str:
         """A template word; "myself" and "my" also match another person's ("herself", "his"), so that talk about
-        someone else is found, and then read as such."""
+        someone else is found, and then read as such; a negation is written as the utterance writes it."""
         if word == "myself":
             return "(?:myself|himself|herself|themselves|themself|yourself) "
         if word == "my":
             return "(?:my|his|her|their|your) "
-        return re.escape(stem(word)) + " "
+        stemmed = stem(word)
+        return re.escape(NEGATION + stemmed if stemmed in self.negators else stemmed) + " "
 
     def _join(self, items: list[tuple[str, bool]], top: bool) -> str:
         out = ""
@@ -160,9 +175,10 @@ def families() -> tuple[tuple[Family, ...], re.Pattern]:
     for family in data["family"]:
         levels = []
         for level in ("stop", "ask", "gentle"):
-            templates = family.get(level, [])
+            templates = tuple(family.get(level, []))
             if templates:
-                levels.append((level, tuple(re.compile(f"(?<= )(?:{compiler.compile(t)})") for t in templates)))
+                body = "|".join(f"(?:{compiler.compile(t)})" for t in templates)
+                levels.append(Level(level, re.compile(f"(?<= )(?:{body})"), templates))
         built.append(Family(family["name"], family.get("subject", "self"), tuple(levels)))
     strict = _Compiler(data, strict=True)
     idioms = "|".join(f"(?:{strict.compile(t)})" for t in data["idioms"]["templates"])
@@ -174,4 +190,16 @@ def compile_template(template: str) -> re.Pattern:
     return re.compile("(?<= )(?:" + _Compiler(table()).compile(template) + ")")
 
 
-__all__ = ["BREAK", "COMMA", "Family", "TemplateError", "compile_template", "families"]
+def warm() -> None:
+    """Compile everything now (the families, and each template on its own), so no utterance waits for it."""
+    for family in families()[0]:
+        for level in family.levels:
+            level.one_by_one()
+
+
+@lru_cache(maxsize=None)
+def _one(template: str) -> re.Pattern:
+    return compile_template(template)
+
+
+__all__ = ["BREAK", "COMMA", "Family", "Level", "TemplateError", "compile_template", "families", "warm"]

@@ -20,6 +20,7 @@ from functools import lru_cache
 from assistant.text import data_file
 
 BREAK = "|"
+NEGATION = "~"
 COMMA = ","
 _WORD = re.compile(r"[a-z0-9]+|[.?!;]|,")
 _APOSTROPHES = re.compile(r"\b(won't|can't|shan't|[a-z]+n't|[a-z]+'(?:ll|re|ve|d|m)|[a-z]+'s(?= been| got| gone))\b")
@@ -52,6 +53,11 @@ def rewrites() -> tuple[dict[str, tuple[str, ...]], list[tuple[tuple[str, ...], 
     pairs = [(tuple(k.split()), tuple(v.split())) for k, v in data["slips"].items()]
     pairs.sort(key=lambda pair: -len(pair[0]))
     return single, pairs
+
+
+@lru_cache(maxsize=1)
+def _negators() -> frozenset[str]:
+    return frozenset(stem(w) for w in table()["words"]["negators"])
 
 
 @lru_cache(maxsize=1)
@@ -108,11 +114,13 @@ class Tokens:
     stems: tuple[str, ...]
 
     def joined(self) -> tuple[str, list[int]]:
-        """The stems as one string (" a b c ") for the template patterns, and each token's start offset."""
+        """The stems as one string (" a b c ") for the template patterns, and each token's start offset.
+        A negation is written ``~not`` so that a gap in a template (``[^~|]``) can never pass over one."""
+        negators = _negators()
         starts, text = [], " "
         for s in self.stems:
             starts.append(len(text))
-            text += s + " "
+            text += (NEGATION + s if s in negators else s) + " "
         return text, starts
 
 
