@@ -7,9 +7,10 @@ Spoken: every phrase is said by two espeak-ng voices and the Piper voice (made a
 heard by the real whisper recogniser exactly as an open answer of a check-in is (``hear_file(..., "text")``),
 then checked. ``quick`` (``ctx["quick"]``): a few phrases per family, one espeak-ng voice.
 
-Run alone: ``.venv/bin/python scripts/bench_crisis.py [--quick] [--misses]`` (``--misses`` prints what was
-missed or raised an alarm, with the transcript; for the development phrases only, so that nobody tunes the
-rules on the held-out ones).
+Run alone: ``.venv/bin/python scripts/bench_crisis.py [--quick] [--misses] [--voices piper,en-us]
+[--transcripts FILE]`` (``--misses`` prints what was missed or raised an alarm, with the transcript, for the
+development phrases only, so that nobody tunes the rules on the held-out ones; ``--transcripts`` keeps what
+the recogniser heard, so the rules can be measured again without hearing everything again).
 """
 
 from __future__ import annotations
@@ -116,16 +117,21 @@ def timing(texts: list[str], repeat: int = 5) -> dict:
             "compile_ms": round(compile_ms, 1), "two_minute_reflection_ms": round(reflection_ms, 2)}
 
 
-def heard(engine, rows: list[dict], voice: str, folder: Path) -> list[str]:
-    """Each phrase said by ``voice`` ("piper" or an espeak-ng voice) and heard as an open answer."""
+def heard(engine, rows: list[dict], voice: str, folder: Path, transcripts: dict | None = None) -> list[str]:
+    """Each phrase said by ``voice`` ("piper" or an espeak-ng voice) and heard as an open answer.
+    ``transcripts`` ((voice, text) → what was heard) is filled as it goes and reused when given again."""
     import ear_clips
     from assistant.practice.hearing import hear_file
 
+    transcripts = transcripts if transcripts is not None else {}
     texts = []
     for row in rows:
-        path = ear_clips.piper(row["text"], folder) if voice == "piper" else \
-            ear_clips.espeak(row["text"], folder, voice)
-        texts.append(hear_file(engine, str(path), "text")["text"])
+        key = f"{voice}|{row['text']}"
+        if key not in transcripts:
+            path = ear_clips.piper(row["text"], folder) if voice == "piper" else \
+                ear_clips.espeak(row["text"], folder, voice)
+            transcripts[key] = hear_file(engine, str(path), "text")["text"]
+        texts.append(transcripts[key])
     return texts
 
 
@@ -139,14 +145,15 @@ def _subset(rows: list[dict], per_family: int) -> list[dict]:
     return out
 
 
-def bench(ctx: dict | None = None, show_misses: bool = False) -> dict:
+def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str, ...] | None = None,
+          transcripts_file: Path | None = None) -> dict:
     import tempfile
 
     ctx = ctx or {}
     quick = bool(ctx.get("quick"))
     sets = {"dev": phrases(DEV)}
     if HELDOUT.exists():
-        sets["heldout"] = phrases(HELDOUT)
+        sets = {"heldout": phrases(HELDOUT), **sets}  # the held-out figures first: they are the ones that matter
     result: dict = {"timing": timing([r["text"] for rows in sets.values() for r in rows], repeat=2 if quick else 5)}
     for name, rows in sets.items():
         result[f"{name}_typed"] = score(rows, [r["text"] for r in rows])
@@ -158,17 +165,21 @@ def bench(ctx: dict | None = None, show_misses: bool = False) -> dict:
 
     found = whisper_model()
     engine = WhisperEngine(found.path, found.name, "en", "bench", found.source)
-    voices = ESPEAK_VOICES[:1] if quick else ESPEAK_VOICES + ("piper",)
+    voices = voices or (ESPEAK_VOICES[:1] if quick else ("piper",) + ESPEAK_VOICES)
     folder = Path(ctx["tmp"]) / "crisis" if "tmp" in ctx else Path(tempfile.mkdtemp(prefix="crisis-"))
     folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in sets.items():
-        rows = _subset(rows, 1) if quick else rows
-        for voice in voices:
+    transcripts = json.loads(transcripts_file.read_text()) if transcripts_file and transcripts_file.exists() else {}
+    for voice in voices:
+        for name, rows in sets.items():
+            rows = _subset(rows, 1) if quick else rows
             started = time.perf_counter()
-            texts = heard(engine, rows, voice, folder)
+            texts = heard(engine, rows, voice, folder, transcripts)
+            if transcripts_file:
+                transcripts_file.write_text(json.dumps(transcripts))
             spoken = score(rows, texts)
             spoken["hear_s"] = round(time.perf_counter() - started, 1)
             result[f"{name}_spoken_{voice}"] = spoken
+            print(f"[crisis] {name} spoken {voice}: {json.dumps(spoken)}", file=sys.stderr, flush=True)
             if show_misses and name == "dev":
                 for miss in misses(rows, texts):
                     print(f"{voice} miss:", miss, file=sys.stderr)
@@ -197,5 +208,15 @@ def summary(result: dict) -> dict:
 
 
 if __name__ == "__main__":
-    figures = bench({"quick": "--quick" in sys.argv}, show_misses="--misses" in sys.argv)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--voices", default="", help="comma-separated: piper,en-us,en-gb (default: all)")
+    parser.add_argument("--transcripts", type=Path, default=None,
+                        help="a JSON file of what was heard, kept and reused (the recogniser is the slow part)")
+    args = parser.parse_args()
+    figures = bench({"quick": args.quick}, show_misses=args.misses,
+                    voices=tuple(v for v in args.voices.split(",") if v) or None, transcripts_file=args.transcripts)
     print(json.dumps(figures, indent=1))
