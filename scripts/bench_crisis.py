@@ -146,7 +146,7 @@ def _subset(rows: list[dict], per_family: int) -> list[dict]:
 
 
 def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str, ...] | None = None,
-          transcripts_file: Path | None = None) -> dict:
+          transcripts_file: Path | None = None, spoken_sets: tuple[str, ...] = ("heldout", "dev")) -> dict:
     import tempfile
 
     ctx = ctx or {}
@@ -171,6 +171,8 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
     transcripts = json.loads(transcripts_file.read_text()) if transcripts_file and transcripts_file.exists() else {}
     for voice in voices:
         for name, rows in sets.items():
+            if name not in spoken_sets:
+                continue
             rows = _subset(rows, 1) if quick else rows
             started = time.perf_counter()
             texts = heard(engine, rows, voice, folder, transcripts)
@@ -214,9 +216,11 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--voices", default="", help="comma-separated: piper,en-us,en-gb (default: all)")
+    parser.add_argument("--spoken", default="heldout,dev", help="which sets to hear spoken: heldout,dev")
     parser.add_argument("--transcripts", type=Path, default=None,
                         help="a JSON file of what was heard, kept and reused (the recogniser is the slow part)")
     args = parser.parse_args()
     figures = bench({"quick": args.quick}, show_misses=args.misses,
-                    voices=tuple(v for v in args.voices.split(",") if v) or None, transcripts_file=args.transcripts)
+                    voices=tuple(v for v in args.voices.split(",") if v) or None, transcripts_file=args.transcripts,
+                    spoken_sets=tuple(args.spoken.split(",")))
     print(json.dumps(figures, indent=1))
