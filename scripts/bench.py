@@ -429,6 +429,15 @@ def bench_reflect(ctx) -> dict:
 
 
 @section
+def bench_crisis(ctx) -> dict:
+    """The crisis check per phrase family: recall and false alarms on the development and held-out phrases,
+    typed and spoken through whisper; time per utterance (scripts/bench_crisis.py)."""
+    from bench_crisis import bench
+
+    return bench(ctx)
+
+
+@section
 def bench_conversation(ctx) -> dict:
     """A guided debrief answered by voice through the virtual devices (scripts/bench_ear.py)."""
     from bench_ear import flows

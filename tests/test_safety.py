@@ -1,11 +1,164 @@
-"""The crisis check (must flag / must not flag) and the language coach."""
+"""The crisis check (must flag / must not flag; stop, ask or gentle, per phrase family and in context), its
+template engine, and the language coach."""
 
 from __future__ import annotations
+
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from assistant.dialogue.coach import suggest
-from assistant.dialogue.crisis import is_crisis
+from assistant.dialogue.crisis import Outcome, assess, is_crisis, reply_to_question
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def dev_phrases() -> list[dict]:
+    with open(CORPUS / "crisis_dev.toml", "rb") as fh:
+        return tomllib.load(fh)["phrase"]
+
+
+# --- every development phrase, per family (tests/corpus/crisis_dev.toml) -----------------------------
+
+@pytest.mark.parametrize("row", dev_phrases(), ids=lambda row: f"{row['family']}:{row['text'][:40]}")
+def test_development_phrases_get_their_outcome(row):
+    """crisis → stop or ask; gentle (negated) → resources offered gently, never a stop; none → no alarm (talk
+    about someone else may be offered the resources gently)."""
+    found = assess(row["text"])
+    if row["expect"] == "crisis":
+        assert found.outcome >= Outcome.ASK, found
+    elif row["expect"] == "gentle":
+        assert found.outcome == Outcome.GENTLE, found
+    elif row["family"] == "other_person":
+        assert found.outcome <= Outcome.GENTLE, found
+    else:
+        assert found.outcome == Outcome.NONE, found
+
+
+def test_every_family_has_development_phrases():
+    families = {row["family"] for row in dev_phrases()}
+    assert families == {"wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm",
+                        "harmed_by_someone", "negated", "idiom", "other_person", "fiction"}
+    counts = {f: sum(row["family"] == f for row in dev_phrases()) for f in families}
+    assert min(counts.values()) >= 5, counts
+
+
+# --- the outcome is read in context --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, outcome, why", [
+    ("I want to kill myself", Outcome.STOP, ""),
+    ("I'm not going to kill myself", Outcome.GENTLE, "negated"),
+    ("I would never ever hurt myself", Outcome.GENTLE, "negated"),
+    ("he never hits me", Outcome.GENTLE, "negated"),
+    ("I don't think I want to live anymore", Outcome.STOP, ""),  # the negation is part of the phrase
+    ("I'm not sure I want to keep living", Outcome.ASK, ""),
+    ("I can't stop thinking about killing myself", Outcome.STOP, ""),  # "can't stop" negates nothing
+    ("I don't know why I want to die", Outcome.STOP, ""),  # the negation does not reach past "why"
+    ("my friend says she wants to kill herself", Outcome.GENTLE, "other_person"),
+    ("in the film the hero kills himself", Outcome.NONE, "fiction"),
+    ("I used to cut myself when I was a teenager", Outcome.ASK, "past"),  # a history is asked about, gently
+    ("I'm not suicidal, but sometimes I wish I was dead", Outcome.STOP, ""),  # "but" starts a new clause
+    ("no, I want to die", Outcome.STOP, ""),  # "no" answering something, not negating the wish
+    ("I can't do this anymore", Outcome.ASK, ""),
+    ("I can't do this anymore with him, we need to talk", Outcome.NONE, ""),
+    ("the suspense is killing me", Outcome.NONE, ""),
+    ("I wanted to die of embarrassment, and honestly I still want to die", Outcome.STOP, ""),
+])
+def test_context_decides_the_outcome(text, outcome, why):
+    found = assess(text)
+    assert found.outcome == outcome, found
+    if why:
+        assert found.why == why, found
+
+
+@pytest.mark.parametrize("text", [
+    "I wont to die",  # "want" heard as "won't"
+    "I won't Tokyo myself",  # "want to kill" at a brisk rate
+    "i want to kill my self",
+    "I keep thinking about sue aside",
+    "I've been self arming again",
+    "everybody would be better of without me",
+    "I WANT TO DIE.",
+    "I’m going to kill myself",  # a typographic apostrophe
+])
+def test_recogniser_slips_and_typing_are_forgiven(text):
+    assert assess(text).outcome >= Outcome.ASK
+
+
+def test_a_contraction_keeps_its_meaning():
+    """"he'll" is "he will", not "hell"; "I'd" is "I would"."""
+    from assistant.dialogue.safety.tokens import tokens
+
+    assert tokens("he'll hurt me").words[:3] == ("he", "will", "hurt")
+    assert tokens("I'd rather be dead").words[:3] == ("i", "would", "rather")
+    assert tokens("I dont").words == ("i", "do", "not")
+
+
+@pytest.mark.parametrize("forms", [("kill", "kills", "killed", "killing"), ("die", "died", "dying", "dies"),
+                                   ("cut", "cuts", "cutting"), ("hurt", "hurting", "hurts"),
+                                   ("take", "took", "taking", "taken"), ("wish", "wished", "wishes"),
+                                   ("overdose", "overdosed", "overdosing")])
+def test_inflections_share_a_stem(forms):
+    from assistant.dialogue.safety.tokens import stem
+
+    assert len({stem(f) for f in forms}) == 1
+
+
+def test_here_is_not_her():
+    from assistant.dialogue.safety.tokens import stem
+
+    assert stem("here") != stem("her") and stem("care") != stem("car")
+
+
+@pytest.mark.parametrize("template, matches, misses", [
+    ("i (want|wish) [to] die", ["I wish to die", "I really want to die", "i want die"], ["I want to live"]),
+    ("{gone}", ["end my life", "never wake up again"], ["wake up early"]),
+    ("better off .. without me", ["better off in every way without me"], ["better off without"]),
+    ("not want to be here !(at|in)", ["I don't want to be here anymore"], ["I don't want to be here at work"]),
+    ("picked the date $", ["I picked the date", "I picked the date. It's done"], ["I picked the date for it",
+                                                                              "I picked the date, for the party"]),
+])
+def test_templates(template, matches, misses):
+    from assistant.dialogue.safety.matcher import compile_template
+    from assistant.dialogue.safety.tokens import tokens
+
+    pattern = compile_template(template)
+    for text in matches:
+        assert pattern.search(tokens(text).joined()[0]), text
+    for text in misses:
+        assert not pattern.search(tokens(text).joined()[0]), text
+
+
+@pytest.mark.parametrize("template, problem", [
+    ("i (want|wish", r"missing \)"),
+    ("{no_such_list}", "unknown list"),
+    ("<no_such_rule>", "unknown rule"),
+    ("(just|really) die", "empty alternative"),  # only filler words: it would match anything
+    ("die )", "unbalanced"),
+])
+def test_a_broken_template_says_what_is_wrong(template, problem):
+    from assistant.dialogue.safety.matcher import TemplateError, compile_template
+
+    with pytest.raises(TemplateError, match=problem):
+        compile_template(template)
+
+
+def test_every_shipped_template_compiles():
+    from assistant.dialogue.safety.matcher import families
+
+    found, idioms = families()
+    assert {family.name for family in found} >= {"wish_dead", "harmed_by_someone"} and idioms.pattern
+
+
+@pytest.mark.parametrize("reply, go_on", [
+    ("no", True), ("No, I'm not.", True), ("nope, I'm okay", True), ("no, I'm not going to hurt myself", True),
+    ("yes", False), ("yeah, sometimes", False), ("I don't know", False), ("", False), (None, False),
+    ("no, but I've thought about how I would do it", False),  # crisis words in the reply stop
+    ("maybe", False),
+])
+def test_the_reply_to_the_gentle_question(reply, go_on):
+    assert reply_to_question(reply) is go_on
 
 CRISIS = [
     "I want to kill myself",
@@ -122,8 +275,8 @@ CRISIS_EVERYDAY = [
     "everyone would be better off if I was gone",
     "the world would be better off without me",
     "I've made a plan to end my life",
-    "I've been planning how to do it",
-    "I know exactly how I would do it",
+    "I've been planning how to end my life",  # "do it" alone is the exposure step itself (safety.toml)
+    "I know exactly how I would end it",
     "I looked up how to overdose",
     "I've been reading about painless ways",
     "I've been saving up my pills",

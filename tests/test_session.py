@@ -404,7 +404,7 @@ def test_crisis_stops_and_flags(moment):
         session.hear("pause")
     out = session.hear("honestly I don't want to be here anymore")
     assert [e.type for e in events(out)] == ["flagged", "stopped"]
-    assert events(out)[0].detail == {"reason": "crisis"}
+    assert events(out)[0].detail == {"reason": "crisis", "family": "wish_dead"}
     assert "988" in said(out)[0] and "local emergency number" in said(out)[0]
     assert session.done and "disclosure_level" not in session.answers
 

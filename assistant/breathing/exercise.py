@@ -204,7 +204,9 @@ class Commands:
 
     def listen_voice(self, engine, microphone) -> "Commands":
         def loop() -> None:
-            rec = engine.recognizer(grammar=[*COMMANDS, "[unk]"], partials=False)
+            # Free speech, not a grammar of the commands: a grammar would hear crisis words as "[unk]", and
+            # everything said here must reach the crisis check (``put_text``).
+            rec = engine.recognizer(grammar=None, partials=False)
             while not self._stop.is_set():  # chunks() returns after a quiet spell; keep listening
                 for chunk in microphone.chunks(timeout=0.5):
                     if self._stop.is_set():

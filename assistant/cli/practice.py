@@ -215,7 +215,7 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
             again = t("menu.again_typed" if practice.typed else "menu.again")
             picked = practice.choose("menu", spoken, t("menu.prompt"), again)
         except CrisisHeard as hit:
-            finish(practice.stop_for_safety("menu", hit.heard))
+            finish(practice.stop_for_safety("menu", hit.heard, family=hit.family, asked=hit.asked))
             return
         if picked is None:  # stop, silence or the end of input
             practice.voice.say(t("menu.bye"))

@@ -13,9 +13,13 @@ Outputs come in order and the pipeline handles each in turn: ``Say`` → speak (
 ``"command"`` while paused), ``SessionEvent`` → store, ``Wait(seconds)`` → stay quiet (a pause step),
 ``Breathe(pattern)`` → run the breathing exercise now, then carry on with the outputs after it.
 
-Every utterance meets the crisis check first (``crisis.check``), whatever the session is waiting for (an
-answer, a confirmation, a skip offer, a command while paused): on a hit the session speaks the crisis
-message, emits ``flagged`` ({"reason": "crisis"}) and ``stopped``, and is done. Then commands
+Every utterance meets the crisis check first (``crisis.assess``), whatever the session is waiting for (an
+answer, a confirmation, a skip offer, a command while paused). ``stop``: the session speaks the crisis
+message, emits ``flagged`` ({"reason": "crisis", "family": ...}) and ``stopped``, and is done. ``ask``: the
+one gentle question (``Listen.kind`` "text"); a clear no is thanked, the resources are offered gently and
+what was said before the question is taken as usual; yes, crisis words, an unclear reply or silence stop
+as above (``"asked": true``). ``gentle``: the resources are offered gently (once a session) and the
+utterance is taken as usual. Then commands
 (``parse.match_command``: repeat, skip, back, pause, resume, stop, help, slower, faster), then the answer.
 Closed answers that do not parse are asked again with a hint at most twice (``MAX_HINTS``: a voice the ear
 finds hard gets three tries), then skipping is offered; that offer is the third re-ask, so the cap below
@@ -145,6 +149,7 @@ def fixed_lines(script: Script, crisis_resources: str | None = None, typed: bool
         if key in say and not placeholders(say[key]):
             add(words(key, typed=typed))
     add(words("crisis", resources=crisis_resources if crisis_resources is not None else words("crisis_resources")))
+    add(crisis.say("ask"))
     return list(dict.fromkeys(lines))
 
 
@@ -218,6 +223,8 @@ class Session:
         self._round = 1
         self._coached: set[str] = set()
         self._current: tuple[str, Listen] | None = None  # the prompt "repeat" says again
+        self._screening: tuple[str, Transcript | None, str] | None = None  # (words, heard, family) asked about
+        self._offered_gently = False  # the resources are offered gently once a session
         self.rate_delta = 0
 
     # --- public ----------------------------------------------------------------------------------
@@ -274,9 +281,22 @@ class Session:
         if not text.strip():
             return self.silence()
         out: list[Output] = []
-        if crisis.check(text):
-            self._crisis(out, text, said)
-            return out
+        found = crisis.assess(text)
+        if self._screening is not None:
+            self._screen_reply(out, text, said, found)
+        elif found.outcome == crisis.Outcome.STOP:
+            self._crisis(out, text, said, found.family)
+        elif found.outcome == crisis.Outcome.ASK:
+            self._screen(out, text, said, found.family)
+        else:
+            if found.outcome == crisis.Outcome.GENTLE and not self._offered_gently:
+                self._offered_gently = True
+                self._say(out, crisis.gentle_message(self._resources, found.family))
+            self._dispatch(out, text, said)
+        return out
+
+    def _dispatch(self, out: list[Output], text: str, said: Transcript | None) -> None:
+        """An utterance that passed the crisis check: a command, or the answer to what is asked."""
         command = parse.match_command(text)
         if self._paused:
             if command in ("resume", "stop"):
@@ -284,7 +304,7 @@ class Session:
             else:
                 self._say(out, self._words("still_paused"))
                 out.append(self._listen("command"))
-            return out
+            return
         if command:
             self._command(out, command)
         elif self._mode == "ask":
@@ -297,12 +317,39 @@ class Session:
             self._reflect(out, text, said)
         elif self._mode == "summary":
             self._summary_reply(out, text, said)
-        return out
+
+    # --- the gentle question ----------------------------------------------------------------------
+
+    def _screen(self, out: list[Output], text: str, said: Transcript | None, family: str) -> None:
+        """Borderline words: ask the one gentle question before anything else; what was said waits."""
+        self._screening = (text, said, family)
+        self._say(out, crisis.say("ask"))
+        step = self.step
+        out.append(Listen(step.field if step else "", "text", (), step.id if step else ""))
+
+    def _screen_reply(self, out: list[Output], text: str, said: Transcript | None,
+                      found: crisis.Assessment) -> None:
+        """The reply to the gentle question: a clear no (and nothing crisis-like) goes on with what was said
+        before it, after thanks and the resources offered gently; anything else stops for safety."""
+        assert self._screening is not None
+        first_text, first_said, family = self._screening
+        self._screening = None
+        if not crisis.reply_to_question(text):
+            self._crisis(out, text, said, found.family if found.alarm else family, asked=True)
+            return
+        self._offered_gently = True
+        self._say(out, f"{crisis.say('thanks')} {crisis.gentle_message(self._resources, family)}")
+        self._dispatch(out, first_text, first_said)
 
     def silence(self) -> list[Output]:
         if self.done:
             return []
         out: list[Output] = []
+        if self._screening is not None:  # no reply to the gentle question: unsure errs to safety
+            text, said, family = self._screening
+            self._screening = None
+            self._crisis(out, text, said, family, asked=True)
+            return out
         if self._paused:
             out.append(self._listen("command"))
             return out
@@ -330,8 +377,11 @@ class Session:
         return out
 
     def interrupt(self) -> list[Output]:
-        """The input ran out mid-session: stop quietly, keeping the position for a resume."""
+        """The input ran out mid-session: stop quietly, keeping the position for a resume. While the gentle
+        question waits for its reply this is no reply at all, and stops for safety."""
         out: list[Output] = []
+        if self._screening is not None:
+            return self.silence()
         if not self.done:
             self._finish(out, "stopped", {"reason": "interrupted", "position": self._position})
         return out
@@ -766,12 +816,13 @@ class Session:
                 return step.index
         return None
 
-    def _crisis(self, out: list[Output], text: str, said: Transcript | None) -> None:
+    def _crisis(self, out: list[Output], text: str, said: Transcript | None, family: str = "",
+                asked: bool = False) -> None:
         step = self.step
-        where = {"step_id": step.id, "field": step.field, "kind": step.kind} if step is not None else {}
         for item in crisis.stop_outputs(self.script.name, self.session_id, text, transcript=said,
                                         resources=self._resources, position=self._position, clock=self._clock,
-                                        **where):
+                                        step_id=step.id if step else "", field=step.field if step else "",
+                                        kind=step.kind if step else "", family=family, asked=asked):
             out.append(Say(item.text, self.rate_delta) if isinstance(item, Say) else item)
         self._mode, self._paused = "done", False
 

@@ -97,12 +97,21 @@ def first_run_marker() -> Path:
     return home() / ".welcomed"
 
 
+def _warm_crisis_check() -> None:
+    """Compile the crisis templates in the background (once) while the first lines play."""
+    import threading
+
+    from assistant.dialogue.safety.matcher import warm
+
+    threading.Thread(target=warm, name="crisis-warm", daemon=True).start()
+
+
 class CrisisHeard(Exception):
     """Crisis language was heard outside a session (the menu, the ladder-step question)."""
 
-    def __init__(self, heard) -> None:
+    def __init__(self, heard, family: str = "", asked: bool = False) -> None:
         super().__init__(heard.text)
-        self.heard = heard
+        self.heard, self.family, self.asked = heard, family, asked
 
 
 class Practice:
@@ -131,6 +140,7 @@ class Practice:
         self._session_id, self._script = "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
                            echo=self.console.echo)
+        _warm_crisis_check()
         self.source = source if source is not None else self._source()
 
     def _gate(self):
@@ -211,7 +221,7 @@ class Practice:
                     step_id = self.ask_ladder_step(store)
                 except CrisisHeard as hit:
                     self._store = None
-                    return self.stop_for_safety(script_name, hit.heard, store)
+                    return self.stop_for_safety(script_name, hit.heard, store, hit.family, hit.asked)
             self._session_id = session_id
             session = Session(script, session_id, confirm=self.mode.confirm or self.settings.confirm,
                               answers=answers, position=position,
@@ -240,17 +250,47 @@ class Practice:
             touch_private(marker)
         return result
 
+    _offered_gently = False
+
     def listen(self, listen):
-        """One answer outside a session, through the crisis check (raises :class:`CrisisHeard`).
+        """One answer outside a session, through the crisis check as a session does it (``dialogue.crisis``):
+        ``stop`` raises :class:`CrisisHeard`; ``ask`` asks the gentle question first (no → thanks, resources
+        offered gently, and the answer is returned; anything else raises); ``gentle`` offers the resources once.
 
         None when nothing was said; raises ``EndOfInput`` when the input is over.
         """
         from assistant.dialogue import crisis
 
         heard = self.source.answer(listen)
-        if heard is not None and crisis.check(heard.text):
-            raise CrisisHeard(heard)
+        if heard is None:
+            return None
+        found = crisis.assess(heard.text)
+        resources = self.settings.crisis_resources or None
+        if found.outcome == crisis.Outcome.STOP:
+            raise CrisisHeard(heard, found.family)
+        if found.outcome == crisis.Outcome.ASK:
+            self._ask_gently(heard, found.family)
+            self.voice.say(f"{crisis.say('thanks')} {crisis.gentle_message(resources, found.family)}")
+            self._offered_gently = True
+        elif found.outcome == crisis.Outcome.GENTLE and not self._offered_gently:
+            self.voice.say(crisis.gentle_message(resources, found.family))
+            self._offered_gently = True
         return heard
+
+    def _ask_gently(self, heard, family: str) -> None:
+        """The one gentle question; returns on a clear no, raises :class:`CrisisHeard` on anything else."""
+        from assistant.dialogue import crisis
+        from assistant.dialogue.pipeline import EndOfInput
+        from assistant.practice.hearing import listen_for
+
+        self.voice.say(crisis.say("ask"))
+        try:
+            reply = self.source.answer(listen_for("text"))
+        except EndOfInput:
+            reply = None
+        if not crisis.reply_to_question(reply.text if reply is not None else None):
+            said = reply if reply is not None and crisis.assess(reply.text).alarm else heard
+            raise CrisisHeard(said, crisis.assess(said.text).family or family, asked=True)
 
     def choose(self, field: str, choices: tuple[str, ...], first: str, again: str, tries: int = 3) -> str | None:
         """Ask a closed question outside a session: the choice picked, or None (stop, silence, input over)."""
@@ -274,7 +314,7 @@ class Practice:
                 return picked.value
         return None
 
-    def stop_for_safety(self, script: str, heard, store=None):
+    def stop_for_safety(self, script: str, heard, store=None, family: str = "", asked: bool = False):
         """Crisis language outside a session: say the crisis words and keep a flagged entry of ``script``."""
         from assistant.dialogue import crisis
         from assistant.dialogue.pipeline import RunResult
@@ -283,7 +323,8 @@ class Practice:
 
         session_id = uuid.uuid4().hex
         outputs = crisis.stop_outputs(script, session_id, heard.text, transcript=heard.transcript,
-                                      resources=self.settings.crisis_resources or None)
+                                      resources=self.settings.crisis_resources or None, family=family,
+                                      asked=asked)
         opened = store is None
         journal = Store.open() if opened else store
         try:
