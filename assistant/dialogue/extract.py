@@ -133,7 +133,8 @@ def _tokens(text: str) -> list[_Token]:
         start, end = where[match.start()], where[match.end() - 1] + 1
         between = text[previous_end:start]
         plain = between.replace("...", " ").replace("…", " ")
-        if tokens and _SENTENCE_END.search(plain):
+        if tokens and _SENTENCE_END.search(plain) and not (
+                plain.strip() == "." and tokens[-1].norm in _words_set("tokens", "abbreviations")):
             sentence += 1
         tokens.append(_Token(match.group(), start, end, sentence, bool(tokens) and bool(_CLAUSE_MARK.search(between))))
         previous_end = end
@@ -247,6 +248,35 @@ def _number(word: str) -> float | None:
     return None
 
 
+def _rating_number(words: list[str], i: int) -> float | None:
+    """The number a rating slot holds at ``words[i]``: a number, one said loosely ("six-ish"), or, right after
+    "a"/"an", a word a recogniser writes for a number ("a for" = a four, "an ate" = an eight)."""
+    rules = _rules()["ratings"]["evidence"]
+    word = words[i]
+    for suffix in rules["loose_suffixes"]:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            word = word[:-len(suffix)]
+            break
+    value = _number(word)
+    if value is not None:
+        return value
+    after_article = i >= 1 and (words[i - 1] in ("a", "an") or (
+        i >= 2 and words[i - 1] in rules["article_fillers"] and words[i - 2] in ("a", "an")))
+    return rules["homophones"].get(word) if after_article else None
+
+
+def _said_as_numbers(doc: _Doc, start: int, end: int) -> str:
+    """The words of tokens start..end as said, with loose numbers and homophones written as digits."""
+    text, at = "", doc.tokens[start].start
+    for k in range(start, end):
+        token = doc.tokens[k]
+        value = _rating_number(doc.words, k)
+        if value is not None and _number(token.norm) is None:
+            text += doc.text[at:token.start] + str(int(value))
+            at = token.end
+    return text + doc.text[at:doc.tokens[end - 1].end]
+
+
 # --- the document: tokens and the cues every field shares --------------------------------------------
 
 @dataclass
@@ -277,8 +307,36 @@ class _Doc:
 
 def _doc(text: str) -> _Doc:
     tokens = _tokens(text)
-    hits = [h for h in _cue_matcher().find(tokens) if h.label != "not"]
-    return _Doc(text, tokens, [t.norm for t in tokens], hits)
+    words = [t.norm for t in tokens]
+    hits = [_with_clause(tokens, words, h) for h in _cue_matcher().find(tokens) if h.label != "not"]
+    hits = [h for h in hits if not any(o.start < h.start < o.end for o in hits)]  # inside a cue's clause
+    return _Doc(text, tokens, words, hits)
+
+
+def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
+    """A moment cue that opens a clause takes the clause with it ("before I sent it", "after he replied", "by
+    the time I got home"): the whole clause names the moment, and it counts like any cue, not only next to
+    its number. The clause runs to a comma, a joining word, a filler or number, or a new subject."""
+    rules = _rules()["ratings"]["clauses"]
+    said = tuple(parse.words(hit.phrase))
+    opened = any(said[-len(opener):] == opener for opener in _set("ratings", "clauses", "openers"))
+    if not opened or hit.end >= len(words) or tokens[hit.end].comma_before:
+        return hit
+    if tokens[hit.end].sentence != tokens[hit.end - 1].sentence:
+        return hit
+    first = words[hit.end]
+    if first not in _words_set("ratings", "clauses", "subjects") and not first.endswith("ing"):
+        return hit
+    stops = _words_set("ratings", "clauses", "stops")
+    end = hit.end + 1
+    while (end < len(words) and end - hit.end < rules["reach"] and tokens[end].sentence == tokens[hit.end].sentence
+           and not tokens[end].comma_before and words[end] not in stops
+           and words[end] not in _words_set("ratings", "clauses", "subjects")
+           and _rating_number(words, end) is None and words[end] not in ("a", "an")):
+        end += 1
+    if end - hit.end >= rules["reach"]:
+        return hit  # too long to be a moment: narrative ("before I had even ...")
+    return _Hit(hit.start, end, hit.label.removeprefix("near:"), hit.phrase)
 
 
 # --- ratings -------------------------------------------------------------------------------------------
@@ -301,7 +359,7 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
     words = doc.words
     range_words = set(data_file("session.toml")["words"]["range_words"])
     scaled = _scale_tokens(doc)
-    candidates = [i for i, w in enumerate(words) if (v := _number(w)) is not None and 0 <= v <= 10
+    candidates = [i for i in range(len(words)) if (v := _rating_number(words, i)) is not None and 0 <= v <= 10
                   and i not in scaled and not _inside_bigger(words, i)]
     runs: list[_Run] = []
     for i in candidates:
@@ -327,7 +385,7 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
         elif words[end:end + 2] == ["point", "five"]:
             end += 2
         run.end = end
-        value = parse.parse_rating(doc.said(run.numbers[0], end))
+        value = parse.parse_rating(_said_as_numbers(doc, run.numbers[0], end))
         if lenient:  # a correction: every number counts but the one being replaced ("not an eight")
             run.transition = False
             replaced = any(tuple(words[run.start - len(p):run.start]) == p for p in _set("correct", "drop_before"))
@@ -604,10 +662,44 @@ def _extracted(doc: _Doc, field: str, value: Any, start: int, end: int, cue: str
 # --- durations -----------------------------------------------------------------------------------------
 
 def _durations(doc: _Doc) -> list[Extracted]:
+    """Lengths of time, each given to the field whose cue is nearest (see ``[durations]`` in extract.toml)."""
+    cue_hits = _duration_cue_hits(doc)
+    readings: dict[str, list[tuple[Any, int, int, _Hit, int]]] = {}
+    for start, end in _duration_spans(doc):
+        if _is_point_in_time(doc, start, end) or _inside_any(doc, start, end, _not_lengths().find(doc.tokens)):
+            continue
+        value = parse.parse_duration(doc.said(start, end).replace("-", " "))
+        if not value.ok:
+            continue
+        nearest = _nearest_cue(doc, cue_hits, start, end)
+        if nearest is not None:
+            cue, cost = nearest
+            readings.setdefault(cue.label, []).append((value.value, start, end, cue, cost))
+        elif _said_alone(doc, cue_hits, start):
+            cue = _Hit(start, end, "conversation_minutes", "")
+            readings.setdefault(cue.label, []).append((value.value, start, end, cue, 0))
+    found = []
+    for field, items in readings.items():
+        # One cue takes one length, its nearest ("the session is 50 minutes and we talked for twenty").
+        by_cue: dict[int, tuple[Any, int, int, _Hit, int]] = {}
+        for item in items:
+            if item[3].start not in by_cue or item[4] < by_cue[item[3].start][4]:
+                by_cue[item[3].start] = item
+        values = {item[0] for item in by_cue.values()}
+        if len(values) == 1:
+            value, start, end, cue, _ = min(by_cue.values(), key=lambda item: item[4])
+            a, b = min(start, cue.start), max(end, cue.end)
+            found.append(_extracted(doc, field, value, a, b, doc.said(cue.start, cue.end) if cue.phrase else ""))
+    return found
+
+
+def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
+    """Token ranges that say a length of time with a number or an amount ("twenty minutes", "an hour and a
+    half", "a good quarter of an hour"); estimates ("a few minutes") are left out."""
     rules = _rules()["durations"]
     words = doc.words
-    units = set(rules["units"])
-    joiners = {"a", "an", "half", "quarter", "couple", "of", "and", "or", "to"}
+    units, joiners = set(rules["units"]), set(rules["joiners"])
+    amounts = {"a", "an", "half", "quarter", "quarters", "couple"}
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
@@ -622,34 +714,78 @@ def _durations(doc: _Doc) -> list[Extracted]:
         end = i + 1
         while end < len(words) and words[end:end + 3] == ["and", "a", "half"]:
             end += 3
-        while words[start] in {"of", "and", "or", "to"}:
+        while words[start] in {"of", "and", "or", "to", "good", "whole", "solid"}:
             start += 1
-        spans.append((start, end))
-        i = end
-    readings: dict[str, list[tuple[Any, int, int, _Hit]]] = {}
-    cue_hits = _duration_cues().find(doc.tokens)
-    for start, end in spans:
         said = words[start:end]
-        if not any(_number(w) is not None or _hyphen_number(w) or w in {"a", "an", "half", "quarter", "couple"}
-                   for w in said if w not in units):
+        if any(_number(w) is not None or _hyphen_number(w) or w in amounts for w in said if w not in units):
+            spans.append((start, end))
+        i = end
+    return spans
+
+
+def _is_point_in_time(doc: _Doc, start: int, end: int) -> bool:
+    """"ten minutes into the call", "two hours ago": a point in time, not a length ("lasted ten minutes before
+    it faded", "two hours in the end", "for a quarter of an hour after" are lengths)."""
+    rules = _rules()["durations"]
+    words = doc.words
+    if end >= len(words) or words[end] not in rules["point_after"] or not doc.same_sentence(end - 1, end):
+        return False
+    if doc.tokens[end].comma_before:
+        return False
+    if any(tuple(words[end:end + len(p)]) == p for p in _set("durations", "not_point")):
+        return False
+    if end + 1 < len(words) and words[end + 1] in rules["clause_starts"]:
+        return False
+    led_by_for = "for" in words[max(0, start - 3):start]
+    clause_ends = end + 1 >= len(words) or doc.breaks_between(end, end + 1) or doc.tokens[end + 1].comma_before or (
+        words[end + 1] in ("and", "but", "then", "so"))
+    return not (led_by_for and clause_ends and words[end] in rules["point_ends_after_for"])
+
+
+@lru_cache(maxsize=None)
+def _not_lengths() -> _Matcher:
+    return _simple("not", _rules()["durations"]["not_lengths"])
+
+
+def _inside_any(doc: _Doc, start: int, end: int, hits: list[_Hit]) -> bool:
+    return any(h.start <= start and end <= h.end for h in hits)
+
+
+def _duration_cue_hits(doc: _Doc) -> list[_Hit]:
+    """The cues of the duration fields: their own words, every rating said (the feeling's length is said next
+    to how strong it was: "it went to a nine for maybe 45 seconds"), and `refer` words resolved to the field
+    of what they are said of."""
+    own = _duration_cues().find(doc.tokens)
+    ratings = [_Hit(run.start, run.end, "anxiety_duration", "") for run in _rating_runs(doc)]
+    ratings += [_Hit(c.start, c.end, "anxiety_duration", "") for c in doc.cues]
+    plain = [h for h in own if h.label != "refer"]
+    hits = plain + ratings
+    for hit in own:
+        if hit.label != "refer":
             continue
-        if end < len(words) and words[end] in rules["point_after"] and doc.same_sentence(end - 1, end):
-            if not (end + 1 < len(words) and words[end + 1] in rules["clause_starts"]):
-                continue
-        value = parse.parse_duration(doc.said(start, end).replace("-", " "))
-        if not value.ok:
-            continue
-        cue = _nearest_cue(doc, cue_hits, start, end)
-        if cue is not None:
-            readings.setdefault(cue.label, []).append((value.value, start, end, cue))
-    found = []
-    for field, items in readings.items():
-        values = {v for v, *_ in items}
-        if len(values) == 1:
-            value, start, end, cue = items[0]
-            a, b = min(start, cue.start), max(end, cue.end)
-            found.append(_extracted(doc, field, value, a, b, doc.said(cue.start, cue.end)))
-    return found
+        before = [h for h in hits if h.end <= hit.start and doc.same_sentence(h.start, hit.start)]
+        if before:
+            said_of = max(before, key=lambda h: h.end)
+            hits.append(_Hit(hit.start, hit.end, said_of.label, hit.phrase))
+    return hits
+
+
+def _said_alone(doc: _Doc, cue_hits: list[_Hit], start: int) -> bool:
+    """A length with no cue in its sentence, at the head of its clause after only `alone_lead` words."""
+    if any(doc.same_sentence(h.start, start) for h in cue_hits):
+        return False
+    head = start
+    while head > 0 and doc.same_sentence(head - 1, start) and not doc.tokens[head].comma_before:
+        head -= 1
+    lead = doc.words[head:start]
+    leads = _set("durations", "alone_lead")
+    k = 0
+    while k < len(lead):
+        step = next((len(p) for p in leads if tuple(lead[k:k + len(p)]) == p), 0)
+        if not step:
+            return False
+        k += step
+    return True
 
 
 def _hyphen_number(word: str) -> bool:
@@ -658,11 +794,14 @@ def _hyphen_number(word: str) -> bool:
 
 @lru_cache(maxsize=None)
 def _duration_cues() -> _Matcher:
-    return _Matcher((field, cue) for field, cues in _rules()["durations"]["cues"].items() for cue in cues)
+    rules = _rules()["durations"]
+    labelled = [(field, cue) for field, cues in rules["cues"].items() for cue in cues]
+    return _Matcher(labelled + [("refer", phrase) for phrase in rules["refer"]])
 
 
-def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> _Hit | None:
-    """The duration cue nearest the reading (its label is the field), or None when none or two tie."""
+def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> tuple[_Hit, int] | None:
+    """The duration cue nearest the reading (its label is the field) and its cost, or None when none or two
+    tie. A rating as a cue costs `rating_cost` more: it is a weaker sign than the words of a field."""
     rules = _rules()["durations"]
     best: dict[str, tuple[int, _Hit]] = {}
     for hit in hits:
@@ -674,15 +813,16 @@ def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> _Hit | No
         distance = b - a - 1
         clauses = sum(1 for k in range(a + 1, b + 1) if doc.tokens[k].comma_before)
         clauses += sum(1 for w in doc.words[a + 1:b] if w in ("and", "but", "so"))
-        cost = distance + clauses * rules["clause_cost"]
+        cost = distance + clauses * rules["clause_cost"] + (0 if hit.phrase else rules["rating_cost"])
         if cost <= rules["reach"] and (hit.label not in best or cost < best[hit.label][0]):
             best[hit.label] = (cost, hit)
     if not best:
         return None
     ranked = sorted(best.items(), key=lambda kv: kv[1][0])
     if len(ranked) > 1 and ranked[1][1][0] - ranked[0][1][0] <= rules["tie"]:
-        return None
-    return ranked[0][1][1]
+        if ranked[1][1][1].phrase or not ranked[0][1][1].phrase:  # a field's own words beat a rating's
+            return None
+    return ranked[0][1][1], ranked[0][1][0]
 
 
 # --- new topic -----------------------------------------------------------------------------------------
