@@ -327,11 +327,10 @@ def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
     first = words[hit.end]
     if first not in _words_set("ratings", "clauses", "subjects") and not first.endswith("ing"):
         return hit
-    stops = _words_set("ratings", "clauses", "stops")
+    stops = _words_set("ratings", "clauses", "stops") | _words_set("ratings", "clauses", "new_subjects")
     end = hit.end + 1
     while (end < len(words) and end - hit.end < rules["reach"] and tokens[end].sentence == tokens[hit.end].sentence
            and not tokens[end].comma_before and words[end] not in stops
-           and words[end] not in _words_set("ratings", "clauses", "subjects")
            and _rating_number(words, end) is None and words[end] not in ("a", "an")):
         end += 1
     if end - hit.end >= rules["reach"]:
@@ -394,8 +393,19 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
                 kept.append(run)
         elif value.ok and _is_rating(doc, run):
             run.value = value.value
+            run.end = _past_scale(doc, run.end)
             kept.append(run)
     return kept
+
+
+def _past_scale(doc: _Doc, end: int) -> int:
+    """The end of a rating with its scale ("six out of ten", "8/10"), so a cue after the scale is next to it."""
+    words = doc.words
+    if words[end:end + 2] == ["out", "of"] and end + 2 < len(words) and _number(words[end + 2]) is not None:
+        return end + 3
+    if end < len(words) and doc.text[doc.tokens[end - 1].end:doc.tokens[end].start].strip() == "/":
+        return end + 1
+    return end
 
 
 def _inside_bigger(words: list[str], i: int) -> bool:
@@ -421,7 +431,7 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
     rules = _rules()["ratings"]["evidence"]
     words = doc.words
     first = run.numbers[0]
-    before = words[run.start - 1] if run.start else ""
+    before = words[run.start - 1] if run.start and doc.same_sentence(run.start - 1, run.start) else ""
     led_by_cue = any(c.end == run.start for c in doc.cues)  # "going in, eight": "in" ends the cue
     if run.bare and before in rules["not_after"] and not led_by_cue and not (run.transition and before == "from"):
         return False
@@ -622,7 +632,33 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         if chosen_reading is not None:
             value, start, end, cue = chosen_reading
             found.append(_extracted(doc, field, value, start, end, doc.said(cue.start, cue.end)))
+    if not lenient:
+        found += _held(doc, groups, {e.field for e in found})
     return found
+
+
+@lru_cache(maxsize=None)
+def _hold_matcher() -> _Matcher:
+    return _simple("hold", _rules()["ratings"]["hold"]["phrases"])
+
+
+def _held(doc: _Doc, groups: list[_Group], found: set[str]) -> list[Extracted]:
+    """A level said to hold the whole time ("a five the whole time", "a 2 start to finish") is the reading
+    before, at the worst and after, for each of those not said otherwise. Two different held levels: none."""
+    fillers = _words_set("ratings", "evidence", "near_fillers")
+    held = []
+    for hit in _hold_matcher().find(doc.tokens):
+        for group in groups:
+            between = doc.words[group.end:hit.start]
+            if (group.value is not None and 0 <= hit.start - group.end <= 2 and all(w in fillers for w in between)
+                    and doc.same_sentence(group.end - 1, hit.start)):
+                held.append((group, hit))
+    if len({group.value for group, _ in held}) != 1:
+        return []
+    group, hit = held[0]
+    cue = doc.said(hit.start, hit.end)
+    return [_extracted(doc, field, group.value, group.start, hit.end, cue)
+            for field in _rules()["ratings"]["hold"]["fields"] if field not in found]
 
 
 def _certain_edges(edges: list[bool]) -> list[int]:
@@ -712,9 +748,9 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
                 or words[start - 1] in joiners | units):
             start -= 1
         end = i + 1
-        while end < len(words) and words[end:end + 3] == ["and", "a", "half"]:
+        while end < len(words) and words[end:end + 3] in (["and", "a", "half"], ["and", "a", "quarter"]):
             end += 3
-        while words[start] in {"of", "and", "or", "to", "good", "whole", "solid"}:
+        while words[start] in joiners - amounts:
             start += 1
         said = words[start:end]
         if any(_number(w) is not None or _hyphen_number(w) or w in amounts for w in said if w not in units):
@@ -732,9 +768,11 @@ def _is_point_in_time(doc: _Doc, start: int, end: int) -> bool:
         return False
     if doc.tokens[end].comma_before:
         return False
+    if words[end] in rules["always_point"]:
+        return True
     if any(tuple(words[end:end + len(p)]) == p for p in _set("durations", "not_point")):
         return False
-    if end + 1 < len(words) and words[end + 1] in rules["clause_starts"]:
+    if end + 1 < len(words) and words[end + 1] in rules["clause_starts"] and not doc.tokens[end + 1].comma_before:
         return False
     led_by_for = "for" in words[max(0, start - 3):start]
     clause_ends = end + 1 >= len(words) or doc.breaks_between(end, end + 1) or doc.tokens[end + 1].comma_before or (
