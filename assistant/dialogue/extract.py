@@ -157,6 +157,7 @@ class _Hit:
     end: int  # exclusive
     label: str
     phrase: str
+    clause: bool = False  # a moment cue that took its clause ("before I sent it")
 
 
 class _Matcher:
@@ -335,7 +336,7 @@ def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
         end += 1
     if end - hit.end >= rules["reach"]:
         return hit  # too long to be a moment: narrative ("before I had even ...")
-    return _Hit(hit.start, end, hit.label.removeprefix("near:"), hit.phrase)
+    return _Hit(hit.start, end, hit.label.removeprefix("near:"), hit.phrase, clause=True)
 
 
 # --- ratings -------------------------------------------------------------------------------------------
@@ -445,6 +446,8 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
         return False
     if not run.bare:
         return True
+    if words[first] in rules["pronouns"] and not led_by_cue:
+        return False
     # "one at five", "at one at one": a count or a time (and often a mishearing), never a rating.
     if words[run.end:run.end + 1] == ["at"] and run.end + 1 < len(words) and _number(words[run.end + 1]) is not None:
         return False
@@ -592,7 +595,7 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         ok = False
         fillers = _words_set("ratings", "evidence", "near_fillers")
         if a_kind == "cue" and b_kind == "number":
-            limit = 2 if a.label.startswith("near:") else reach
+            limit = _rules()["ratings"]["near_reach"] if a.label.startswith("near:") else reach
             next_sentence = doc.tokens[b_start].sentence == doc.tokens[a_end - 1].sentence + 1
             crossing = doc.breaks_between(a_end - 1, b_start)
             lead_in = all(w in fillers for w in doc.words[a_end:b_start])
@@ -602,7 +605,8 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
                 ok = ok and all(w in fillers for w in doc.words[a_end:b_start])
         elif a_kind == "number" and b_kind == "cue":
             ok = (b_start - a_end <= 2 and not doc.breaks_between(a_end - 1, b_start)
-                  and all(w in fillers for w in doc.words[a_end:b_start]) and not _opens_statement(doc, b.end))
+                  and all(w in fillers for w in doc.words[a_end:b_start])
+                  and (b.clause or not _opens_statement(doc, b.end)))
         edges.append(ok)
     # Across a comma, "a seven, at the worst ..." belongs to the cue before it, if it has one.
     for k, ok in enumerate(edges):
@@ -619,6 +623,18 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
                 and left[3].label.removeprefix("near:") == right[3].label.removeprefix("near:")):
             chosen.append(k - 1)
             taken |= {k - 1, k}
+    # "a nine walking up ... it stayed a nine": a cue between two numbers of one value is no contest either;
+    # it takes the one before it, so the later one stays free for a cue of its own.
+    for k in range(1, len(items) - 1):
+        left, middle, right = items[k - 1], items[k], items[k + 1]
+        if (middle[2] == "cue" and left[2] == right[2] == "number" and edges[k - 1] and edges[k]
+                and not {k - 1, k} & taken and left[3].value is not None and left[3].value == right[3].value
+                and left[3].change is None and right[3].change is None):
+            chosen.append(k - 1)
+            taken |= {k - 1, k}
+            if k + 1 < len(edges) and edges[k + 1] and not {k + 1, k + 2} & taken:
+                chosen.append(k + 1)
+                taken |= {k + 1, k + 2}
     by_field: dict[str, list[tuple[Any, int, int, _Hit]]] = {}
     for k in chosen:
         first, second = items[k], items[k + 1]
@@ -634,7 +650,36 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
             found.append(_extracted(doc, field, value, start, end, doc.said(cue.start, cue.end)))
     if not lenient:
         found += _held(doc, groups, {e.field for e in found})
+        free = [items[k][3] for k in range(len(items)) if items[k][2] == "number" and k not in taken]
+        found += _in_sequence(doc, free, found)
     return found
+
+
+def _in_sequence(doc: _Doc, free: list[_Group], found: list[Extracted]) -> list[Extracted]:
+    """Readings told in order, before → worst → after, where a moment has no cue of its own:
+    with a before and an after said, the highest free reading between them is the worst if it is above both
+    ("typing it I was at a seven ... that whole two hours I was at a nine ... I dropped to a one"); with a
+    before and a worst said, the last reading of the reflection, after the worst, lower than it and led by a
+    `then` word, is the after ("spiked to an eight, then like a three")."""
+    rules = _rules()["ratings"]["sequence"]
+    said = {e.field: e for e in found}
+    free = [g for g in free if g.value is not None and g.change is None]
+    before, peak, after = (said.get(f) for f in ("anxiety_before", "anxiety_peak", "anxiety_after"))
+    if before is not None and after is not None and peak is None:
+        between = [g for g in free if before.span[1] <= doc.tokens[g.start].start
+                   and doc.tokens[g.end - 1].end <= after.span[0]]
+        if between:
+            top = max(g.value for g in between if g.value is not None)
+            if top > before.value and top > after.value:
+                group = next(g for g in between if g.value == top)
+                return [_extracted(doc, "anxiety_peak", top, group.start, group.end)]
+    if before is not None and peak is not None and after is None and free:
+        last = free[-1]
+        later_than_all = all(doc.tokens[last.start].start >= e.span[1] for e in found)
+        then = _phrases_within(doc, _set("ratings", "sequence", "then"), last.start, rules["then_reach"])
+        if later_than_all and then and last.value is not None and last.value < peak.value:
+            return [_extracted(doc, "anxiety_after", last.value, last.start, last.end)]
+    return []
 
 
 @lru_cache(maxsize=None)
