@@ -528,7 +528,11 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
             between = doc.words[previous.end:run.start]
             cue_between = any(previous.end <= c.start and c.end <= run.start for c in doc.cues)
             corrected = any(tuple(between[k:k + len(p)]) == p for p in corrections for k in range(len(between)))
-            if not corrected and _new_clause(doc, previous.end, run.start):
+            # ", then like a three": a later moment, not a second guess at the same one ("a four then a nine"
+            # with no pause between stays one reading with two numbers, and is left empty).
+            then = any(tuple(between[k:k + len(p)]) == p and doc.tokens[previous.end + k].comma_before
+                       for p in _set("ratings", "sequence", "then") for k in range(len(between)))
+            if not corrected and (then or _new_clause(doc, previous.end, run.start)):
                 groups.append((_Group(run.start, run.end, run.value), run))
                 continue
             close = run.start - previous.end <= 10 and (
@@ -684,19 +688,29 @@ def _in_sequence(doc: _Doc, free: list[_Group], found: list[Extracted]) -> list[
 
 @lru_cache(maxsize=None)
 def _hold_matcher() -> _Matcher:
-    return _simple("hold", _rules()["ratings"]["hold"]["phrases"])
+    rules = _rules()["ratings"]["hold"]
+    labelled = [("hold", p) for p in rules["phrases"]] + [("through", p) for p in rules["through"]]
+    return _Matcher(labelled + [("stayed", p) for p in rules["stayed"]])
 
 
 def _held(doc: _Doc, groups: list[_Group], found: set[str]) -> list[Extracted]:
-    """A level said to hold the whole time ("a five the whole time", "a 2 start to finish") is the reading
-    before, at the worst and after, for each of those not said otherwise. Two different held levels: none."""
+    """A level said to hold from start to finish ("a 2 start to finish", "it stayed at a five the whole time") is
+    the reading before, at the worst and after, for each of those not said otherwise. Two different held levels:
+    none."""
     fillers = _words_set("ratings", "evidence", "near_fillers")
+    hits = _hold_matcher().find(doc.tokens)
+
+    def next_to(group: _Group, hit: _Hit, after: bool) -> bool:
+        a, b = (group.end, hit.start) if after else (hit.end, group.start)
+        return 0 <= b - a <= 2 and all(w in fillers for w in doc.words[a:b]) and doc.same_sentence(a - 1, b)
+
     held = []
-    for hit in _hold_matcher().find(doc.tokens):
+    for hit in hits:
         for group in groups:
-            between = doc.words[group.end:hit.start]
-            if (group.value is not None and 0 <= hit.start - group.end <= 2 and all(w in fillers for w in between)
-                    and doc.same_sentence(group.end - 1, hit.start)):
+            if group.value is None or not next_to(group, hit, after=True):
+                continue
+            stayed = any(h.label == "stayed" and next_to(group, h, after=False) for h in hits)
+            if hit.label == "hold" or (hit.label == "through" and stayed):
                 held.append((group, hit))
     if len({group.value for group, _ in held}) != 1:
         return []
