@@ -854,16 +854,14 @@ def _duration_cue_hits(doc: _Doc) -> list[_Hit]:
     of what they are said of."""
     own = _duration_cues().find(doc.tokens)
     ratings = [_Hit(run.start, run.end, "anxiety_duration", "") for run in _rating_runs(doc)]
-    ratings += [_Hit(c.start, c.end, "anxiety_duration", "") for c in doc.cues]
-    plain = [h for h in own if h.label != "refer"]
-    hits = plain + ratings
+    hits = [h for h in own if h.label != "refer"] + ratings
+    said_of = hits + [_Hit(c.start, c.end, "anxiety_duration", "") for c in doc.cues]  # "the peak lasted"
     for hit in own:
         if hit.label != "refer":
             continue
-        before = [h for h in hits if h.end <= hit.start and doc.same_sentence(h.start, hit.start)]
+        before = [h for h in said_of if h.end <= hit.start and doc.same_sentence(h.start, hit.start)]
         if before:
-            said_of = max(before, key=lambda h: h.end)
-            hits.append(_Hit(hit.start, hit.end, said_of.label, hit.phrase))
+            hits.append(_Hit(hit.start, hit.end, max(before, key=lambda h: h.end).label, hit.phrase))
     return hits
 
 
@@ -901,8 +899,14 @@ def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> tuple[_Hi
     tie. A rating as a cue costs `rating_cost` more: it is a weaker sign than the words of a field."""
     rules = _rules()["durations"]
     best: dict[str, tuple[int, _Hit]] = {}
+    words = doc.words
+    # "an hour before I called": the clause after the point word is the later event, not what took the hour.
+    point_clause = end < len(words) and words[end] in rules["point_after"]
     for hit in hits:
         if hit.start < end and hit.end > start:
+            continue
+        if point_clause and hit.start >= end and not _new_clause(doc, end, hit.start) and not doc.comma_between(
+                end, hit.start):
             continue
         a, b = (hit.end - 1, start) if hit.end <= start else (end - 1, hit.start)
         if doc.breaks_between(a, b):
