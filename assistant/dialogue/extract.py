@@ -105,7 +105,7 @@ class Extraction:
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[a-z]+(?:-[a-z]+)*")
 _SENTENCE_END = re.compile(r"[.?!;]")
-_CLAUSE_MARK = re.compile(r"[,:—–()]|\s-\s|\.\.\.|…")
+_CLAUSE_MARK = re.compile(r"[,:=—–()]|\s[-/]\s|\.\.\.|…")
 
 
 @dataclass(frozen=True)
@@ -320,13 +320,15 @@ def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
     its number. The clause runs to a comma, a joining word, a filler or number, or a new subject."""
     rules = _rules()["ratings"]["clauses"]
     said = tuple(parse.words(hit.phrase))
-    opened = any(said[-len(opener):] == opener for opener in _set("ratings", "clauses", "openers"))
+    openers, subjects = _set("ratings", "clauses", "openers"), _words_set("ratings", "clauses", "subjects")
+    with_subject = said[-1] in subjects and any(said[-1 - len(o):-1] == o for o in openers)  # "once we"
+    opened = with_subject or any(said[-len(opener):] == opener for opener in openers)
     if not opened or hit.end >= len(words) or tokens[hit.end].comma_before:
         return hit
     if tokens[hit.end].sentence != tokens[hit.end - 1].sentence:
         return hit
     first = words[hit.end]
-    if first not in _words_set("ratings", "clauses", "subjects") and not first.endswith("ing"):
+    if not with_subject and first not in subjects and not first.endswith("ing"):
         return hit
     stops = _words_set("ratings", "clauses", "stops") | _words_set("ratings", "clauses", "new_subjects")
     end = hit.end + 1
@@ -404,7 +406,7 @@ def _past_scale(doc: _Doc, end: int) -> int:
     words = doc.words
     if words[end:end + 2] == ["out", "of"] and end + 2 < len(words) and _number(words[end + 2]) is not None:
         return end + 3
-    if end < len(words) and doc.text[doc.tokens[end - 1].end:doc.tokens[end].start].strip() == "/":
+    if _slash_scale(doc, end):
         return end + 1
     return end
 
@@ -420,10 +422,14 @@ def _scale_tokens(doc: _Doc) -> set[int]:
     found: set[int] = set()
     for hit in matcher.find(doc.tokens):
         found.update(range(hit.start, hit.end))
-    for i, token in enumerate(doc.tokens[1:], 1):  # "7/10": the 10 is the scale
-        if doc.text[doc.tokens[i - 1].end:token.start].strip() == "/":
-            found.add(i)
+    found.update(i for i in range(len(doc.tokens)) if _slash_scale(doc, i))  # "7/10": the 10 is the scale
     return found
+
+
+def _slash_scale(doc: _Doc, i: int) -> bool:
+    """Token i is the scale of "7/10" (not a list: "6 before / 8 peak")."""
+    return (0 < i < len(doc.tokens) and doc.words[i] in ("10", "100") and _number(doc.words[i - 1]) is not None
+            and doc.text[doc.tokens[i - 1].end:doc.tokens[i].start].strip() == "/")
 
 
 def _is_rating(doc: _Doc, run: _Run) -> bool:
@@ -438,8 +444,7 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
         return False
     if before in rules["bounds"]:
         return False
-    scaled = words[run.end:run.end + 2] == ["out", "of"] or (
-        run.end < len(words) and doc.text[doc.tokens[run.end - 1].end:doc.tokens[run.end].start].strip() == "/")
+    scaled = words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end)
     if scaled:
         return True
     if not _follower_ok(doc, run.end):
@@ -763,16 +768,16 @@ def _durations(doc: _Doc) -> list[Extracted]:
     for start, end in _duration_spans(doc):
         if _is_point_in_time(doc, start, end) or _inside_any(doc, start, end, _not_lengths().find(doc.tokens)):
             continue
-        value = parse.parse_duration(doc.said(start, end).replace("-", " "))
-        if not value.ok:
+        value = _length(doc, start, end)
+        if value is None:
             continue
         nearest = _nearest_cue(doc, cue_hits, start, end)
         if nearest is not None:
             cue, cost = nearest
-            readings.setdefault(cue.label, []).append((value.value, start, end, cue, cost))
+            readings.setdefault(cue.label, []).append((value, start, end, cue, cost))
         elif _said_alone(doc, cue_hits, start):
             cue = _Hit(start, end, "conversation_minutes", "")
-            readings.setdefault(cue.label, []).append((value.value, start, end, cue, 0))
+            readings.setdefault(cue.label, []).append((value, start, end, cue, 0))
     found = []
     for field, items in readings.items():
         # One cue takes one length, its nearest ("the session is 50 minutes and we talked for twenty").
@@ -788,6 +793,20 @@ def _durations(doc: _Doc) -> list[Extracted]:
     return found
 
 
+def _length(doc: _Doc, start: int, end: int) -> float | None:
+    """Minutes said in tokens start..end; of "a minute or two" the higher ("two minutes")."""
+    words = doc.words
+    said = " ".join(w[:-4] if w.endswith("-ish") else w for w in words[start:end]).replace("-", " ")
+    if len(words[start:end]) >= 3 and words[end - 2] == "or" and _number(words[end - 1]) is not None:
+        unit = parse.parse_duration(" ".join(words[start:end - 2]))
+        one = parse.parse_duration("1 " + words[end - 3])
+        if unit.ok and one.ok:
+            return max(unit.value, _number(words[end - 1]) * one.value)
+        return None
+    value = parse.parse_duration(said)
+    return value.value if value.ok else None
+
+
 def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
     """Token ranges that say a length of time with a number or an amount ("twenty minutes", "an hour and a
     half", "a good quarter of an hour"); estimates ("a few minutes") are left out."""
@@ -798,7 +817,7 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
-        if words[i] not in units:
+        if words[i] not in units and not _unit_compound(words[i], units):
             i += 1
             continue
         start = i
@@ -809,9 +828,12 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
         end = i + 1
         while end < len(words) and words[end:end + 3] in (["and", "a", "half"], ["and", "a", "quarter"]):
             end += 3
+        if words[end:end + 1] == ["or"] and end + 1 < len(words) and _number(words[end + 1]) is not None and (
+                end + 2 >= len(words) or words[end + 2] not in units):
+            end += 2  # "a minute or two"
         while words[start] in joiners - amounts:
             start += 1
-        said = words[start:end]
+        said = [part for w in words[start:end] for part in (w.split("-") if _unit_compound(w, units) else [w])]
         if any(_number(w) is not None or _hyphen_number(w) or w in amounts for w in said if w not in units):
             spans.append((start, end))
         i = end
@@ -834,9 +856,7 @@ def _is_point_in_time(doc: _Doc, start: int, end: int) -> bool:
     if end + 1 < len(words) and words[end + 1] in rules["clause_starts"] and not doc.tokens[end + 1].comma_before:
         return False
     led_by_for = "for" in words[max(0, start - 3):start]
-    clause_ends = end + 1 >= len(words) or doc.breaks_between(end, end + 1) or doc.tokens[end + 1].comma_before or (
-        words[end + 1] in ("and", "but", "then", "so"))
-    return not (led_by_for and clause_ends and words[end] in rules["point_ends_after_for"])
+    return not (led_by_for and words[end] in rules["point_ends_after_for"])
 
 
 @lru_cache(maxsize=None)
@@ -881,6 +901,12 @@ def _said_alone(doc: _Doc, cue_hits: list[_Hit], start: int) -> bool:
             return False
         k += step
     return True
+
+
+def _unit_compound(word: str, units: set[str]) -> bool:
+    """"20-minute", "half-hour", "two-hour": a number and a unit said as one word."""
+    parts = word.split("-")
+    return len(parts) == 2 and parts[1] in units and (_number(parts[0]) is not None or parts[0] in ("half", "quarter"))
 
 
 def _hyphen_number(word: str) -> bool:
