@@ -253,17 +253,21 @@ def _rating_number(words: list[str], i: int) -> float | None:
     """The number a rating slot holds at ``words[i]``: a number, one said loosely ("six-ish"), or, right after
     "a"/"an", a word a recogniser writes for a number ("a for" = a four, "an ate" = an eight)."""
     rules = _rules()["ratings"]["evidence"]
-    word = words[i]
-    for suffix in rules["loose_suffixes"]:
-        if word.endswith(suffix) and len(word) > len(suffix):
-            word = word[:-len(suffix)]
-            break
+    word = _unloosed(words[i])
     value = _number(word)
     if value is not None:
         return value
     after_article = i >= 1 and (words[i - 1] in ("a", "an") or (
         i >= 2 and words[i - 1] in rules["article_fillers"] and words[i - 2] in ("a", "an")))
     return rules["homophones"].get(word) if after_article else None
+
+
+def _unloosed(word: str) -> str:
+    """"six-ish" → "six", "twenty-odd" → "twenty": a number said loosely, as the number."""
+    for suffix in _rules()["ratings"]["evidence"]["loose_suffixes"]:
+        if word.endswith(suffix) and _number(word[:-len(suffix)]) is not None:
+            return word[:-len(suffix)]
+    return word
 
 
 def _said_as_numbers(doc: _Doc, start: int, end: int) -> str:
@@ -661,7 +665,28 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         found += _held(doc, groups, {e.field for e in found})
         free = [items[k][3] for k in range(len(items)) if items[k][2] == "number" and k not in taken]
         found += _in_sequence(doc, free, found)
+        found += _no_higher(doc, groups, found)
     return found
+
+
+@lru_cache(maxsize=None)
+def _no_higher_matcher() -> _Matcher:
+    return _simple("no_higher", _rules()["ratings"]["no_higher"]["phrases"])
+
+
+def _no_higher(doc: _Doc, groups: list[_Group], found: list[Extracted]) -> list[Extracted]:
+    """"I was at an eight and it never went above that", "started at a five, that was the worst of it": the
+    reading said just before (same or previous sentence) was the worst, when the worst is not said otherwise."""
+    if any(e.field == "anxiety_peak" for e in found):
+        return []
+    for hit in _no_higher_matcher().find(doc.tokens):
+        sentence = doc.tokens[hit.start].sentence
+        before = [g for g in groups if g.end <= hit.start and g.value is not None and g.change is None
+                  and doc.tokens[g.end - 1].sentence >= sentence - 1]
+        if before:
+            group = before[-1]
+            return [_extracted(doc, "anxiety_peak", group.value, group.start, hit.end, doc.said(hit.start, hit.end))]
+    return []
 
 
 def _in_sequence(doc: _Doc, free: list[_Group], found: list[Extracted]) -> list[Extracted]:
@@ -771,11 +796,14 @@ def _durations(doc: _Doc) -> list[Extracted]:
         value = _length(doc, start, end)
         if value is None:
             continue
-        nearest = _nearest_cue(doc, cue_hits, start, end)
+        # "the first ten minutes (of the call)": a part of the meeting, never its length.
+        portion = bool(set(doc.words[max(0, start - 2):start]) & _words_set("durations", "portion_lead"))
+        hits = [h for h in cue_hits if not (portion and h.label == "conversation_minutes")]
+        nearest = _nearest_cue(doc, hits, start, end)
         if nearest is not None:
             cue, cost = nearest
             readings.setdefault(cue.label, []).append((value, start, end, cue, cost))
-        elif _said_alone(doc, cue_hits, start):
+        elif not portion and _said_alone(doc, cue_hits, start):
             cue = _Hit(start, end, "conversation_minutes", "")
             readings.setdefault(cue.label, []).append((value, start, end, cue, 0))
     found = []
@@ -796,7 +824,7 @@ def _durations(doc: _Doc) -> list[Extracted]:
 def _length(doc: _Doc, start: int, end: int) -> float | None:
     """Minutes said in tokens start..end; of "a minute or two" the higher ("two minutes")."""
     words = doc.words
-    said = " ".join(w[:-4] if w.endswith("-ish") else w for w in words[start:end]).replace("-", " ")
+    said = " ".join(_unloosed(w) for w in words[start:end]).replace("-", " ")
     if len(words[start:end]) >= 3 and words[end - 2] == "or" and _number(words[end - 1]) is not None:
         unit = parse.parse_duration(" ".join(words[start:end - 2]))
         one = parse.parse_duration("1 " + words[end - 3])
@@ -822,7 +850,7 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
             continue
         start = i
         while start > 0 and doc.same_sentence(start - 1, i) and (
-                _number(words[start - 1].replace("-", "")) is not None or _hyphen_number(words[start - 1])
+                _number(_unloosed(words[start - 1]).replace("-", "")) is not None or _hyphen_number(words[start - 1])
                 or words[start - 1] in joiners | units):
             start -= 1
         end = i + 1
@@ -834,7 +862,7 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
         while words[start] in joiners - amounts:
             start += 1
         said = [part for w in words[start:end] for part in (w.split("-") if _unit_compound(w, units) else [w])]
-        if any(_number(w) is not None or _hyphen_number(w) or w in amounts for w in said if w not in units):
+        if any(_number(_unloosed(w)) is not None or _hyphen_number(w) or w in amounts for w in said if w not in units):
             spans.append((start, end))
         i = end
     return spans
