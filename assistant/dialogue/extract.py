@@ -49,7 +49,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.dialogue import parse
-from assistant.text import data_file
+from assistant.text import data_file, fail
 
 TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
 FIELDS = ("what_happened", "disclosure_level", "new_topic", "conversation_minutes", "anxiety_before",
@@ -206,7 +206,67 @@ def _match_at(words: list[str], tokens: list[_Token], i: int, phrase: Phrase) ->
 
 @lru_cache(maxsize=None)
 def _rules() -> dict[str, Any]:
-    return data_file("extract.toml")
+    """``prompts/extract.toml``, read once and checked: a broken rule is one clear error, not a wrong value."""
+    rules = data_file("extract.toml")
+    for key, kind in _RULE_KINDS.items():
+        node: Any = rules
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise fail("extract_rules_invalid", key=key, reason="it is missing")
+            node = node[part]
+        reason = _rule_problem(node, kind)
+        if reason:
+            raise fail("extract_rules_invalid", key=key, reason=reason)
+    return rules
+
+
+# The shape of each rule of extract.toml that the numeric fields use: "phrases" a list of phrases with at
+# least one word each, "count" a whole number of words (0 or more), "numbers" phrase = number, "by_field" a
+# table of field = phrases, "fields" a list of field names.
+_RULE_KINDS = {
+    "tokens.abbreviations": "phrases",
+    "ratings.reach": "count", "ratings.near_reach": "count", "ratings.cues": "by_field", "ratings.near": "by_field",
+    "ratings.not_cues.phrases": "phrases",
+    "ratings.clauses.openers": "phrases", "ratings.clauses.subjects": "phrases",
+    "ratings.clauses.new_subjects": "phrases", "ratings.clauses.stops": "phrases", "ratings.clauses.reach": "count",
+    "ratings.hold.phrases": "phrases", "ratings.hold.stayed": "phrases", "ratings.hold.through": "phrases",
+    "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
+    "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
+    "ratings.evidence.loose_suffixes": "phrases", "ratings.evidence.homophones": "numbers",
+    **{f"ratings.evidence.{name}": "phrases" for name in (
+        "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words",
+        "leading_states", "may_follow", "corrections", "bounds", "scale")},
+    "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
+    "durations.rating_cost": "count", "durations.cues": "by_field",
+    **{f"durations.{name}": "phrases" for name in (
+        "joiners", "refer", "alone_lead", "point_after", "always_point", "not_point", "point_ends_after_for",
+        "clause_starts", "units", "portion_lead", "not_lengths")},
+}
+
+
+def _rule_problem(value: Any, kind: str) -> str:
+    """Why ``value`` is not a rule of ``kind``, or "" when it is."""
+    if kind == "count":
+        return "" if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else \
+            "it must be a whole number, 0 or more"
+    if kind == "numbers":
+        if not isinstance(value, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 10 for n in value.values()):
+            return "it must be a table of word = number from 0 to 10"
+        return ""
+    if kind == "by_field":
+        if not isinstance(value, dict):
+            return "it must be a table of field = [phrases]"
+        unknown = [f for f in value if f not in ALL_FIELDS]
+        if unknown:
+            return f"{unknown[0]!r} is not a field"
+        return next((f"{f}: {p}" for f, v in value.items() if (p := _rule_problem(v, "phrases"))), "")
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        return "it must be a list of quoted phrases"
+    if kind == "fields":
+        return next((f"{f!r} is not a field" for f in value if f not in ALL_FIELDS), "")
+    empty = next((p for p in value if not parse.words(p.replace("...", " "))), None)
+    return f"the phrase {empty!r} has no word in it" if empty is not None else ""
 
 
 @lru_cache(maxsize=None)
