@@ -157,7 +157,8 @@ class _Hit:
     end: int  # exclusive
     label: str
     phrase: str
-    clause: bool = False  # a moment cue that took its clause ("before I sent it")
+    clause: bool = False  # a moment cue that opens a clause ("before I sent it")
+    reach: int | None = None  # how far on its number may be, when not the usual
 
 
 class _Matcher:
@@ -237,7 +238,7 @@ _RULE_KINDS = {
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words",
         "leading_states", "may_follow", "corrections", "bounds", "scale")},
     "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
-    "durations.rating_cost": "count", "durations.cues": "by_field",
+    "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (
         "joiners", "refer", "alone_lead", "point_after", "always_point", "not_point", "point_ends_after_for",
         "clause_starts", "units", "portion_lead", "not_lengths")},
@@ -401,7 +402,10 @@ def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
            and _rating_number(words, end) is None and words[end] not in ("a", "an")):
         end += 1
     if end - hit.end >= rules["reach"]:
-        return hit  # too long to be a moment: narrative ("before I had even ...")
+        # Too long to name a moment ("before he picked up it got worse when ..."): the cue keeps its own words
+        # and takes a number only just after the clause could have ended.
+        return _Hit(hit.start, hit.end, hit.label, hit.phrase, clause=True,
+                    reach=rules["reach"] + _rules()["ratings"]["near_reach"])
     return _Hit(hit.start, end, hit.label.removeprefix("near:"), hit.phrase, clause=True)
 
 
@@ -425,8 +429,9 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
     words = doc.words
     range_words = set(data_file("session.toml")["words"]["range_words"])
     scaled = _scale_tokens(doc)
+    units = _words_set("durations", "units")
     candidates = [i for i in range(len(words)) if (v := _rating_number(words, i)) is not None and 0 <= v <= 10
-                  and i not in scaled and not _inside_bigger(words, i)]
+                  and i not in scaled and not _inside_bigger(words, i) and not set(words[i + 1:i + 2]) & units]
     runs: list[_Run] = []
     for i in candidates:
         last = runs[-1] if runs else None
@@ -668,7 +673,7 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         ok = False
         fillers = _words_set("ratings", "evidence", "near_fillers")
         if a_kind == "cue" and b_kind == "number":
-            limit = _rules()["ratings"]["near_reach"] if a.label.startswith("near:") else reach
+            limit = _rules()["ratings"]["near_reach"] if a.label.startswith("near:") else a.reach or reach
             next_sentence = doc.tokens[b_start].sentence == doc.tokens[a_end - 1].sentence + 1
             crossing = doc.breaks_between(a_end - 1, b_start)
             lead_in = all(w in fillers for w in doc.words[a_end:b_start])
@@ -974,11 +979,12 @@ def _duration_cue_hits(doc: _Doc) -> list[_Hit]:
 
 
 def _said_alone(doc: _Doc, cue_hits: list[_Hit], start: int) -> bool:
-    """A length with no cue in its sentence, at the head of its clause after only `alone_lead` words."""
+    """A length with no cue in its sentence, at its head after only `alone_lead` words ("About 5 mins.",
+    "Only a quarter of an hour, but a heavy one.")."""
     if any(doc.same_sentence(h.start, start) for h in cue_hits):
         return False
     head = start
-    while head > 0 and doc.same_sentence(head - 1, start) and not doc.tokens[head].comma_before:
+    while head > 0 and doc.same_sentence(head - 1, start):
         head -= 1
     lead = doc.words[head:start]
     leads = _set("durations", "alone_lead")
@@ -1029,6 +1035,7 @@ def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> tuple[_Hi
         clauses = sum(1 for k in range(a + 1, b + 1) if doc.tokens[k].comma_before)
         clauses += sum(1 for w in doc.words[a + 1:b] if w in ("and", "but", "so"))
         cost = distance + clauses * rules["clause_cost"] + (0 if hit.phrase else rules["rating_cost"])
+        cost += rules["following_cost"] if hit.start >= end and hit.phrase else 0
         if cost <= rules["reach"] and (hit.label not in best or cost < best[hit.label][0]):
             best[hit.label] = (cost, hit)
     if not best:
