@@ -158,7 +158,7 @@ def _numbers(text: str) -> dict:
      {"anxiety_before": 5, "anxiety_peak": 7, "anxiety_after": 2}),
     ("when he answered I was about a 6, the most intense moment was an 8, and I ended the call at a 2",
      {"anxiety_before": 6, "anxiety_peak": 8, "anxiety_after": 2}),
-    ("Waiting for the bus to her place I was a six. I'm like a 3 at this point.",
+    ("Waiting for her to pick up I was a six. I'm like a 3 at this point.",
      {"anxiety_before": 6, "anxiety_after": 3}),
     ("I was a 6 when I got there, then it went through the roof, like a ten",
      {"anxiety_before": 6, "anxiety_peak": 10}),
