@@ -244,6 +244,7 @@ def test_levels_that_hold(said, want):
     ("Before 4/10, worst 7/10, after 2/10.", {"anxiety_before": 4, "anxiety_peak": 7, "anxiety_after": 2}),
     ("I was six-ish beforehand and maybe two-ish once it was over.", {"anxiety_before": 6, "anxiety_after": 2}),
     ("i was sevenish before", {"anxiety_before": 7}),
+    ("Waiting for him to pick up I was in the mid-sevens.", {"anxiety_before": 7}),
     ("I would put my anxiety at seven out of ten beforehand.", {"anxiety_before": 7}),
     ("it was between a 5 and a 6 before", {"anxiety_before": 6}),
     ("not a mean one, just nervous. Started at a six, finished at a three.",
@@ -272,6 +273,11 @@ def test_recogniser_homophones_in_a_rating_slot(said, want):
     ("pre: 6. peak: 9. post: 3.", {"anxiety_before": 6, "anxiety_peak": 9, "anxiety_after": 3}),
     ("Before = 7, worst = 9, after = 3", {"anxiety_before": 7, "anxiety_peak": 9, "anxiety_after": 3}),
     ("6 before / 8 peak / 2 after", {"anxiety_before": 6, "anxiety_peak": 8, "anxiety_after": 2}),
+    ("Anxiety (0-10): before 6, during 8, after 3", {"anxiety_before": 6, "anxiety_peak": 8, "anxiety_after": 3}),
+    ("Anxiety 6 -> 9 -> 3.", {"anxiety_before": 6, "anxiety_peak": 9, "anxiety_after": 3}),
+    ("anxiety went 7 → 3", {"anxiety_before": 7, "anxiety_after": 3}),
+    ("SUDS: 50 -> 90 -> 20.", {}),  # a 0-100 scale, not ratings
+    ("I called her before 7, and at the worst I was a 6.", {"anxiety_peak": 6}),  # not a list: a time
     ("Anxiety before: 7/10\nAnxiety at worst: 8/10\nAnxiety after: 4/10\nLength of call: 30 min",
      {"anxiety_before": 7, "anxiety_peak": 8, "anxiety_after": 4, "conversation_minutes": 30}),
     ("Phoned my aunt. 7 beforehand. Highest point 8. Now 2. 12 minutes.",

@@ -222,8 +222,8 @@ def _rules() -> dict[str, Any]:
 
 
 # The shape of each rule of extract.toml that the numeric fields use: "phrases" a list of phrases with at
-# least one word each, "count" a whole number of words (0 or more), "numbers" phrase = number, "by_field" a
-# table of field = phrases, "fields" a list of field names.
+# least one word each, "marks" a list of punctuation marks, "count" a whole number of words (0 or more),
+# "numbers" phrase = number, "by_field" a table of field = phrases, "fields" a list of field names.
 _RULE_KINDS = {
     "tokens.abbreviations": "phrases",
     "ratings.reach": "count", "ratings.near_reach": "count", "ratings.cues": "by_field", "ratings.near": "by_field",
@@ -233,7 +233,8 @@ _RULE_KINDS = {
     "ratings.hold.phrases": "phrases", "ratings.hold.stayed": "phrases", "ratings.hold.through": "phrases",
     "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
     "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
-    "ratings.evidence.loose_suffixes": "phrases", "ratings.evidence.homophones": "numbers",
+    "ratings.evidence.loose_suffixes": "phrases", "ratings.evidence.loose_prefixes": "phrases",
+    "ratings.sequence.arrows": "marks", "ratings.evidence.homophones": "numbers",
     **{f"ratings.evidence.{name}": "phrases" for name in (
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words",
         "leading_states", "may_follow", "corrections", "bounds", "scale")},
@@ -266,6 +267,8 @@ def _rule_problem(value: Any, kind: str) -> str:
         return "it must be a list of quoted phrases"
     if kind == "fields":
         return next((f"{f!r} is not a field" for f in value if f not in ALL_FIELDS), "")
+    if kind == "marks":
+        return "" if all(p.strip() for p in value) else "a mark is empty"
     empty = next((p for p in value if not parse.words(p.replace("...", " "))), None)
     return f"the phrase {empty!r} has no word in it" if empty is not None else ""
 
@@ -324,8 +327,15 @@ def _rating_number(words: list[str], i: int) -> float | None:
 
 
 def _unloosed(word: str) -> str:
-    """"six-ish" → "six", "twenty-odd" → "twenty": a number said loosely, as the number."""
-    for suffix in _rules()["ratings"]["evidence"]["loose_suffixes"]:
+    """"six-ish" → "six", "twenty-odd" → "twenty", "mid-sevens" → "seven": a number said loosely, as the
+    number."""
+    rules = _rules()["ratings"]["evidence"]
+    for prefix in rules["loose_prefixes"]:
+        if word.startswith(prefix):
+            stem = word[len(prefix):]
+            plural = next((stem[:-len(e)] for e in ("es", "s") if stem.endswith(e) and _number(stem[:-len(e)])), "")
+            return plural or stem
+    for suffix in rules["loose_suffixes"]:
         if word.endswith(suffix) and _number(word[:-len(suffix)]) is not None:
             return word[:-len(suffix)]
     return word
@@ -435,7 +445,8 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
     runs: list[_Run] = []
     for i in candidates:
         last = runs[-1] if runs else None
-        if last and i - last.numbers[-1] <= 3 and doc.same_sentence(last.numbers[-1], i):
+        if last and i - last.numbers[-1] <= 3 and doc.same_sentence(last.numbers[-1], i) and not _arrow_between(
+                doc, last.numbers[-1], i):
             between = words[last.numbers[-1] + 1:i]  # none: "five six", "five, six"
             if set(between) <= range_words | {"a", "an"} and not (last.transition and between[:1] == ["to"]):
                 last.numbers.append(i)
@@ -447,7 +458,8 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
         elif i >= 2 and words[i - 1] in rules["article_fillers"] and words[i - 2] in ("a", "an"):
             start = i - 2
         transition = start >= 1 and words[start - 1] == "from"
-        runs.append(_Run(start, i + 1, [i], None, bare=start == i, transition=transition))
+        loose = any(words[i].startswith(p) for p in rules["loose_prefixes"])  # "in the mid-sevens": a rating
+        runs.append(_Run(start, i + 1, [i], None, bare=start == i and not loose, transition=transition))
     kept = []
     for run in runs:
         end = run.end
@@ -492,6 +504,10 @@ def _scale_tokens(doc: _Doc) -> set[int]:
     for hit in matcher.find(doc.tokens):
         found.update(range(hit.start, hit.end))
     found.update(i for i in range(len(doc.tokens)) if _slash_scale(doc, i))  # "7/10": the 10 is the scale
+    for i in range(1, len(doc.tokens)):  # "(0-10)", "a 1-10 scale": both numbers are the scale
+        if doc.words[i - 1:i + 1] in (["0", "10"], ["1", "10"]) and doc.text[
+                doc.tokens[i - 1].end:doc.tokens[i].start] == "-":
+            found.update((i - 1, i))
     return found
 
 
@@ -532,7 +548,7 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
     if before in rules["time_words"]:
         own_cue = [c for c in doc.cues if c.end == run.start]
         if own_cue and len(own_cue[0].phrase.split()) == 1:
-            if not doc.tokens[first].comma_before:
+            if not doc.tokens[first].comma_before and not _in_list(doc, run, own_cue[0]):
                 return False
         elif not own_cue:
             ahead = words[run.start - 2] if run.start >= 2 else ""
@@ -544,9 +560,27 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
     return near or _cue_adjacent(doc, run)
 
 
+def _in_list(doc: _Doc, run: _Run, cue: _Hit) -> bool:
+    """"before 6, during 8, after 3": a bare number after "before" / "after" is a rating, not a time, when it
+    ends its list item and another cue of the sentence is followed straight away by its number."""
+    end = run.end
+    item_ends = end >= len(doc.words) or doc.breaks_between(end - 1, end) or doc.tokens[end].comma_before
+    return item_ends and any(
+        other is not cue and other.end < len(doc.words) and doc.same_sentence(other.start, run.start)
+        and _rating_number(doc.words, other.end) is not None and not doc.breaks_between(other.end - 1, other.end)
+        for other in doc.cues)
+
+
+def _arrow_between(doc: _Doc, a: int, b: int) -> bool:
+    """An arrow ("->", "→") between token a and token b."""
+    return doc.text[doc.tokens[a].end:doc.tokens[b].start].strip() in _rules()["ratings"]["sequence"]["arrows"]
+
+
 def _follower_ok(doc: _Doc, end: int) -> bool:
     """The word after a rating is one a rating can be followed by (not "minutes", "cousins", "thirty")."""
     if end >= len(doc.words) or doc.breaks_between(end - 1, end) or doc.tokens[end].comma_before:
+        return True
+    if _arrow_between(doc, end - 1, end):
         return True
     follow = _set("ratings", "evidence", "may_follow")
     if any(tuple(doc.words[end:end + len(p)]) == p for p in follow):
@@ -606,7 +640,8 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
             # with no pause between stays one reading with two numbers, and is left empty).
             then = any(tuple(between[k:k + len(p)]) == p and doc.tokens[previous.end + k].comma_before
                        for p in _set("ratings", "sequence", "then") for k in range(len(between)))
-            if not corrected and (then or _new_clause(doc, previous.end, run.start)):
+            arrow = _arrow_between(doc, previous.end - 1, run.start)
+            if not corrected and (then or arrow or _new_clause(doc, previous.end, run.start)):
                 groups.append((_Group(run.start, run.end, run.value), run))
                 continue
             close = run.start - previous.end <= 10 and (
@@ -731,7 +766,34 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         free = [items[k][3] for k in range(len(items)) if items[k][2] == "number" and k not in taken]
         found += _in_sequence(doc, free, found)
         found += _no_higher(doc, groups, found)
+        found += _arrows(doc, groups, found)
     return found
+
+
+def _arrows(doc: _Doc, groups: list[_Group], found: list[Extracted]) -> list[Extracted]:
+    """"Anxiety 6 -> 9 -> 3": readings joined by arrows are before, the worst and after (two: before and
+    after), for those not said otherwise; the middle one must be the highest."""
+    chains: list[list[_Group]] = []
+    for group in groups:
+        if group.value is None or group.change is not None:
+            continue
+        last = chains[-1][-1] if chains else None
+        if last is not None and _arrow_between(doc, last.end - 1, group.start):
+            chains[-1].append(group)
+        else:
+            chains.append([group])
+    chains = [c for c in chains if len(c) in (2, 3)]
+    if len(chains) != 1:
+        return []
+    chain = chains[0]
+    said = {e.field for e in found}
+    fields = ("anxiety_before", "anxiety_peak", "anxiety_after") if len(chain) == 3 else (
+        "anxiety_before", "anxiety_after")
+    values = [g.value or 0 for g in chain]
+    if len(chain) == 3 and not values[1] >= max(values[0], values[2]):
+        return []
+    return [_extracted(doc, field, group.value, group.start, group.end, doc.said(chain[0].start, chain[-1].end))
+            for field, group in zip(fields, chain) if field not in said]
 
 
 @lru_cache(maxsize=None)
