@@ -168,6 +168,26 @@ def test_moment_cues_people_use(said, want):
 
 
 @pytest.mark.parametrize("said, want", [
+    # numbers with no "a" before them, as people type them
+    ("I was 7 going in. It was 8 at the worst. I'm 3 now.", {"anxiety_before": 7, "anxiety_peak": 8,
+                                                             "anxiety_after": 3}),
+    ("i felt about 6 before and like 2 after", {"anxiety_before": 6, "anxiety_after": 2}),
+    ("I'd rate my anxiety before as 6, the worst as 8, and after as 2.",
+     {"anxiety_before": 6, "anxiety_peak": 8, "anxiety_after": 2}),
+    ("anxiety at start 6 at worst 9 at end 3", {"anxiety_before": 6, "anxiety_peak": 9, "anxiety_after": 3}),
+    ("My anxiety went from 7 before to 3 after.", {"anxiety_before": 7, "anxiety_after": 3}),
+    ("Afterwards I felt calmer, maybe 4.", {"anxiety_after": 4}),
+    ("Talked to Dad. Anxiety was 7 going in, then settled to about 4.", {"anxiety_before": 7, "anxiety_after": 4}),
+    ("I was around 5 when we started talking.", {"anxiety_before": 5}),
+    # an event said before "at nine" makes it a time; a level said before it makes it a rating
+    ("we met at 7 and i got home at 9", {}),
+    ("it peaked at 9 when she asked", {"anxiety_peak": 9}),
+])
+def test_bare_numbers(said, want):
+    assert _numbers(said) == want
+
+
+@pytest.mark.parametrize("said, want", [
     # a moment said as a clause: "before I rang her", "after she answered", "by the time we said goodbye"
     ("it was like a 6 before i rang her and after she said yes like a 2", {"anxiety_before": 6, "anxiety_after": 2}),
     ("before ringing her i was a seven", {"anxiety_before": 7}),

@@ -234,9 +234,11 @@ _RULE_KINDS = {
     "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
     "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
     "ratings.evidence.loose_suffixes": "phrases", "ratings.evidence.loose_prefixes": "phrases",
-    "ratings.sequence.arrows": "marks", "ratings.evidence.homophones": "numbers",
+    "ratings.sequence.arrows": "marks", "ratings.prefixes.anxiety_before": "marks",
+    "ratings.prefixes.anxiety_after": "marks", "ratings.prefixes.not": "phrases",
+    "ratings.evidence.homophones": "numbers",
     **{f"ratings.evidence.{name}": "phrases" for name in (
-        "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words",
+        "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
         "leading_states", "may_follow", "corrections", "bounds", "scale")},
     "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
@@ -386,7 +388,22 @@ def _doc(text: str) -> _Doc:
     words = [t.norm for t in tokens]
     hits = [_with_clause(tokens, words, h) for h in _cue_matcher().find(tokens) if h.label != "not"]
     hits = [h for h in hits if not any(o.start < h.start < o.end for o in hits)]  # inside a cue's clause
-    return _Doc(text, tokens, words, hits)
+    hits += _prefix_cues(words, hits)
+    return _Doc(text, tokens, words, sorted(hits, key=lambda h: h.start))
+
+
+def _prefix_cues(words: list[str], hits: list[_Hit]) -> list[_Hit]:
+    """"pre-exposure", "post-call": a word with a moment prefix is that moment's cue (not "post-traumatic")."""
+    rules = _rules()["ratings"]["prefixes"]
+    found = []
+    for i, word in enumerate(words):
+        if word in rules["not"] or any(h.start <= i < h.end for h in hits):
+            continue
+        field = next((f for f, prefixes in rules.items() if f != "not" and any(
+            word.startswith(p) and len(word) > len(p) for p in prefixes)), None)
+        if field is not None:
+            found.append(_Hit(i, i + 1, field, word))
+    return found
 
 
 def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
@@ -552,8 +569,12 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
                 return False
         elif not own_cue:
             ahead = words[run.start - 2] if run.start >= 2 else ""
-            led = ahead in _words_set("ratings", "evidence", "leading_states") or any(
-                c.end == run.start - 1 for c in doc.cues) or ahead in _words_set("ratings", "evidence", "anxiety_words")
+            # A cue leads to it when the cue says a level ("peaked at eight"), not an event ("got home at nine").
+            states = _words_set("ratings", "evidence", "leading_states") | _words_set(
+                "ratings", "evidence", "level_verbs")
+            led = (ahead in states or ahead in _words_set("ratings", "evidence", "anxiety_words")
+                   or any(c.end == run.start - 1 and doc.words[c.end - 1] in states for c in doc.cues)
+                   or (run.transition and _cue_follows(doc, run)))  # "went from 7 before to 3 after"
             if not led:
                 return False
     near = _phrases_within(doc, _set("ratings", "evidence", "anxiety_words"), first, 6)
@@ -983,6 +1004,14 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
         end = i + 1
         while end < len(words) and words[end:end + 3] in (["and", "a", "half"], ["and", "a", "quarter"]):
             end += 3
+        # "1 hour 20 minutes", "an hour and ten minutes": one length
+        while True:
+            at = end + (words[end:end + 1] == ["and"])
+            if at + 1 < len(words) and _number(words[at]) is not None and words[at + 1] in units and (
+                    doc.same_sentence(end - 1, at + 1) and not doc.tokens[at].comma_before):
+                end = at + 2
+            else:
+                break
         if words[end:end + 1] == ["or"] and end + 1 < len(words) and _number(words[end + 1]) is not None and (
                 end + 2 >= len(words) or words[end + 2] not in units):
             end += 2  # "a minute or two"
