@@ -363,6 +363,7 @@ class _Doc:
     tokens: list[_Token]
     words: list[str]
     cues: list[_Hit]  # rating cues (label = field, or "near:field" for those that count only next to a number)
+    ratings: list[_Run] | None = None  # the rating runs, once found (ratings and durations both use them)
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         """Token range → character span."""
@@ -452,6 +453,14 @@ class _Run:
 
 def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
     """The numbers 0-10 that are ratings, joined into runs ("a six or seven"); ``lenient`` for corrections."""
+    if lenient:
+        return _find_rating_runs(doc, lenient)
+    if doc.ratings is None:
+        doc.ratings = _find_rating_runs(doc, lenient)
+    return doc.ratings
+
+
+def _find_rating_runs(doc: _Doc, lenient: bool) -> list[_Run]:
     rules = _rules()["ratings"]["evidence"]
     words = doc.words
     range_words = set(data_file("session.toml")["words"]["range_words"])
