@@ -511,6 +511,8 @@ def _find_rating_runs(doc: _Doc, lenient: bool) -> list[_Run]:
 def _past_scale(doc: _Doc, end: int) -> int:
     """The end of a rating with its scale ("six out of ten", "8/10"), so a cue after the scale is next to it."""
     words = doc.words
+    if _of_ten(doc, end):
+        return end + 2
     if words[end:end + 2] == ["out", "of"] and end + 2 < len(words) and _number(words[end + 2]) is not None:
         return end + 3
     if _slash_scale(doc, end):
@@ -537,6 +539,11 @@ def _scale_tokens(doc: _Doc) -> set[int]:
     return found
 
 
+def _of_ten(doc: _Doc, end: int) -> bool:
+    """"6 of 10", "seven of ten" said as a rating (not "6 of 10 people")."""
+    return doc.words[end:end + 2] in (["of", "10"], ["of", "ten"]) and _follower_ok(doc, end + 2)
+
+
 def _slash_scale(doc: _Doc, i: int) -> bool:
     """Token i is the scale of "7/10" (not a list: "6 before / 8 peak")."""
     return (0 < i < len(doc.tokens) and doc.words[i] in ("10", "100") and _number(doc.words[i - 1]) is not None
@@ -553,9 +560,9 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
     led_by_cue = any(c.end == run.start for c in doc.cues)  # "going in, eight": "in" ends the cue
     if run.bare and before in rules["not_after"] and not led_by_cue and not (run.transition and before == "from"):
         return False
-    if before in rules["bounds"]:
+    if before in rules["bounds"] and not doc.tokens[run.start].comma_before:
         return False
-    scaled = words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end)
+    scaled = words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end) or _of_ten(doc, run.end)
     if scaled:
         return True
     if not _follower_ok(doc, run.end):
