@@ -213,6 +213,10 @@ def test_a_moment_cue_takes_its_clause(said, want):
     ("It was a 20-minute call.", 20),
     ("We had a half-hour chat.", 30),
     ("We spoke for 5-10 minutes.", 10),  # a range takes the higher
+    ("we talked for half an hour to an hour", 60),
+    ("we talked for 20 minutes or half an hour", 30),
+    ("we talked for 40 minutes, maybe 45 minutes", 45),
+    ("the call was 20 minutes, 25 minutes tops", 25),
     ("we spent like an hour and a quarter together", 75),
     ("We were there two hours in the end.", 120),
     ("About 25 mins.", 25),  # a length said on its own is the meeting's

@@ -243,8 +243,8 @@ _RULE_KINDS = {
     "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (
-        "joiners", "refer", "alone_lead", "point_after", "always_point", "not_point", "point_ends_after_for",
-        "clause_starts", "units", "portion_lead", "not_lengths")},
+        "joiners", "range_words", "refer", "alone_lead", "point_after", "always_point", "not_point",
+        "point_ends_after_for", "clause_starts", "units", "portion_lead", "not_lengths")},
 }
 
 
@@ -954,12 +954,10 @@ def _durations(doc: _Doc) -> list[Extracted]:
     """Lengths of time, each given to the field whose cue is nearest (see ``[durations]`` in extract.toml)."""
     cue_hits = _duration_cue_hits(doc)
     readings: dict[str, list[tuple[Any, int, int, _Hit, int]]] = {}
-    for start, end in _duration_spans(doc):
-        if _is_point_in_time(doc, start, end) or _inside_any(doc, start, end, _not_lengths().find(doc.tokens)):
-            continue
-        value = _length(doc, start, end)
-        if value is None:
-            continue
+    not_lengths = _not_lengths().find(doc.tokens)
+    lengths = [(start, end, _length(doc, start, end)) for start, end in _duration_spans(doc)
+               if not _is_point_in_time(doc, start, end) and not _inside_any(doc, start, end, not_lengths)]
+    for start, end, value in _ranges(doc, [(a, b, v) for a, b, v in lengths if v is not None]):
         # "the first ten minutes (of the call)": a part of the meeting, never its length.
         portion = bool(set(doc.words[max(0, start - 2):start]) & _words_set("durations", "portion_lead"))
         hits = [h for h in cue_hits if not (portion and h.label == "conversation_minutes")]
@@ -983,6 +981,22 @@ def _durations(doc: _Doc) -> list[Extracted]:
             a, b = min(start, cue.start), max(end, cue.end)
             found.append(_extracted(doc, field, value, a, b, doc.said(cue.start, cue.end) if cue.phrase else ""))
     return found
+
+
+def _ranges(doc: _Doc, lengths: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Two lengths said as a range ("half an hour to an hour", "40 minutes, maybe 45") are one: the higher."""
+    joined: list[tuple[int, int, float]] = []
+    for start, end, value in lengths:
+        if joined:
+            a, b, before = joined[-1]
+            between = doc.words[b:start]
+            listed = not between and doc.tokens[start].comma_before  # "20 minutes, 25 minutes tops"
+            if len(between) <= 3 and doc.same_sentence(b - 1, start) and (listed or between and set(
+                    between) <= _words_set("durations", "range_words")):
+                joined[-1] = (a, end, max(before, value))
+                continue
+        joined.append((start, end, value))
+    return joined
 
 
 def _length(doc: _Doc, start: int, end: int) -> float | None:
@@ -1015,7 +1029,7 @@ def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
         start = i
         while start > 0 and doc.same_sentence(start - 1, i) and (
                 _number(_unloosed(words[start - 1]).replace("-", "")) is not None or _hyphen_number(words[start - 1])
-                or words[start - 1] in joiners | units):
+                or words[start - 1] in joiners):  # not back over another unit: "20 minutes or half an hour"
             start -= 1
         end = i + 1
         while end < len(words) and words[end:end + 3] in (["and", "a", "half"], ["and", "a", "quarter"]):
