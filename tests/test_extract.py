@@ -318,6 +318,9 @@ def test_lists(said, want):
     # a later, lower reading after the worst, after "then", is the after
     ("like a five walking over, spiked to a 9 right as i knocked, then like a 4, fine",
      {"anxiety_before": 5, "anxiety_peak": 9, "anxiety_after": 4}),
+    # a cue with its reading does not reach past ", then": the later readings are later moments
+    ("My anxiety was 7 before, then 9, then 4.", {"anxiety_before": 7}),
+    ("Before I was a 6, and 3 after.", {"anxiety_before": 6, "anxiety_after": 3}),
     # with no pause, "a four then a nine" is two guesses at one moment: left empty
     ("Before I was a four then a nine. Now I'm a three.", {"anxiety_after": 3}),
 ])

@@ -474,7 +474,9 @@ def _find_rating_runs(doc: _Doc, lenient: bool) -> list[_Run]:
         if last and i - last.numbers[-1] <= 3 and doc.same_sentence(last.numbers[-1], i) and not _arrow_between(
                 doc, last.numbers[-1], i):
             between = words[last.numbers[-1] + 1:i]  # none: "five six", "five, six"
-            if set(between) <= range_words | {"a", "an"} and not (last.transition and between[:1] == ["to"]):
+            listed = between[:1] == ["and"] and doc.tokens[last.numbers[-1] + 1].comma_before  # "a 6, and 3 after"
+            if set(between) <= range_words | {"a", "an"} and not (last.transition and between[:1] == ["to"]) and (
+                    not listed):
                 last.numbers.append(i)
                 last.end = i + 1
                 continue
@@ -762,6 +764,24 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
     for k, ok in enumerate(edges):
         a_start, a_end, a_kind, a = items[k]
         if ok and a_kind == "number" and doc.comma_between(a_end - 1, items[k + 1][0]) and k > 0 and edges[k - 1]:
+            edges[k] = False
+    # ", and 3 after": a number said straight before its cue, with nothing between, is that cue's, not the cue
+    # before it across a comma.
+    for k, ok in enumerate(edges):
+        a_start, a_end, a_kind, a = items[k]
+        if (ok and a_kind == "number" and items[k + 1][0] == a_end and not doc.comma_between(a_end - 1, a_end)
+                and k > 0 and edges[k - 1] and doc.comma_between(items[k - 1][1] - 1, a_start)):
+            edges[k - 1] = False
+    # "before I was 7, then 9": a later moment; a cue with a reading of its own does not reach past ", then".
+    then = _set("ratings", "sequence", "then")
+    for k, ok in enumerate(edges):
+        a_start, a_end, a_kind, a = items[k]
+        b_start = items[k + 1][0]
+        own_before = k > 0 and items[k - 1][2] == "number" and edges[k - 1]  # "7 before, then 9"
+        if ok and a_kind == "cue" and any(
+                tuple(doc.words[j:j + len(p)]) == p and doc.tokens[j].comma_before
+                and (own_before or any(a_end <= g.start < j for g in groups))
+                for j in range(a_end, b_start) for p in then):
             edges[k] = False
     chosen = _certain_edges(edges)
     # "dropped to 3 afterwards": two cues of one field around one number is no contest.
