@@ -328,6 +328,16 @@ def test_readings_told_in_order(said, want):
     assert _numbers(said) == want
 
 
+@pytest.mark.parametrize("said, field, value", [
+    # a moment phrase with no number near it is the speaker's own words, not the end of them
+    ("What helped was saying it out loud.", "helped_most", "saying it out loud"),
+    ("What stayed hard was going home alone.", "stayed_hard", "going home alone"),
+    ("I learned that early on I avoid things.", "learned", "early on I avoid things"),
+])
+def test_moment_words_with_no_number_do_not_cut_free_text(said, field, value):
+    assert extract(said).value(field) == value
+
+
 @pytest.mark.parametrize("said", [
     "I got there at 4 and left at 6. We talked for a bit.",
     "My two kids were there, and my friend brought her 3 dogs.",

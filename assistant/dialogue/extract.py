@@ -1318,7 +1318,7 @@ def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
     """Token indices where a clause starts: sentences, cues of every field, "and then", "but", and either side
     of a body sensation ("my chest was tight, starting was easier than I expected": two clauses)."""
     starts = {i for i, t in enumerate(doc.tokens) if i == 0 or t.sentence != doc.tokens[i - 1].sentence}
-    starts |= {c.start for c in doc.cues}
+    starts |= {c.start for c in doc.cues if _names_a_moment(doc, c)}
     starts |= {h.start for h in text_hits}
     starts |= {h.start for h in _break_matcher().find(doc.tokens)}
     first_token = {t.start: i for i, t in enumerate(doc.tokens)}
@@ -1330,6 +1330,18 @@ def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
     starts |= {h.start for h in _duration_cues().find(doc.tokens) if h.label == "anxiety_duration"
                and any(w in units for w in doc.words[h.end:h.end + 6])}  # "the panic lasted ten minutes",
     return starts                                                          # not "my panic attacks"
+
+
+def _names_a_moment(doc: _Doc, cue: _Hit) -> bool:
+    """A rating cue that ends a free-text clause: one with a rating near it ("... now a two"), or one of the
+    plain moment words every reflection uses. A moment phrase with no number near ("what helped was saying it
+    out loud", "going home alone") is the speaker's own words."""
+    if not cue.phrase or len(cue.phrase.split()) == 1 and not cue.clause:
+        return True
+    reach = _rules()["ratings"]["reach"]
+    return any(cue.end <= r.start <= cue.end + reach and doc.same_sentence(cue.end - 1, r.start)
+               or cue.start - 3 <= r.end <= cue.start and doc.same_sentence(r.end - 1, cue.start)
+               for r in _rating_runs(doc))
 
 
 def _clause(doc: _Doc, start: int, end: int, boundaries: set[int]) -> tuple[int, int]:
