@@ -26,13 +26,24 @@ wrong number in the journal is worse than one more question. In particular:
 * It is tied to a cue ("before / going in / at first", "at the worst / peaked", "now / by the end"): the
   first number after a cue, or a number followed straight away by one ("a seven before"). Cues and
   numbers are paired along each sentence as a maximum matching; a number that two cues could claim with
-  the same count of pairs is left empty.
+  the same count of pairs is left empty. A cue that opens a clause takes it ("before I sent it", "by the
+  time I got home"). Said loosely it still counts ("six-ish", "mid-sevens", "6 of 10", "a for" from a
+  recogniser, only where "a" leads to a rating slot).
+* Where a moment has no cue of its own, the way it was told can name it: a level held "start to finish"
+  (or that "stayed at a five the whole time") is all three; "it never went above that" makes the reading
+  before it the worst; readings joined by arrows ("6 -> 9 -> 3") are before, worst, after; between a said
+  before and after, the highest reading above both is the worst; after the worst, a later lower one led by
+  ", then" is the after. "The whole time" alone, or a bound with its own number ("never above a six"), names
+  no moment and stays empty.
 * Two numbers for one cue: a correction between them ("a six, no, more like a seven") takes the later; a
   range ("six or seven") the higher, as ``parse_rating`` does; anything else ("a four, then a nine") is
   left empty. "From a seven to a three" is two readings, not a range.
 * Durations go to the conversation or to the feeling by the nearest words of each ("we talked", "the
-  nerves lasted"); estimates ("a few minutes") and points in time ("ten minutes in", "two hours ago")
-  are left out.
+  nerves lasted"), a rating said next to a length counting for the feeling ("a nine for 45 seconds");
+  "it lasted" is said of what comes before it in its sentence; each cue takes its nearest length; two
+  lengths said as a range are the higher; a length said alone at the head of its sentence ("About 5 mins.")
+  is the meeting's. Estimates ("a few minutes"), parts ("the first ten minutes" is never the meeting's
+  length) and points in time ("ten minutes in", "two hours ago", "an hour before I called") are left out.
 * Feelings use ``parse_emotions`` (negated ones are left out), but a word that is also an ordinary word
   ("warm coffee", "close to an hour", "I hope to") counts only after a feeling frame ("I felt close"),
   and someone else's feeling ("she was angry") is left out.
