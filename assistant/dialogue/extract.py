@@ -407,9 +407,10 @@ def _doc(text: str) -> _Doc:
 def _prefix_cues(words: list[str], hits: list[_Hit]) -> list[_Hit]:
     """"pre-exposure", "post-call": a word with a moment prefix is that moment's cue (not "post-traumatic")."""
     rules = _rules()["ratings"]["prefixes"]
+    starts = tuple(p for f, prefixes in rules.items() if f != "not" for p in prefixes)
     found = []
     for i, word in enumerate(words):
-        if word in rules["not"] or any(h.start <= i < h.end for h in hits):
+        if not word.startswith(starts) or word in rules["not"] or any(h.start <= i < h.end for h in hits):
             continue
         field = next((f for f, prefixes in rules.items() if f != "not" and any(
             word.startswith(p) and len(word) > len(p) for p in prefixes)), None)
@@ -418,12 +419,17 @@ def _prefix_cues(words: list[str], hits: list[_Hit]) -> list[_Hit]:
     return found
 
 
+@lru_cache(maxsize=None)
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    return tuple(parse.words(phrase))
+
+
 def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
     """A moment cue that opens a clause takes the clause with it ("before I sent it", "after he replied", "by
     the time I got home"): the whole clause names the moment, and it counts like any cue, not only next to
     its number. The clause runs to a comma, a joining word, a filler or number, or a new subject."""
     rules = _rules()["ratings"]["clauses"]
-    said = tuple(parse.words(hit.phrase))
+    said = _phrase_words(hit.phrase)
     openers, subjects = _set("ratings", "clauses", "openers"), _words_set("ratings", "clauses", "subjects")
     with_subject = said[-1] in subjects and any(said[-1 - len(o):-1] == o for o in openers)  # "once we"
     opened = with_subject or any(said[-len(opener):] == opener for opener in openers)
@@ -507,7 +513,11 @@ def _find_rating_runs(doc: _Doc, lenient: bool) -> list[_Run]:
         elif words[end:end + 2] == ["point", "five"]:
             end += 2
         run.end = end
-        value = parse.parse_rating(_said_as_numbers(doc, run.numbers[0], end))
+        single = _rating_number(words, run.numbers[0]) if len(run.numbers) == 1 and end == run.numbers[0] + 1 else None
+        if single is not None and single == int(single):  # one plain number: what parse_rating would read
+            value = parse.Parsed(int(single))
+        else:
+            value = parse.parse_rating(_said_as_numbers(doc, run.numbers[0], end))
         if lenient:  # a correction: every number counts but the one being replaced ("not an eight")
             run.transition = False
             replaced = any(tuple(words[run.start - len(p):run.start]) == p for p in _set("correct", "drop_before"))
@@ -681,7 +691,7 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
     corrections = _set("ratings", "evidence", "corrections")
     groups: list[tuple[_Group, _Run]] = []
     for run in runs:
-        if groups:
+        if groups and run.start - groups[-1][1].end <= 10:  # further apart, always a reading of its own
             group, previous = groups[-1]
             between = doc.words[previous.end:run.start]
             cue_between = any(previous.end <= c.start and c.end <= run.start for c in doc.cues)
