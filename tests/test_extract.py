@@ -242,6 +242,8 @@ def test_meeting_lengths(said, minutes):
     # not lengths of the meeting or the feeling
     ("The first 5 minutes were the hardest.", {}),
     ("I read for an hour before I called, I was a seven.", {"anxiety_before": 7}),
+    ("It took me 10 minutes to get there.", {}),  # "it took" is said of what follows it
+    ("It took me about 20 minutes to calm down.", {"anxiety_duration": 20}),
     ("Before I left home I had a 5 minute breathing break, then I was a six.", {"anxiety_before": 6}),
     ("During it, maybe a nine for a second.", {"anxiety_peak": 9}),
     ("Now, an hour later, I am calm, a two.", {"anxiety_after": 2}),
