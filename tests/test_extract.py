@@ -179,6 +179,8 @@ def test_moment_cues_people_use(said, want):
     ("Afterwards I felt calmer, maybe 4.", {"anxiety_after": 4}),
     ("Talked to Dad. Anxiety was 7 going in, then settled to about 4.", {"anxiety_before": 7, "anxiety_after": 4}),
     ("I was around 5 when we started talking.", {"anxiety_before": 5}),
+    ("The worst bit was when she asked why I stopped replying, 8.", {"anxiety_peak": 8}),
+    ("I am now at approximately four.", {"anxiety_after": 4}),
     # an event said before "at nine" makes it a time; a level said before it makes it a rating
     ("we met at 7 and i got home at 9", {}),
     ("it peaked at 9 when she asked", {"anxiety_peak": 9}),
@@ -221,6 +223,7 @@ def test_a_moment_cue_takes_its_clause(said, want):
     ("We were there two hours in the end.", 120),
     ("About 25 mins.", 25),  # a length said on its own is the meeting's
     ("Rang my uncle. Nine minutes according to my phone.", 9),
+    ("Left after two and a half hours.", 150),
 ])
 def test_meeting_lengths(said, minutes):
     assert _numbers(said) == {"conversation_minutes": minutes}

@@ -617,7 +617,18 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
             if not led:
                 return False
     near = _phrases_within(doc, _set("ratings", "evidence", "anxiety_words"), first, 6)
-    return near or _cue_adjacent(doc, run)
+    return near or _cue_adjacent(doc, run) or _trails_its_cue(doc, run)
+
+
+def _trails_its_cue(doc: _Doc, run: _Run) -> bool:
+    """"The worst bit was when she asked why, 8.": a bare number said last in its sentence, after a comma,
+    with a moment cue earlier in that sentence, is that moment's reading."""
+    end, first = run.end, run.numbers[0]
+    said_last = end >= len(doc.words) or doc.breaks_between(end - 1, end)
+    reach = _rules()["ratings"]["reach"]
+    return said_last and doc.tokens[first].comma_before and any(
+        c.end <= run.start and run.start - c.end <= reach and doc.same_sentence(c.start, first)
+        and not c.label.startswith("near:") for c in doc.cues)
 
 
 def _in_list(doc: _Doc, run: _Run, cue: _Hit) -> bool:
