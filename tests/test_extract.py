@@ -353,6 +353,7 @@ def test_moment_words_with_no_number_do_not_cut_free_text(said, field, value):
     "two hours later I still felt shaky",
     "we were there from 2 till 4",
     "i asked her 3 times",
+    "We talked for a few minutes and the nerves lasted a while.",  # estimates, not lengths
     "She said she'd been a 7 out of 10 nervous herself.",
 ])
 def test_counts_and_times_are_not_numbers_of_ours(said):
