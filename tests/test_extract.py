@@ -196,6 +196,11 @@ def test_bare_numbers(said, want):
     ("By the time we said goodbye, maybe a three.", {"anxiety_after": 3}),
     ("Once it was done I was a 2.", {"anxiety_after": 2}),
     ("A solid nine when I said it out loud, two when I hung up.", {"anxiety_peak": 9, "anxiety_after": 2}),
+    # a clause about the feeling's own course names no moment of the meeting
+    ("it peaked at 8 before settling at 4", {"anxiety_peak": 8}),
+    ("it hit 9 before I calmed down to a 3", {"anxiety_peak": 9, "anxiety_after": 3}),
+    ("it was an 8 before it came down", {}),
+    ("it was a 6 before I knew it", {}),
     # "before" with a number and no clause is still a time of day
     ("I called her just before seven and told her. My anxiety at the worst was a six.", {"anxiety_peak": 6}),
 ])

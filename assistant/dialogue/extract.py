@@ -240,7 +240,8 @@ _RULE_KINDS = {
     "ratings.reach": "count", "ratings.near_reach": "count", "ratings.cues": "by_field", "ratings.near": "by_field",
     "ratings.not_cues.phrases": "phrases",
     "ratings.clauses.openers": "phrases", "ratings.clauses.subjects": "phrases",
-    "ratings.clauses.new_subjects": "phrases", "ratings.clauses.stops": "phrases", "ratings.clauses.reach": "count",
+    "ratings.clauses.new_subjects": "phrases", "ratings.clauses.stops": "phrases",
+    "ratings.clauses.course": "phrases", "ratings.clauses.reach": "count",
     "ratings.hold.phrases": "phrases", "ratings.hold.stayed": "phrases", "ratings.hold.through": "phrases",
     "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
     "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
@@ -398,7 +399,7 @@ class _Doc:
 def _doc(text: str) -> _Doc:
     tokens = _tokens(text)
     words = [t.norm for t in tokens]
-    hits = [_with_clause(tokens, words, h) for h in _cue_matcher().find(tokens) if h.label != "not"]
+    hits = [c for h in _cue_matcher().find(tokens) if h.label != "not" and (c := _with_clause(tokens, words, h))]
     hits = [h for h in hits if not any(o.start < h.start < o.end for o in hits)]  # inside a cue's clause
     hits += _prefix_cues(words, hits)
     return _Doc(text, tokens, words, sorted(hits, key=lambda h: h.start))
@@ -424,10 +425,12 @@ def _phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(parse.words(phrase))
 
 
-def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
+def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit | None:
     """A moment cue that opens a clause takes the clause with it ("before I sent it", "after he replied", "by
     the time I got home"): the whole clause names the moment, and it counts like any cue, not only next to
-    its number. The clause runs to a comma, a joining word, a filler or number, or a new subject."""
+    its number. The clause runs to a comma, a joining word, a filler or number, or a new subject. A clause
+    about the feeling's own course ("it peaked at 8 before settling at 4", "before it came down", "before I
+    calmed down") names no moment of the meeting: the cue is dropped (None)."""
     rules = _rules()["ratings"]["clauses"]
     said = _phrase_words(hit.phrase)
     openers, subjects = _set("ratings", "clauses", "openers"), _words_set("ratings", "clauses", "subjects")
@@ -440,6 +443,9 @@ def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit:
     first = words[hit.end]
     if not with_subject and first not in subjects and not first.endswith("ing"):
         return hit
+    if any(tuple(words[k:k + len(p)]) == p for p in _set("ratings", "clauses", "course")
+           for k in range(hit.end, min(hit.end + 3, len(words)))):
+        return None
     stops = _words_set("ratings", "clauses", "stops") | _words_set("ratings", "clauses", "new_subjects")
     end = hit.end + 1
     while (end < len(words) and end - hit.end < rules["reach"] and tokens[end].sentence == tokens[hit.end].sentence
