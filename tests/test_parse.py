@@ -169,6 +169,8 @@ def test_choice_unclear(text):
         ("ten or fifteen minutes", 15),
         ("2 hours and 15 minutes", 135),
         ("a quarter of an hour", 15),
+        ("three quarters of an hour", 45),  # not 3 × 60
+        ("an hour and a quarter", 75),
         ("all evening", 240),
         ("a little while", 15),
         ("maybe five minutes, not more", 5),

@@ -26,13 +26,24 @@ wrong number in the journal is worse than one more question. In particular:
 * It is tied to a cue ("before / going in / at first", "at the worst / peaked", "now / by the end"): the
   first number after a cue, or a number followed straight away by one ("a seven before"). Cues and
   numbers are paired along each sentence as a maximum matching; a number that two cues could claim with
-  the same count of pairs is left empty.
+  the same count of pairs is left empty. A cue that opens a clause takes it ("before I sent it", "by the
+  time I got home"). Said loosely it still counts ("six-ish", "mid-sevens", "6 of 10", "a for" from a
+  recogniser, only where "a" leads to a rating slot).
+* Where a moment has no cue of its own, the way it was told can name it: a level held "start to finish"
+  (or that "stayed at a five the whole time") is all three; "it never went above that" makes the reading
+  before it the worst; readings joined by arrows ("6 -> 9 -> 3") are before, worst, after; between a said
+  before and after, the highest reading above both is the worst; after the worst, a later lower one led by
+  ", then" is the after. "The whole time" alone, or a bound with its own number ("never above a six"), names
+  no moment and stays empty.
 * Two numbers for one cue: a correction between them ("a six, no, more like a seven") takes the later; a
   range ("six or seven") the higher, as ``parse_rating`` does; anything else ("a four, then a nine") is
   left empty. "From a seven to a three" is two readings, not a range.
 * Durations go to the conversation or to the feeling by the nearest words of each ("we talked", "the
-  nerves lasted"); estimates ("a few minutes") and points in time ("ten minutes in", "two hours ago")
-  are left out.
+  nerves lasted"), a rating said next to a length counting for the feeling ("a nine for 45 seconds");
+  "it lasted" is said of what comes before it in its sentence; each cue takes its nearest length; two
+  lengths said as a range are the higher; a length said alone at the head of its sentence ("About 5 mins.")
+  is the meeting's. Estimates ("a few minutes"), parts ("the first ten minutes" is never the meeting's
+  length) and points in time ("ten minutes in", "two hours ago", "an hour before I called") are left out.
 * Feelings use ``parse_emotions`` (negated ones are left out), but a word that is also an ordinary word
   ("warm coffee", "close to an hour", "I hope to") counts only after a feeling frame ("I felt close"),
   and someone else's feeling ("she was angry") is left out.
@@ -50,7 +61,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.dialogue import parse
-from assistant.text import data_file
+from assistant.text import data_file, fail
 
 TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
 FIELDS = ("what_happened", "disclosure_level", "new_topic", "conversation_minutes", "anxiety_before",
@@ -106,7 +117,7 @@ class Extraction:
 
 _TOKEN = re.compile(parse.WORD_PATTERN)  # the words parse.words finds, with their offsets
 _SENTENCE_END = re.compile(r"[.?!;]")
-_CLAUSE_MARK = re.compile(r"[,:—–()]|\s-\s|\.\.\.|…")
+_CLAUSE_MARK = re.compile(r"[,:=—–()]|\s[-/]\s|\.\.\.|…")
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,8 @@ def _tokens(text: str) -> list[_Token]:
         start, end = where[match.start()], _grapheme_end(text, where[match.end() - 1] + 1)
         between = text[previous_end:start]
         plain = between.replace("...", " ").replace("…", " ")
-        if tokens and _SENTENCE_END.search(plain):
+        if tokens and _SENTENCE_END.search(plain) and not (
+                plain.strip() == "." and tokens[-1].norm in _words_set("tokens", "abbreviations")):
             sentence += 1
         tokens.append(_Token(match.group(), start, end, sentence, bool(tokens) and bool(_CLAUSE_MARK.search(between))))
         previous_end = end
@@ -172,6 +184,8 @@ class _Hit:
     end: int  # exclusive
     label: str
     phrase: str
+    clause: bool = False  # a moment cue that opens a clause ("before I sent it")
+    reach: int | None = None  # how far on its number may be, when not the usual
 
 
 class _Matcher:
@@ -220,7 +234,73 @@ def _match_at(words: list[str], tokens: list[_Token], i: int, phrase: Phrase) ->
 
 @lru_cache(maxsize=None)
 def _rules() -> dict[str, Any]:
-    return data_file("extract.toml")
+    """``prompts/extract.toml``, read once and checked: a broken rule is one clear error, not a wrong value."""
+    rules = data_file("extract.toml")
+    for key, kind in _RULE_KINDS.items():
+        node: Any = rules
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise fail("extract_rules_invalid", key=key, reason="it is missing")
+            node = node[part]
+        reason = _rule_problem(node, kind)
+        if reason:
+            raise fail("extract_rules_invalid", key=key, reason=reason)
+    return rules
+
+
+# The shape of each rule of extract.toml that the numeric fields use: "phrases" a list of phrases with at
+# least one word each, "marks" a list of punctuation marks, "count" a whole number of words (0 or more),
+# "numbers" phrase = number, "by_field" a table of field = phrases, "fields" a list of field names.
+_RULE_KINDS = {
+    "tokens.abbreviations": "phrases",
+    "ratings.reach": "count", "ratings.near_reach": "count", "ratings.cues": "by_field", "ratings.near": "by_field",
+    "ratings.not_cues.phrases": "phrases",
+    "ratings.clauses.openers": "phrases", "ratings.clauses.subjects": "phrases",
+    "ratings.clauses.new_subjects": "phrases", "ratings.clauses.stops": "phrases",
+    "ratings.clauses.course": "phrases", "ratings.clauses.reach": "count",
+    "ratings.hold.phrases": "phrases", "ratings.hold.stayed": "phrases", "ratings.hold.through": "phrases",
+    "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
+    "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
+    "ratings.evidence.loose_suffixes": "phrases", "ratings.evidence.loose_prefixes": "phrases",
+    "ratings.sequence.arrows": "marks", "ratings.prefixes.anxiety_before": "marks",
+    "ratings.prefixes.anxiety_after": "marks", "ratings.prefixes.not": "phrases",
+    "ratings.evidence.homophones": "numbers",
+    **{f"ratings.evidence.{name}": "phrases" for name in (
+        "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
+        "leading_states", "may_follow", "corrections", "bounds", "scale")},
+    "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
+    "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
+    **{f"durations.{name}": "phrases" for name in (
+        "joiners", "range_words", "refer", "alone_lead", "point_after", "always_point", "not_point",
+        "point_ends_after_for", "clause_starts", "units", "portion_lead", "not_lengths")},
+}
+
+
+def _rule_problem(value: Any, kind: str) -> str:
+    """Why ``value`` is not a rule of ``kind``, or "" when it is."""
+    if kind == "count":
+        return "" if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else \
+            "it must be a whole number, 0 or more"
+    if kind == "numbers":
+        if not isinstance(value, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 10 for n in value.values()):
+            return "it must be a table of word = number from 0 to 10"
+        return ""
+    if kind == "by_field":
+        if not isinstance(value, dict):
+            return "it must be a table of field = [phrases]"
+        unknown = [f for f in value if f not in ALL_FIELDS]
+        if unknown:
+            return f"{unknown[0]!r} is not a field"
+        return next((f"{f}: {p}" for f, v in value.items() if (p := _rule_problem(v, "phrases"))), "")
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        return "it must be a list of quoted phrases"
+    if kind == "fields":
+        return next((f"{f!r} is not a field" for f in value if f not in ALL_FIELDS), "")
+    if kind == "marks":
+        return "" if all(p.strip() for p in value) else "a mark is empty"
+    empty = next((p for p in value if not parse.words(p.replace("...", " "))), None)
+    return f"the phrase {empty!r} has no word in it" if empty is not None else ""
 
 
 @lru_cache(maxsize=None)
@@ -263,6 +343,46 @@ def _number(word: str) -> float | None:
     return None
 
 
+def _rating_number(words: list[str], i: int) -> float | None:
+    """The number a rating slot holds at ``words[i]``: a number, one said loosely ("six-ish"), or, right after
+    "a"/"an", a word a recogniser writes for a number ("a for" = a four, "an ate" = an eight)."""
+    rules = _rules()["ratings"]["evidence"]
+    word = _unloosed(words[i])
+    value = _number(word)
+    if value is not None:
+        return value
+    after_article = i >= 1 and (words[i - 1] in ("a", "an") or (
+        i >= 2 and words[i - 1] in rules["article_fillers"] and words[i - 2] in ("a", "an")))
+    return rules["homophones"].get(word) if after_article else None
+
+
+def _unloosed(word: str) -> str:
+    """"six-ish" → "six", "twenty-odd" → "twenty", "mid-sevens" → "seven": a number said loosely, as the
+    number."""
+    rules = _rules()["ratings"]["evidence"]
+    for prefix in rules["loose_prefixes"]:
+        if word.startswith(prefix):
+            stem = word[len(prefix):]
+            plural = next((stem[:-len(e)] for e in ("es", "s") if stem.endswith(e) and _number(stem[:-len(e)])), "")
+            return plural or stem
+    for suffix in rules["loose_suffixes"]:
+        if word.endswith(suffix) and _number(word[:-len(suffix)]) is not None:
+            return word[:-len(suffix)]
+    return word
+
+
+def _said_as_numbers(doc: _Doc, start: int, end: int) -> str:
+    """The words of tokens start..end as said, with loose numbers and homophones written as digits."""
+    text, at = "", doc.tokens[start].start
+    for k in range(start, end):
+        token = doc.tokens[k]
+        value = _rating_number(doc.words, k)
+        if value is not None and _number(token.norm) is None:
+            text += doc.text[at:token.start] + str(int(value))
+            at = token.end
+    return text + doc.text[at:doc.tokens[end - 1].end]
+
+
 # --- the document: tokens and the cues every field shares --------------------------------------------
 
 @dataclass
@@ -271,6 +391,7 @@ class _Doc:
     tokens: list[_Token]
     words: list[str]
     cues: list[_Hit]  # rating cues (label = field, or "near:field" for those that count only next to a number)
+    ratings: list[_Run] | None = None  # the rating runs, once found (ratings and durations both use them)
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         """Token range → character span."""
@@ -293,8 +414,66 @@ class _Doc:
 
 def _doc(text: str) -> _Doc:
     tokens = _tokens(text)
-    hits = [h for h in _cue_matcher().find(tokens) if h.label != "not"]
-    return _Doc(text, tokens, [t.norm for t in tokens], hits)
+    words = [t.norm for t in tokens]
+    hits = [c for h in _cue_matcher().find(tokens) if h.label != "not" and (c := _with_clause(tokens, words, h))]
+    hits = [h for h in hits if not any(o.start < h.start < o.end for o in hits)]  # inside a cue's clause
+    hits += _prefix_cues(words, hits)
+    return _Doc(text, tokens, words, sorted(hits, key=lambda h: h.start))
+
+
+def _prefix_cues(words: list[str], hits: list[_Hit]) -> list[_Hit]:
+    """"pre-exposure", "post-call": a word with a moment prefix is that moment's cue (not "post-traumatic")."""
+    rules = _rules()["ratings"]["prefixes"]
+    starts = tuple(p for f, prefixes in rules.items() if f != "not" for p in prefixes)
+    found = []
+    for i, word in enumerate(words):
+        if not word.startswith(starts) or word in rules["not"] or any(h.start <= i < h.end for h in hits):
+            continue
+        field = next((f for f, prefixes in rules.items() if f != "not" and any(
+            word.startswith(p) and len(word) > len(p) for p in prefixes)), None)
+        if field is not None:
+            found.append(_Hit(i, i + 1, field, word))
+    return found
+
+
+@lru_cache(maxsize=None)
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    return tuple(parse.words(phrase))
+
+
+def _with_clause(tokens: list[_Token], words: list[str], hit: _Hit) -> _Hit | None:
+    """A moment cue that opens a clause takes the clause with it ("before I sent it", "after he replied", "by
+    the time I got home"): the whole clause names the moment, and it counts like any cue, not only next to
+    its number. The clause runs to a comma, a joining word, a filler or number, or a new subject. A clause
+    about the feeling's own course ("it peaked at 8 before settling at 4", "before it came down", "before I
+    calmed down") names no moment of the meeting: the cue is dropped (None)."""
+    rules = _rules()["ratings"]["clauses"]
+    said = _phrase_words(hit.phrase)
+    openers, subjects = _set("ratings", "clauses", "openers"), _words_set("ratings", "clauses", "subjects")
+    with_subject = said[-1] in subjects and any(said[-1 - len(o):-1] == o for o in openers)  # "once we"
+    opened = with_subject or any(said[-len(opener):] == opener for opener in openers)
+    if not opened or hit.end >= len(words) or tokens[hit.end].comma_before:
+        return hit
+    if tokens[hit.end].sentence != tokens[hit.end - 1].sentence:
+        return hit
+    first = words[hit.end]
+    if not with_subject and first not in subjects and not first.endswith("ing"):
+        return hit
+    if any(tuple(words[k:k + len(p)]) == p for p in _set("ratings", "clauses", "course")
+           for k in range(hit.end, min(hit.end + 3, len(words)))):
+        return None
+    stops = _words_set("ratings", "clauses", "stops") | _words_set("ratings", "clauses", "new_subjects")
+    end = hit.end + 1
+    while (end < len(words) and end - hit.end < rules["reach"] and tokens[end].sentence == tokens[hit.end].sentence
+           and not tokens[end].comma_before and words[end] not in stops
+           and _rating_number(words, end) is None and words[end] not in ("a", "an")):
+        end += 1
+    if end - hit.end >= rules["reach"]:
+        # Too long to name a moment ("before he picked up it got worse when ..."): the cue keeps its own words
+        # and takes a number only just after the clause could have ended.
+        return _Hit(hit.start, hit.end, hit.label, hit.phrase, clause=True,
+                    reach=rules["reach"] + _rules()["ratings"]["near_reach"])
+    return _Hit(hit.start, end, hit.label.removeprefix("near:"), hit.phrase, clause=True)
 
 
 # --- ratings -------------------------------------------------------------------------------------------
@@ -313,18 +492,30 @@ class _Run:
 
 def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
     """The numbers 0-10 that are ratings, joined into runs ("a six or seven"); ``lenient`` for corrections."""
+    if lenient:
+        return _find_rating_runs(doc, lenient)
+    if doc.ratings is None:
+        doc.ratings = _find_rating_runs(doc, lenient)
+    return doc.ratings
+
+
+def _find_rating_runs(doc: _Doc, lenient: bool) -> list[_Run]:
     rules = _rules()["ratings"]["evidence"]
     words = doc.words
     range_words = set(data_file("session.toml")["words"]["range_words"])
     scaled = _scale_tokens(doc)
-    candidates = [i for i, w in enumerate(words) if (v := _number(w)) is not None and 0 <= v <= 10
-                  and i not in scaled and not _inside_bigger(words, i)]
+    units = _words_set("durations", "units")
+    candidates = [i for i in range(len(words)) if (v := _rating_number(words, i)) is not None and 0 <= v <= 10
+                  and i not in scaled and not _inside_bigger(words, i) and not set(words[i + 1:i + 2]) & units]
     runs: list[_Run] = []
     for i in candidates:
         last = runs[-1] if runs else None
-        if last and i - last.numbers[-1] <= 3 and doc.same_sentence(last.numbers[-1], i):
+        if last and i - last.numbers[-1] <= 3 and doc.same_sentence(last.numbers[-1], i) and not _arrow_between(
+                doc, last.numbers[-1], i):
             between = words[last.numbers[-1] + 1:i]  # none: "five six", "five, six"
-            if set(between) <= range_words | {"a", "an"} and not (last.transition and between[:1] == ["to"]):
+            listed = between[:1] == ["and"] and doc.tokens[last.numbers[-1] + 1].comma_before  # "a 6, and 3 after"
+            if set(between) <= range_words | {"a", "an"} and not (last.transition and between[:1] == ["to"]) and (
+                    not listed):
                 last.numbers.append(i)
                 last.end = i + 1
                 continue
@@ -334,7 +525,8 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
         elif i >= 2 and words[i - 1] in rules["article_fillers"] and words[i - 2] in ("a", "an"):
             start = i - 2
         transition = start >= 1 and words[start - 1] == "from"
-        runs.append(_Run(start, i + 1, [i], None, bare=start == i, transition=transition))
+        loose = any(words[i].startswith(p) for p in rules["loose_prefixes"])  # "in the mid-sevens": a rating
+        runs.append(_Run(start, i + 1, [i], None, bare=start == i and not loose, transition=transition))
     kept = []
     for run in runs:
         end = run.end
@@ -343,7 +535,11 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
         elif words[end:end + 2] == ["point", "five"]:
             end += 2
         run.end = end
-        value = parse.parse_rating(doc.said(run.numbers[0], end))
+        single = _rating_number(words, run.numbers[0]) if len(run.numbers) == 1 and end == run.numbers[0] + 1 else None
+        if single is not None and single == int(single):  # one plain number: what parse_rating would read
+            value = parse.Parsed(int(single))
+        else:
+            value = parse.parse_rating(_said_as_numbers(doc, run.numbers[0], end))
         if lenient:  # a correction: every number counts but the one being replaced ("not an eight")
             run.transition = False
             replaced = any(tuple(words[run.start - len(p):run.start]) == p for p in _set("correct", "drop_before"))
@@ -352,8 +548,21 @@ def _rating_runs(doc: _Doc, lenient: bool = False) -> list[_Run]:
                 kept.append(run)
         elif value.ok and _is_rating(doc, run):
             run.value = value.value
+            run.end = _past_scale(doc, run.end)
             kept.append(run)
     return kept
+
+
+def _past_scale(doc: _Doc, end: int) -> int:
+    """The end of a rating with its scale ("six out of ten", "8/10"), so a cue after the scale is next to it."""
+    words = doc.words
+    if _of_ten(doc, end):
+        return end + 2
+    if words[end:end + 2] == ["out", "of"] and end + 2 < len(words) and _number(words[end + 2]) is not None:
+        return end + 3
+    if _slash_scale(doc, end):
+        return end + 1
+    return end
 
 
 def _inside_bigger(words: list[str], i: int) -> bool:
@@ -367,10 +576,23 @@ def _scale_tokens(doc: _Doc) -> set[int]:
     found: set[int] = set()
     for hit in matcher.find(doc.tokens):
         found.update(range(hit.start, hit.end))
-    for i, token in enumerate(doc.tokens[1:], 1):  # "7/10": the 10 is the scale
-        if doc.text[doc.tokens[i - 1].end:token.start].strip() == "/":
-            found.add(i)
+    found.update(i for i in range(len(doc.tokens)) if _slash_scale(doc, i))  # "7/10": the 10 is the scale
+    for i in range(1, len(doc.tokens)):  # "(0-10)", "a 1-10 scale": both numbers are the scale
+        if doc.words[i - 1:i + 1] in (["0", "10"], ["1", "10"]) and doc.text[
+                doc.tokens[i - 1].end:doc.tokens[i].start] == "-":
+            found.update((i - 1, i))
     return found
+
+
+def _of_ten(doc: _Doc, end: int) -> bool:
+    """"6 of 10", "seven of ten" said as a rating (not "6 of 10 people")."""
+    return doc.words[end:end + 2] in (["of", "10"], ["of", "ten"]) and _follower_ok(doc, end + 2)
+
+
+def _slash_scale(doc: _Doc, i: int) -> bool:
+    """Token i is the scale of "7/10" (not a list: "6 before / 8 peak")."""
+    return (0 < i < len(doc.tokens) and doc.words[i] in ("10", "100") and _number(doc.words[i - 1]) is not None
+            and doc.text[doc.tokens[i - 1].end:doc.tokens[i].start].strip() == "/")
 
 
 def _is_rating(doc: _Doc, run: _Run) -> bool:
@@ -379,20 +601,21 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
     rules = _rules()["ratings"]["evidence"]
     words = doc.words
     first = run.numbers[0]
-    before = words[run.start - 1] if run.start else ""
+    before = words[run.start - 1] if run.start and doc.same_sentence(run.start - 1, run.start) else ""
     led_by_cue = any(c.end == run.start for c in doc.cues)  # "going in, eight": "in" ends the cue
     if run.bare and before in rules["not_after"] and not led_by_cue and not (run.transition and before == "from"):
         return False
-    if before in rules["bounds"]:
+    if before in rules["bounds"] and not doc.tokens[run.start].comma_before:
         return False
-    scaled = words[run.end:run.end + 2] == ["out", "of"] or (
-        run.end < len(words) and doc.text[doc.tokens[run.end - 1].end:doc.tokens[run.end].start].strip() == "/")
+    scaled = words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end) or _of_ten(doc, run.end)
     if scaled:
         return True
     if not _follower_ok(doc, run.end):
         return False
     if not run.bare:
         return True
+    if words[first] in rules["pronouns"] and not led_by_cue:
+        return False
     # "one at five", "at one at one": a count or a time (and often a mishearing), never a rating.
     if words[run.end:run.end + 1] == ["at"] and run.end + 1 < len(words) and _number(words[run.end + 1]) is not None:
         return False
@@ -403,21 +626,54 @@ def _is_rating(doc: _Doc, run: _Run) -> bool:
     if before in rules["time_words"]:
         own_cue = [c for c in doc.cues if c.end == run.start]
         if own_cue and len(own_cue[0].phrase.split()) == 1:
-            if not doc.tokens[first].comma_before:
+            if not doc.tokens[first].comma_before and not _in_list(doc, run, own_cue[0]):
                 return False
         elif not own_cue:
             ahead = words[run.start - 2] if run.start >= 2 else ""
-            led = ahead in _words_set("ratings", "evidence", "leading_states") or any(
-                c.end == run.start - 1 for c in doc.cues) or ahead in _words_set("ratings", "evidence", "anxiety_words")
+            # A cue leads to it when the cue says a level ("peaked at eight"), not an event ("got home at nine").
+            states = _words_set("ratings", "evidence", "leading_states") | _words_set(
+                "ratings", "evidence", "level_verbs")
+            led = (ahead in states or ahead in _words_set("ratings", "evidence", "anxiety_words")
+                   or any(c.end == run.start - 1 and doc.words[c.end - 1] in states for c in doc.cues)
+                   or (run.transition and _cue_follows(doc, run)))  # "went from 7 before to 3 after"
             if not led:
                 return False
     near = _phrases_within(doc, _set("ratings", "evidence", "anxiety_words"), first, 6)
-    return near or _cue_adjacent(doc, run)
+    return near or _cue_adjacent(doc, run) or _trails_its_cue(doc, run)
+
+
+def _trails_its_cue(doc: _Doc, run: _Run) -> bool:
+    """"The worst bit was when she asked why, 8.": a bare number said last in its sentence, after a comma,
+    with a moment cue earlier in that sentence, is that moment's reading."""
+    end, first = run.end, run.numbers[0]
+    said_last = end >= len(doc.words) or doc.breaks_between(end - 1, end)
+    reach = _rules()["ratings"]["reach"]
+    return said_last and doc.tokens[first].comma_before and any(
+        c.end <= run.start and run.start - c.end <= reach and doc.same_sentence(c.start, first)
+        and not c.label.startswith("near:") for c in doc.cues)
+
+
+def _in_list(doc: _Doc, run: _Run, cue: _Hit) -> bool:
+    """"before 6, during 8, after 3": a bare number after "before" / "after" is a rating, not a time, when it
+    ends its list item and another cue of the sentence is followed straight away by its number."""
+    end = run.end
+    item_ends = end >= len(doc.words) or doc.breaks_between(end - 1, end) or doc.tokens[end].comma_before
+    return item_ends and any(
+        other is not cue and other.end < len(doc.words) and doc.same_sentence(other.start, run.start)
+        and _rating_number(doc.words, other.end) is not None and not doc.breaks_between(other.end - 1, other.end)
+        for other in doc.cues)
+
+
+def _arrow_between(doc: _Doc, a: int, b: int) -> bool:
+    """An arrow ("->", "→") between token a and token b."""
+    return doc.text[doc.tokens[a].end:doc.tokens[b].start].strip() in _rules()["ratings"]["sequence"]["arrows"]
 
 
 def _follower_ok(doc: _Doc, end: int) -> bool:
     """The word after a rating is one a rating can be followed by (not "minutes", "cousins", "thirty")."""
     if end >= len(doc.words) or doc.breaks_between(end - 1, end) or doc.tokens[end].comma_before:
+        return True
+    if _arrow_between(doc, end - 1, end):
         return True
     follow = _set("ratings", "evidence", "may_follow")
     if any(tuple(doc.words[end:end + len(p)]) == p for p in follow):
@@ -468,12 +724,17 @@ def _groups(doc: _Doc, runs: list[_Run]) -> list[_Group]:
     corrections = _set("ratings", "evidence", "corrections")
     groups: list[tuple[_Group, _Run]] = []
     for run in runs:
-        if groups:
+        if groups and run.start - groups[-1][1].end <= 10:  # further apart, always a reading of its own
             group, previous = groups[-1]
             between = doc.words[previous.end:run.start]
             cue_between = any(previous.end <= c.start and c.end <= run.start for c in doc.cues)
             corrected = any(tuple(between[k:k + len(p)]) == p for p in corrections for k in range(len(between)))
-            if not corrected and _new_clause(doc, previous.end, run.start):
+            # ", then like a three": a later moment, not a second guess at the same one ("a four then a nine"
+            # with no pause between stays one reading with two numbers, and is left empty).
+            then = any(tuple(between[k:k + len(p)]) == p and doc.tokens[previous.end + k].comma_before
+                       for p in _set("ratings", "sequence", "then") for k in range(len(between)))
+            arrow = _arrow_between(doc, previous.end - 1, run.start)
+            if not corrected and (then or arrow or _new_clause(doc, previous.end, run.start)):
                 groups.append((_Group(run.start, run.end, run.value), run))
                 continue
             close = run.start - previous.end <= 10 and (
@@ -540,7 +801,7 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         ok = False
         fillers = _words_set("ratings", "evidence", "near_fillers")
         if a_kind == "cue" and b_kind == "number":
-            limit = 2 if a.label.startswith("near:") else reach
+            limit = _rules()["ratings"]["near_reach"] if a.label.startswith("near:") else a.reach or reach
             next_sentence = doc.tokens[b_start].sentence == doc.tokens[a_end - 1].sentence + 1
             crossing = doc.breaks_between(a_end - 1, b_start)
             lead_in = all(w in fillers for w in doc.words[a_end:b_start])
@@ -550,12 +811,31 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
                 ok = ok and all(w in fillers for w in doc.words[a_end:b_start])
         elif a_kind == "number" and b_kind == "cue":
             ok = (b_start - a_end <= 2 and not doc.breaks_between(a_end - 1, b_start)
-                  and all(w in fillers for w in doc.words[a_end:b_start]) and not _opens_statement(doc, b.end))
+                  and all(w in fillers for w in doc.words[a_end:b_start])
+                  and (b.clause or not _opens_statement(doc, b.end)))
         edges.append(ok)
     # Across a comma, "a seven, at the worst ..." belongs to the cue before it, if it has one.
     for k, ok in enumerate(edges):
         a_start, a_end, a_kind, a = items[k]
         if ok and a_kind == "number" and doc.comma_between(a_end - 1, items[k + 1][0]) and k > 0 and edges[k - 1]:
+            edges[k] = False
+    # ", and 3 after": a number said straight before its cue, with nothing between, is that cue's, not the cue
+    # before it across a comma.
+    for k, ok in enumerate(edges):
+        a_start, a_end, a_kind, a = items[k]
+        if (ok and a_kind == "number" and items[k + 1][0] == a_end and not doc.comma_between(a_end - 1, a_end)
+                and k > 0 and edges[k - 1] and doc.comma_between(items[k - 1][1] - 1, a_start)):
+            edges[k - 1] = False
+    # "before I was 7, then 9": a later moment; a cue with a reading of its own does not reach past ", then".
+    then = _set("ratings", "sequence", "then")
+    for k, ok in enumerate(edges):
+        a_start, a_end, a_kind, a = items[k]
+        b_start = items[k + 1][0]
+        own_before = k > 0 and items[k - 1][2] == "number" and edges[k - 1]  # "7 before, then 9"
+        if ok and a_kind == "cue" and any(
+                tuple(doc.words[j:j + len(p)]) == p and doc.tokens[j].comma_before
+                and (own_before or any(a_end <= g.start < j for g in groups))
+                for j in range(a_end, b_start) for p in then):
             edges[k] = False
     chosen = _certain_edges(edges)
     # "dropped to 3 afterwards": two cues of one field around one number is no contest.
@@ -567,6 +847,18 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
                 and left[3].label.removeprefix("near:") == right[3].label.removeprefix("near:")):
             chosen.append(k - 1)
             taken |= {k - 1, k}
+    # "a nine walking up ... it stayed a nine": a cue between two numbers of one value is no contest either;
+    # it takes the one before it, so the later one stays free for a cue of its own.
+    for k in range(1, len(items) - 1):
+        left, middle, right = items[k - 1], items[k], items[k + 1]
+        if (middle[2] == "cue" and left[2] == right[2] == "number" and edges[k - 1] and edges[k]
+                and not {k - 1, k} & taken and left[3].value is not None and left[3].value == right[3].value
+                and left[3].change is None and right[3].change is None):
+            chosen.append(k - 1)
+            taken |= {k - 1, k}
+            if k + 1 < len(edges) and edges[k + 1] and not {k + 1, k + 2} & taken:
+                chosen.append(k + 1)
+                taken |= {k + 1, k + 2}
     by_field: dict[str, list[tuple[Any, int, int, _Hit]]] = {}
     for k in chosen:
         first, second = items[k], items[k + 1]
@@ -580,7 +872,120 @@ def _ratings(doc: _Doc, lenient: bool = False) -> list[Extracted]:
         if chosen_reading is not None:
             value, start, end, cue = chosen_reading
             found.append(_extracted(doc, field, value, start, end, doc.said(cue.start, cue.end)))
+    if not lenient:
+        found += _held(doc, groups, {e.field for e in found})
+        free = [items[k][3] for k in range(len(items)) if items[k][2] == "number" and k not in taken]
+        found += _in_sequence(doc, free, found)
+        found += _no_higher(doc, groups, found)
+        found += _arrows(doc, groups, found)
     return found
+
+
+def _arrows(doc: _Doc, groups: list[_Group], found: list[Extracted]) -> list[Extracted]:
+    """"Anxiety 6 -> 9 -> 3": readings joined by arrows are before, the worst and after (two: before and
+    after), for those not said otherwise; the middle one must be the highest."""
+    chains: list[list[_Group]] = []
+    for group in groups:
+        if group.value is None or group.change is not None:
+            continue
+        last = chains[-1][-1] if chains else None
+        if last is not None and _arrow_between(doc, last.end - 1, group.start):
+            chains[-1].append(group)
+        else:
+            chains.append([group])
+    chains = [c for c in chains if len(c) in (2, 3)]
+    if len(chains) != 1:
+        return []
+    chain = chains[0]
+    said = {e.field for e in found}
+    fields = ("anxiety_before", "anxiety_peak", "anxiety_after") if len(chain) == 3 else (
+        "anxiety_before", "anxiety_after")
+    values = [g.value or 0 for g in chain]
+    if len(chain) == 3 and not values[1] >= max(values[0], values[2]):
+        return []
+    return [_extracted(doc, field, group.value, group.start, group.end, doc.said(chain[0].start, chain[-1].end))
+            for field, group in zip(fields, chain) if field not in said]
+
+
+@lru_cache(maxsize=None)
+def _no_higher_matcher() -> _Matcher:
+    return _simple("no_higher", _rules()["ratings"]["no_higher"]["phrases"])
+
+
+def _no_higher(doc: _Doc, groups: list[_Group], found: list[Extracted]) -> list[Extracted]:
+    """"I was at an eight and it never went above that", "started at a five, that was the worst of it": the
+    reading said just before (same or previous sentence) was the worst, when the worst is not said otherwise."""
+    if any(e.field == "anxiety_peak" for e in found):
+        return []
+    for hit in _no_higher_matcher().find(doc.tokens):
+        sentence = doc.tokens[hit.start].sentence
+        before = [g for g in groups if g.end <= hit.start and g.value is not None and g.change is None
+                  and doc.tokens[g.end - 1].sentence >= sentence - 1]
+        if before:
+            group = before[-1]
+            return [_extracted(doc, "anxiety_peak", group.value, group.start, hit.end, doc.said(hit.start, hit.end))]
+    return []
+
+
+def _in_sequence(doc: _Doc, free: list[_Group], found: list[Extracted]) -> list[Extracted]:
+    """Readings told in order, before → worst → after, where a moment has no cue of its own:
+    with a before and an after said, the highest free reading between them is the worst if it is above both
+    ("typing it I was at a seven ... that whole two hours I was at a nine ... I dropped to a one"); with a
+    before and a worst said, the last reading of the reflection, after the worst, lower than it and led by a
+    `then` word, is the after ("spiked to an eight, then like a three")."""
+    rules = _rules()["ratings"]["sequence"]
+    said = {e.field: e for e in found}
+    free = [g for g in free if g.value is not None and g.change is None]
+    before, peak, after = (said.get(f) for f in ("anxiety_before", "anxiety_peak", "anxiety_after"))
+    if before is not None and after is not None and peak is None:
+        between = [g for g in free if before.span[1] <= doc.tokens[g.start].start
+                   and doc.tokens[g.end - 1].end <= after.span[0]]
+        if between:
+            top = max(g.value for g in between if g.value is not None)
+            if top > before.value and top > after.value:
+                group = next(g for g in between if g.value == top)
+                return [_extracted(doc, "anxiety_peak", top, group.start, group.end)]
+    if before is not None and peak is not None and after is None and free:
+        last = free[-1]
+        later_than_all = all(doc.tokens[last.start].start >= e.span[1] for e in found)
+        then = _phrases_within(doc, _set("ratings", "sequence", "then"), last.start, rules["then_reach"])
+        if later_than_all and then and last.value is not None and last.value < peak.value:
+            return [_extracted(doc, "anxiety_after", last.value, last.start, last.end)]
+    return []
+
+
+@lru_cache(maxsize=None)
+def _hold_matcher() -> _Matcher:
+    rules = _rules()["ratings"]["hold"]
+    labelled = [("hold", p) for p in rules["phrases"]] + [("through", p) for p in rules["through"]]
+    return _Matcher(labelled + [("stayed", p) for p in rules["stayed"]])
+
+
+def _held(doc: _Doc, groups: list[_Group], found: set[str]) -> list[Extracted]:
+    """A level said to hold from start to finish ("a 2 start to finish", "it stayed at a five the whole time") is
+    the reading before, at the worst and after, for each of those not said otherwise. Two different held levels:
+    none."""
+    fillers = _words_set("ratings", "evidence", "near_fillers")
+    hits = _hold_matcher().find(doc.tokens)
+
+    def next_to(group: _Group, hit: _Hit, after: bool) -> bool:
+        a, b = (group.end, hit.start) if after else (hit.end, group.start)
+        return 0 <= b - a <= 2 and all(w in fillers for w in doc.words[a:b]) and doc.same_sentence(a - 1, b)
+
+    held = []
+    for hit in hits:
+        for group in groups:
+            if group.value is None or not next_to(group, hit, after=True):
+                continue
+            stayed = any(h.label == "stayed" and next_to(group, h, after=False) for h in hits)
+            if hit.label == "hold" or (hit.label == "through" and stayed):
+                held.append((group, hit))
+    if len({group.value for group, _ in held}) != 1:
+        return []
+    group, hit = held[0]
+    cue = doc.said(hit.start, hit.end)
+    return [_extracted(doc, field, group.value, group.start, hit.end, cue)
+            for field in _rules()["ratings"]["hold"]["fields"] if field not in found]
 
 
 def _certain_edges(edges: list[bool]) -> list[int]:
@@ -620,52 +1025,177 @@ def _extracted(doc: _Doc, field: str, value: Any, start: int, end: int, cue: str
 # --- durations -----------------------------------------------------------------------------------------
 
 def _durations(doc: _Doc) -> list[Extracted]:
+    """Lengths of time, each given to the field whose cue is nearest (see ``[durations]`` in extract.toml)."""
+    cue_hits = _duration_cue_hits(doc)
+    readings: dict[str, list[tuple[Any, int, int, _Hit, int]]] = {}
+    not_lengths = _not_lengths().find(doc.tokens)
+    lengths = [(start, end, _length(doc, start, end)) for start, end in _duration_spans(doc)
+               if not _is_point_in_time(doc, start, end) and not _inside_any(doc, start, end, not_lengths)]
+    for start, end, value in _ranges(doc, [(a, b, v) for a, b, v in lengths if v is not None]):
+        # "the first ten minutes (of the call)": a part of the meeting, never its length.
+        portion = bool(set(doc.words[max(0, start - 2):start]) & _words_set("durations", "portion_lead"))
+        hits = [h for h in cue_hits if not (portion and h.label == "conversation_minutes")]
+        nearest = _nearest_cue(doc, hits, start, end)
+        if nearest is not None:
+            cue, cost = nearest
+            readings.setdefault(cue.label, []).append((value, start, end, cue, cost))
+        elif not portion and _said_alone(doc, cue_hits, start):
+            cue = _Hit(start, end, "conversation_minutes", "")
+            readings.setdefault(cue.label, []).append((value, start, end, cue, 0))
+    found = []
+    for field, items in readings.items():
+        # One cue takes one length, its nearest ("the session is 50 minutes and we talked for twenty").
+        by_cue: dict[int, tuple[Any, int, int, _Hit, int]] = {}
+        for item in items:
+            if item[3].start not in by_cue or item[4] < by_cue[item[3].start][4]:
+                by_cue[item[3].start] = item
+        values = {item[0] for item in by_cue.values()}
+        if len(values) == 1:
+            value, start, end, cue, _ = min(by_cue.values(), key=lambda item: item[4])
+            a, b = min(start, cue.start), max(end, cue.end)
+            found.append(_extracted(doc, field, value, a, b, doc.said(cue.start, cue.end) if cue.phrase else ""))
+    return found
+
+
+def _ranges(doc: _Doc, lengths: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Two lengths said as a range ("half an hour to an hour", "40 minutes, maybe 45") are one: the higher."""
+    joined: list[tuple[int, int, float]] = []
+    for start, end, value in lengths:
+        if joined:
+            a, b, before = joined[-1]
+            between = doc.words[b:start]
+            listed = not between and doc.tokens[start].comma_before  # "20 minutes, 25 minutes tops"
+            if len(between) <= 3 and doc.same_sentence(b - 1, start) and (listed or between and set(
+                    between) <= _words_set("durations", "range_words")):
+                joined[-1] = (a, end, max(before, value))
+                continue
+        joined.append((start, end, value))
+    return joined
+
+
+def _length(doc: _Doc, start: int, end: int) -> float | None:
+    """Minutes said in tokens start..end; of "a minute or two" the higher ("two minutes")."""
+    words = doc.words
+    said = " ".join(_unloosed(w) for w in words[start:end]).replace("-", " ")
+    if len(words[start:end]) >= 3 and words[end - 2] == "or" and _number(words[end - 1]) is not None:
+        unit = parse.parse_duration(" ".join(words[start:end - 2]))
+        one = parse.parse_duration("1 " + words[end - 3])
+        if unit.ok and one.ok:
+            return max(unit.value, _number(words[end - 1]) * one.value)
+        return None
+    value = parse.parse_duration(said)
+    return value.value if value.ok else None
+
+
+def _duration_spans(doc: _Doc) -> list[tuple[int, int]]:
+    """Token ranges that say a length of time with a number or an amount ("twenty minutes", "an hour and a
+    half", "a good quarter of an hour"); estimates ("a few minutes") are left out."""
     rules = _rules()["durations"]
     words = doc.words
-    units = set(rules["units"])
-    joiners = {"a", "an", "half", "quarter", "couple", "of", "and", "or", "to"}
+    units, joiners = set(rules["units"]), set(rules["joiners"])
+    amounts = {"a", "an", "half", "quarter", "quarters", "couple"}
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
-        if words[i] not in units:
+        if words[i] not in units and not _unit_compound(words[i], units):
             i += 1
             continue
         start = i
         while start > 0 and doc.same_sentence(start - 1, i) and (
-                _number(words[start - 1].replace("-", "")) is not None or _hyphen_number(words[start - 1])
-                or words[start - 1] in joiners | units):
+                _number(_unloosed(words[start - 1]).replace("-", "")) is not None or _hyphen_number(words[start - 1])
+                or words[start - 1] in joiners):  # not back over another unit: "20 minutes or half an hour"
             start -= 1
         end = i + 1
-        while end < len(words) and words[end:end + 3] == ["and", "a", "half"]:
+        while end < len(words) and words[end:end + 3] in (["and", "a", "half"], ["and", "a", "quarter"]):
             end += 3
-        while words[start] in {"of", "and", "or", "to"}:
+        # "1 hour 20 minutes", "an hour and ten minutes": one length
+        while True:
+            at = end + (words[end:end + 1] == ["and"])
+            if at + 1 < len(words) and _number(words[at]) is not None and words[at + 1] in units and (
+                    doc.same_sentence(end - 1, at + 1) and not doc.tokens[at].comma_before):
+                end = at + 2
+            else:
+                break
+        if words[end:end + 1] == ["or"] and end + 1 < len(words) and _number(words[end + 1]) is not None and (
+                end + 2 >= len(words) or words[end + 2] not in units):
+            end += 2  # "a minute or two"
+        while words[start] in joiners - amounts:
             start += 1
-        spans.append((start, end))
+        said = [part for w in words[start:end] for part in (w.split("-") if _unit_compound(w, units) else [w])]
+        if any(_number(_unloosed(w)) is not None or _hyphen_number(w) or w in amounts for w in said if w not in units):
+            spans.append((start, end))
         i = end
-    readings: dict[str, list[tuple[Any, int, int, _Hit]]] = {}
-    cue_hits = _duration_cues().find(doc.tokens)
-    for start, end in spans:
-        said = words[start:end]
-        if not any(_number(w) is not None or _hyphen_number(w) or w in {"a", "an", "half", "quarter", "couple"}
-                   for w in said if w not in units):
+    return spans
+
+
+def _is_point_in_time(doc: _Doc, start: int, end: int) -> bool:
+    """"ten minutes into the call", "two hours ago": a point in time, not a length ("lasted ten minutes before
+    it faded", "two hours in the end", "for a quarter of an hour after" are lengths)."""
+    rules = _rules()["durations"]
+    words = doc.words
+    if end >= len(words) or words[end] not in rules["point_after"] or not doc.same_sentence(end - 1, end):
+        return False
+    if doc.tokens[end].comma_before:
+        return False
+    if words[end] in rules["always_point"]:
+        return True
+    if any(tuple(words[end:end + len(p)]) == p for p in _set("durations", "not_point")):
+        return False
+    if end + 1 < len(words) and words[end + 1] in rules["clause_starts"] and not doc.tokens[end + 1].comma_before:
+        return False
+    led_by_for = "for" in words[max(0, start - 3):start]
+    return not (led_by_for and words[end] in rules["point_ends_after_for"])
+
+
+@lru_cache(maxsize=None)
+def _not_lengths() -> _Matcher:
+    return _simple("not", _rules()["durations"]["not_lengths"])
+
+
+def _inside_any(doc: _Doc, start: int, end: int, hits: list[_Hit]) -> bool:
+    return any(h.start <= start and end <= h.end for h in hits)
+
+
+def _duration_cue_hits(doc: _Doc) -> list[_Hit]:
+    """The cues of the duration fields: their own words, every rating said (the feeling's length is said next
+    to how strong it was: "it went to a nine for maybe 45 seconds"), and `refer` words resolved to the field
+    of what they are said of."""
+    own = _duration_cues().find(doc.tokens)
+    ratings = [_Hit(run.start, run.end, "anxiety_duration", "") for run in _rating_runs(doc)]
+    hits = [h for h in own if h.label != "refer"] + ratings
+    said_of = hits + [_Hit(c.start, c.end, "anxiety_duration", "") for c in doc.cues]  # "the peak lasted"
+    for hit in own:
+        if hit.label != "refer":
             continue
-        if end < len(words) and words[end] in rules["point_after"] and doc.same_sentence(end - 1, end):
-            if not (end + 1 < len(words) and words[end + 1] in rules["clause_starts"]):
-                continue
-        value = parse.parse_duration(doc.said(start, end).replace("-", " "))
-        if not value.ok:
-            continue
-        cue = _nearest_cue(doc, cue_hits, start, end)
-        if cue is not None:
-            readings.setdefault(cue.label, []).append((value.value, start, end, cue))
-    found = []
-    for field, items in readings.items():
-        values = {v for v, *_ in items}
-        if len(values) == 1:
-            value, start, end, cue = items[0]
-            a, b = min(start, cue.start), max(end, cue.end)
-            found.append(_extracted(doc, field, value, a, b, doc.said(cue.start, cue.end)))
-    return found
+        before = [h for h in said_of if h.end <= hit.start and doc.same_sentence(h.start, hit.start)]
+        if before:
+            hits.append(_Hit(hit.start, hit.end, max(before, key=lambda h: h.end).label, hit.phrase))
+    return hits
+
+
+def _said_alone(doc: _Doc, cue_hits: list[_Hit], start: int) -> bool:
+    """A length with no cue in its sentence, at its head after only `alone_lead` words ("About 5 mins.",
+    "Only a quarter of an hour, but a heavy one.")."""
+    if any(doc.same_sentence(h.start, start) for h in cue_hits):
+        return False
+    head = start
+    while head > 0 and doc.same_sentence(head - 1, start):
+        head -= 1
+    lead = doc.words[head:start]
+    leads = _set("durations", "alone_lead")
+    k = 0
+    while k < len(lead):
+        step = next((len(p) for p in leads if tuple(lead[k:k + len(p)]) == p), 0)
+        if not step:
+            return False
+        k += step
+    return True
+
+
+def _unit_compound(word: str, units: set[str]) -> bool:
+    """"20-minute", "half-hour", "two-hour": a number and a unit said as one word."""
+    parts = word.split("-")
+    return len(parts) == 2 and parts[1] in units and (_number(parts[0]) is not None or parts[0] in ("half", "quarter"))
 
 
 def _hyphen_number(word: str) -> bool:
@@ -674,15 +1204,24 @@ def _hyphen_number(word: str) -> bool:
 
 @lru_cache(maxsize=None)
 def _duration_cues() -> _Matcher:
-    return _Matcher((field, cue) for field, cues in _rules()["durations"]["cues"].items() for cue in cues)
+    rules = _rules()["durations"]
+    labelled = [(field, cue) for field, cues in rules["cues"].items() for cue in cues]
+    return _Matcher(labelled + [("refer", phrase) for phrase in rules["refer"]])
 
 
-def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> _Hit | None:
-    """The duration cue nearest the reading (its label is the field), or None when none or two tie."""
+def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> tuple[_Hit, int] | None:
+    """The duration cue nearest the reading (its label is the field) and its cost, or None when none or two
+    tie. A rating as a cue costs `rating_cost` more: it is a weaker sign than the words of a field."""
     rules = _rules()["durations"]
     best: dict[str, tuple[int, _Hit]] = {}
+    words = doc.words
+    # "an hour before I called": the clause after the point word is the later event, not what took the hour.
+    point_clause = end < len(words) and words[end] in rules["point_after"]
     for hit in hits:
         if hit.start < end and hit.end > start:
+            continue
+        if point_clause and hit.start >= end and not _new_clause(doc, end, hit.start) and not doc.comma_between(
+                end, hit.start):
             continue
         a, b = (hit.end - 1, start) if hit.end <= start else (end - 1, hit.start)
         if doc.breaks_between(a, b):
@@ -690,15 +1229,17 @@ def _nearest_cue(doc: _Doc, hits: list[_Hit], start: int, end: int) -> _Hit | No
         distance = b - a - 1
         clauses = sum(1 for k in range(a + 1, b + 1) if doc.tokens[k].comma_before)
         clauses += sum(1 for w in doc.words[a + 1:b] if w in ("and", "but", "so"))
-        cost = distance + clauses * rules["clause_cost"]
+        cost = distance + clauses * rules["clause_cost"] + (0 if hit.phrase else rules["rating_cost"])
+        cost += rules["following_cost"] if hit.start >= end and hit.phrase else 0
         if cost <= rules["reach"] and (hit.label not in best or cost < best[hit.label][0]):
             best[hit.label] = (cost, hit)
     if not best:
         return None
     ranked = sorted(best.items(), key=lambda kv: kv[1][0])
     if len(ranked) > 1 and ranked[1][1][0] - ranked[0][1][0] <= rules["tie"]:
-        return None
-    return ranked[0][1][1]
+        if ranked[1][1][1].phrase or not ranked[0][1][1].phrase:  # a field's own words beat a rating's
+            return None
+    return ranked[0][1][1], ranked[0][1][0]
 
 
 # --- new topic -----------------------------------------------------------------------------------------
@@ -831,7 +1372,7 @@ def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
     """Token indices where a clause starts: sentences, cues of every field, "and then", "but", and either side
     of a body sensation ("my chest was tight, starting was easier than I expected": two clauses)."""
     starts = {i for i, t in enumerate(doc.tokens) if i == 0 or t.sentence != doc.tokens[i - 1].sentence}
-    starts |= {c.start for c in doc.cues}
+    starts |= {c.start for c in doc.cues if _names_a_moment(doc, c)}
     starts |= {h.start for h in text_hits}
     starts |= {h.start for h in _break_matcher().find(doc.tokens)}
     first_token = {t.start: i for i, t in enumerate(doc.tokens)}
@@ -843,6 +1384,18 @@ def _boundaries(doc: _Doc, text_hits: list[_Hit], ratings: list[Extracted],
     starts |= {h.start for h in _duration_cues().find(doc.tokens) if h.label == "anxiety_duration"
                and any(w in units for w in doc.words[h.end:h.end + 6])}  # "the panic lasted ten minutes",
     return starts                                                          # not "my panic attacks"
+
+
+def _names_a_moment(doc: _Doc, cue: _Hit) -> bool:
+    """A rating cue that ends a free-text clause: one with a rating near it ("... now a two"), or one of the
+    plain moment words every reflection uses. A moment phrase with no number near ("what helped was saying it
+    out loud", "going home alone") is the speaker's own words."""
+    if not cue.phrase or len(cue.phrase.split()) == 1 and not cue.clause:
+        return True
+    reach = _rules()["ratings"]["reach"]
+    return any(cue.end <= r.start <= cue.end + reach and doc.same_sentence(cue.end - 1, r.start)
+               or cue.start - 3 <= r.end <= cue.start and doc.same_sentence(r.end - 1, cue.start)
+               for r in _rating_runs(doc))
 
 
 def _clause(doc: _Doc, start: int, end: int, boundaries: set[int]) -> tuple[int, int]:

@@ -257,6 +257,10 @@ def parse_duration(text: str) -> Parsed:
                 total += 0.5 * last_unit
             else:
                 pending = 0.5
+        elif token in ("quarter", "quarters") and pending is not None:
+            pending *= amounts["quarter"]  # "three quarters of an hour"
+        elif token == "quarter" and last_unit and tokens[i - 2:i] == ["and", "a"]:
+            total += amounts["quarter"] * last_unit  # "an hour and a quarter"
         elif token in amounts and pending is None:
             if token in ("a", "an"):
                 soft = 1
