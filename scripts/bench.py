@@ -438,6 +438,14 @@ def bench_crisis(ctx) -> dict:
 
 
 @section
+def bench_room(ctx) -> dict:
+    """The shared real recordings heard as ratings, clean and in noise (scripts/bench_room.py)."""
+    from bench_room import bench
+
+    return bench(ctx)
+
+
+@section
 def bench_conversation(ctx) -> dict:
     """A guided debrief answered by voice through the virtual devices (scripts/bench_ear.py)."""
     from bench_ear import flows

@@ -54,6 +54,25 @@ def test_decide(free, free_score, candidates, how, value):
     assert 0.0 <= heard.confidence <= 1.0
 
 
+@pytest.mark.parametrize(
+    "free,free_score,candidates,how,value",
+    [
+        ("We", -5.7, {"1": -4.2, "3": -4.9, "it was a 3": -5.0}, "unsure", None),  # babble: forced alone is not enough
+        ("for", -4.8, {"4": -3.6, "1": -5.0}, "unsure", None),  # a homophone is not a number written out
+        ("4.", -1.0, {"4": -1.5, "1": -4.0}, "agreed", 4),  # whisper wrote the number and forced agrees
+        ("6,10", -1.0, {"6": -1.7, "6 out of 10": -1.8, "10": -5.0}, "unsure", None),  # no overruling either
+    ],
+)
+def test_when_no_voice_stands_out_only_a_number_both_heard_is_taken(free, free_score, candidates, how, value):
+    """With no voice above the room (``stands_out`` False) the same scores that would give a forced answer
+    give none: forced scoring always finds a best candidate, even in a fan's hum or a TV's talk."""
+    texts, values = scores(**candidates)
+    heard = forced.decide(closed("rating"), free, free_score, texts, values, forced.Tuning(), stands_out=False)
+    assert (heard.how, heard.meaning) == (how, None if value is None else ("rating", value)), heard
+    if value is None:
+        assert forced.decide(closed("rating"), free, free_score, texts, values, forced.Tuning()).meaning is not None
+
+
 def test_confidence_is_high_when_both_agree_and_low_on_a_close_call():
     rating = closed("rating")
     agreed = forced.decide(rating, "7", -0.3, ["7", "1"], [-0.5, -3.0], forced.Tuning())
@@ -248,9 +267,11 @@ def test_lone_numbers_in_the_neural_voice(whisper_engine, speak_neural):
 @pytest.mark.parametrize("voice", ["en-us", "en-us-nyc"])
 def test_an_unsure_answer_gets_a_second_opinion(whisper_engine, speak, monkeypatch, voice):
     """espeak-ng's slow "nine" decodes as "I'm in the high" and forced scoring alone is not sure; heard again
-    15 % faster it decodes as "9", which forced scoring likes best."""
+    15 % faster it decodes as "9", which forced scoring likes best. (Heard with the live path's short tail, not
+    the quiet edges every closed answer now gets, with which the first hearing already gets it right.)"""
     from dataclasses import replace
 
+    monkeypatch.setattr(forced, "EDGE_S", 0.0)
     clip = speak("nine", voice=voice)
     scorer = whisper_engine.forced
     monkeypatch.setattr(whisper_engine, "forced", forced.ForcedScorer(
