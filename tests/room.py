@@ -50,9 +50,16 @@ class RealClip:
 
 
 def real_voices_dir() -> Path:
-    """Where the shared real recordings are: ``ASSISTANT_REAL_VOICES``, else ``../shared/voices/fsdd-dev``."""
+    """Where the shared real recordings are: ``ASSISTANT_REAL_VOICES``, else ``shared/voices/fsdd-dev`` in the
+    nearest folder above the checkout that has one (beside a clone, or further up for a git worktree)."""
     configured = os.environ.get("ASSISTANT_REAL_VOICES")
-    return Path(configured) if configured else ROOT.parent / "shared" / "voices" / "fsdd-dev"
+    if configured:
+        return Path(configured)
+    for folder in ROOT.parents:
+        candidate = folder / "shared" / "voices" / "fsdd-dev"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "voices" / "fsdd-dev"
 
 
 def real_digits(folder: Path | None = None) -> list[RealClip]:
