@@ -135,7 +135,7 @@ def test_names_outside_a_to_z_are_kept_whole(text, people):
 
 
 @pytest.mark.parametrize("text, field, words", [
-    ("felt sad, 6️⃣ out of 10", "intensity", "6️⃣"),
+    ("felt sad, 6️⃣ out of 10", "intensity", "6️⃣ out of 10"),  # a rating's words hold its scale
     ("I felt anxious, about a 7️⃣ going in.", "anxiety_before", "a 7️⃣ going in"),
     ("I felt scared👍🏽 and sad", "emotions", "scared👍🏽 and sad"),
 ])
