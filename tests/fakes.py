@@ -84,3 +84,18 @@ class _ScriptedRecognizer:
         self._done = True
         words = tuple(Word(w, i * 0.3, i * 0.3 + 0.25, 1.0) for i, w in enumerate(self._text.split()))
         return [Transcript(self._text, True, words, "scripted", "scripted", "en")]
+
+
+def feed(session, replies) -> list:
+    """Start ``session`` and give it each reply in turn (None: the person said nothing); all it put out."""
+    out = session.start()
+    for reply in replies:
+        out += session.silence() if reply is None else session.hear(reply)
+    return out
+
+
+def said(out) -> list[str]:
+    """The lines a session's output would speak."""
+    from assistant.events import Say
+
+    return [o.text for o in out if isinstance(o, Say)]

@@ -15,7 +15,8 @@ import pytest
 from assistant.dialogue.scripts import load_script
 from assistant.dialogue.session import MAX_HINTS, MAX_RETRIES, Session
 from assistant.errors import AssistantError
-from assistant.events import Listen, Say, SessionEvent
+from assistant.events import Listen, SessionEvent
+from fakes import feed, said
 
 CLOCK = lambda: 1_800_000_000.0  # noqa: E731
 TODAY = lambda: dt.date(2026, 12, 1)  # noqa: E731  a Tuesday
@@ -27,15 +28,6 @@ def debrief(**options) -> Session:
     return Session(load_script("debrief"), "s1", clock=CLOCK, today=TODAY, **options)
 
 
-def feed(session: Session, replies) -> list:
-    out = session.start()
-    for reply in replies:
-        out += session.silence() if reply is None else session.hear(reply)
-    return out
-
-
-def said(out) -> list[str]:
-    return [o.text for o in out if isinstance(o, Say)]
 
 
 def stored(out) -> dict:
