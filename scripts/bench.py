@@ -3,7 +3,8 @@
 Each section is a function ``bench_<name>(ctx) -> dict`` registered in ``SECTIONS``; results merge into one
 JSON object. ``ctx["quick"]`` (``scripts/bench --quick``) asks a section for a tiny subset of its work, seconds
 rather than minutes, returning the same keys: ``tests/test_bench.py`` runs every section once that way, so a
-broken section fails the suite. The figures of a quick run mean nothing; only full runs are reported.
+broken section fails the suite. The figures of a quick run mean nothing; only a full run writes its sections into
+docs/benchmarks.md (``bench_doc``).
 """
 
 from __future__ import annotations
@@ -221,6 +222,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+import bench_doc  # noqa: E402  (docs/benchmarks.md)
 from bench_tts import bench_tts  # noqa: E402  (Piper and pyttsx3 side by side; its own file)
 
 section(bench_tts)
@@ -465,7 +467,9 @@ def make_ctx(tmp: Path, quick: bool = False) -> dict:
     return {"tmp": tmp, "env": env, "pulse": pulse, "voice_session_rss": voice_session_rss, "quick": quick}
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], document: Path | None = None) -> int:
+    """Run the sections named in ``argv`` (every one when none is); print the figures, and unless the run is
+    quick, write them into ``document`` (docs/benchmarks.md)."""
     quick_run = "--quick" in argv
     wanted = [name for name in argv if name != "--quick"] or list(SECTIONS)
     unknown = [name for name in wanted if name not in SECTIONS]
@@ -475,7 +479,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         ctx = make_ctx(Path(tmp), quick_run)
         results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                     "when": time.strftime("%Y-%m-%d %H:%M"), "quick": quick_run}}
+                                     **bench_doc.machine(), "quick": quick_run}}
         try:
             for name in wanted:
                 print(f"[bench] {name} ...", file=sys.stderr)
@@ -494,6 +498,9 @@ def main(argv: list[str]) -> int:
         for key, value in results[name].items():
             print(f"  {name:<10} {key:<36} {value}", file=sys.stderr)
     print(f"  {'':<10} {'peak_rss_mb':<36} {results['peak_rss_mb']}", file=sys.stderr)
+    if not quick_run:
+        written = bench_doc.write(results, wanted, document)
+        print(f"[bench] figures written to {written}", file=sys.stderr)
     return 0
 
 

@@ -36,7 +36,7 @@ def _load_bench():
 
 bench = _load_bench()
 
-# The headline figures of each section (the README's table reads them); a section not listed here must still
+# The headline figures of each section (docs/benchmarks.md shows them); a section not listed here must still
 # return at least one finite number.
 FIGURES = {
     "startup": ("help_s",),
@@ -108,10 +108,13 @@ def test_each_bench_section_runs_in_quick_mode(name, ctx, monkeypatch):
 
 
 def test_the_quick_flag_is_read_by_the_command_line(monkeypatch, capsys):
-    """``scripts/bench --quick SECTION`` runs that section's quick mode; an unknown section is refused."""
+    """``scripts/bench --quick SECTION`` runs that section's quick mode and leaves docs/benchmarks.md as it was
+    (a quick run's figures mean nothing); an unknown section is refused."""
     monkeypatch.setattr(bench, "_PULSE", None)  # the store section needs no audio server, so none is stopped
     monkeypatch.setenv("ASSISTANT_HOME", os.environ["ASSISTANT_HOME"])  # main points it at its scratch home
+    document = bench.bench_doc.DOCUMENT.read_bytes()
     assert bench.main(["--quick", "store"]) == 0
+    assert bench.bench_doc.DOCUMENT.read_bytes() == document
     printed = json.loads(capsys.readouterr().out)
     assert printed["machine"]["quick"] is True and printed["store"]["store_entries"] == 1000
     assert bench.main(["--quick", "no-such-section"]) == 2
