@@ -2,6 +2,8 @@
 
 - README, "How the pieces fit": its table names every subpackage of ``assistant/`` and every top module, and
   each part's "may import" column says exactly what ``tests/test_layers.py`` enforces.
+- README as a manual: at most 250 lines, no dated figures, no link to a missing file.
+- ``docs/design.md``, "Layout": every path it names exists, and it names every module, test helper and script.
 - ``prompts/README.md``: every step type of ``STEP_TYPES`` has a row whose keys are exactly the keys the
   script loader accepts for it, every answer kind and confirm setting is described, every source a reflection
   can fill is listed; ``assistant prompts --help`` names every step type and points at no source-tree path.
@@ -132,6 +134,37 @@ def test_the_parts_check_fails_when_the_readme_falls_behind(change, expected):
     assert parts_problems(readme, sorted(set(ALLOWED) - {"top"})) == expected
 
 
+# --- README: a manual, not a diary ----------------------------------------------------------------
+
+MANUAL_LINES = 250
+
+
+def manual_problems(readme: str, root=ROOT) -> list[str]:
+    """The README stays a user's manual: short, no dated figures (those live in docs/benchmarks.md, history in
+    CHANGELOG.md), and every link it gives leads somewhere."""
+    problems = []
+    if len(readme.splitlines()) > MANUAL_LINES:
+        problems.append(f"{len(readme.splitlines())} lines, more than {MANUAL_LINES}")
+    problems += [f"a date: {date}" for date in re.findall(r"\b20\d\d-\d\d-\d\d\b", readme)]
+    problems += [f"a link to nothing: {target}" for target in re.findall(r"\]\(([^)#]+)\)", readme)
+                 if "://" not in target and not (root / target).exists()]
+    return problems
+
+
+def test_the_readme_is_a_short_manual():
+    assert manual_problems((ROOT / "README.md").read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("readme, expected", [
+    ("# Manual\n\nSee [the figures](docs/benchmarks.md).\n", []),
+    ("line\n" * 251, ["251 lines, more than 250"]),
+    ("Measured on 2026-12-02: 96 %.\n", ["a date: 2026-12-02"]),
+    ("See [the log](docs/no-such-file.md).\n", ["a link to nothing: docs/no-such-file.md"]),
+])
+def test_the_manual_check_fails_when_the_readme_becomes_a_diary(readme, expected):
+    assert manual_problems(readme) == expected
+
+
 # --- prompts/README.md: the script format ---------------------------------------------------------
 
 
@@ -179,9 +212,12 @@ def test_the_format_check_fails_when_the_docs_fall_behind():
         "assistant prompts --help points at a source-tree path"]
 
 
+DESIGN = ROOT / "docs" / "design.md"  # the Layout is for developers, so it lives beside the design, not in the manual
+
+
 def test_the_docs_paths_exist():
-    """Every repository path the README's Layout names in its tree is a real file or folder."""
-    layout = section((ROOT / "README.md").read_text(encoding="utf-8"), "Layout")
+    """Every repository path the Layout names in its tree is a real file or folder."""
+    layout = section(DESIGN.read_text(encoding="utf-8"), "Layout")
     tree = re.search(r"```\n(.*?)```", layout, re.S)
     assert tree
     named = [line.split()[0] for line in tree.group(1).splitlines() if line and not line[0].isspace()]
@@ -190,7 +226,7 @@ def test_the_docs_paths_exist():
 
 def test_the_layout_names_every_module():
     """Every module of every subpackage is named in the Layout tree (a new module cannot hide)."""
-    layout = section((ROOT / "README.md").read_text(encoding="utf-8"), "Layout")
+    layout = section(DESIGN.read_text(encoding="utf-8"), "Layout")
     words = set(re.findall(r"[a-z_0-9]+", layout))
     missing = sorted(str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
                      if p.stem not in words and "__pycache__" not in p.parts)
@@ -198,7 +234,7 @@ def test_the_layout_names_every_module():
 
 
 def test_the_layout_names_every_test_helper_and_script():
-    layout = section((ROOT / "README.md").read_text(encoding="utf-8"), "Layout")
+    layout = section(DESIGN.read_text(encoding="utf-8"), "Layout")
     helpers = [p.name for p in (ROOT / "tests").glob("*.py") if not p.name.startswith("test_")]
     script_files = [p.name.removesuffix(".py") for p in (ROOT / "scripts").iterdir() if p.is_file()]
     assert sorted(name for name in helpers + script_files if name.removesuffix(".py") not in layout) == []
