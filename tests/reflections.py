@@ -23,7 +23,7 @@ class Row:
 
 
 ROWS: list[Row] = [
-    # 0 the issue's own example
+    # 0 the example the told debrief was designed from
     Row("I had coffee with my sister and told her I've been lonely since the move. Before I started I was "
         "about a seven, at the worst an eight, now maybe a three. My chest was tight. What helped was a slow "
         "breath first. Next week I'll call my brother.",

@@ -181,7 +181,7 @@ def test_endpoint_per_kind(kind, text, reason, ends_s):
 def test_reflection_has_its_own_cap():
     config = Ear(reflection_max_s=42.0).endpoint(Listen("r", "reflection"))
     assert config.max_answer_s == 42.0 and config.complete is None
-    assert EndpointConfig().complete is None  # the default is the old, patient endpoint
+    assert EndpointConfig().complete is None  # the default is the patient endpoint of open answers
 
 
 # --- read-backs only when unsure ----------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_lone_numbers_in_the_neural_voice(whisper_engine, speak_neural):
 def test_an_unsure_answer_gets_a_second_opinion(whisper_engine, speak, monkeypatch, voice):
     """espeak-ng's slow "nine" decodes as "I'm in the high" and forced scoring alone is not sure; heard again
     15 % faster it decodes as "9", which forced scoring likes best. (Heard with the live path's short tail, not
-    the quiet edges every closed answer now gets, with which the first hearing already gets it right.)"""
+    the quiet edges every closed answer gets, with which the first hearing already gets it right.)"""
     from dataclasses import replace
 
     monkeypatch.setattr(forced, "EDGE_S", 0.0)

@@ -129,7 +129,7 @@ def test_a_real_voice_under_babble_is_never_stored_wrong(whisper_engine, real_sa
 @pytest.mark.parametrize("kind", ["brown", "babble"])
 def test_an_answer_at_the_cap_made_of_noise_is_decoded_without_error(whisper_engine, room_dir, tmp_path, kind):
     """Noise that never falls silent keeps a closed answer open to its cap: every utterance of it is decoded
-    (whisper's window is 30 s; a slowed second opinion of a 28 s utterance no longer fit) and none is a value."""
+    (whisper's window is 30 s, and a 28 s utterance slowed for a second opinion would not fit) and none is a value."""
     ear = Ear()  # the cap of a closed answer as shipped
     noise = room.noise(kind, 40.0, room_dir / "noise", seed=9)
     path = tmp_path / "cap.wav"

@@ -367,7 +367,7 @@ def test_counts_and_times_are_not_numbers_of_ours(said):
 
 def test_the_development_corpus():
     """Every development reflection (tests/corpus/, two writers): no wrong or invented value, and at least the
-    issue's goal for unseen writing (95 % of the numbers said) on the writing the rules were tuned on."""
+    goal for unseen writing (95 % of the numbers said) on the writing the rules were tuned on."""
     import reflection_corpus
 
     said = right = 0

@@ -183,7 +183,7 @@ def test_plan_view_celebrates_and_frames_a_missed_week_as_information(store, loc
     assert any("3 weeks in a row" in line for line in view.celebrations)
     missed = [n for n in view.notes if n.startswith("Last week")]
     assert missed and "1 of 2" in missed[0] and "information, not failure" in missed[0]
-    assert not any("conversation_minutes" in n for n in view.notes)  # the shipped debrief asks it now
+    assert not any("conversation_minutes" in n for n in view.notes)  # the shipped debrief asks it
     assert view.to_dict()["counts"]["disclosures"] == 2
 
 

@@ -151,7 +151,7 @@ def test_a_stale_speculative_decode_does_not_hold_up_the_answer():
     """Speech that pauses briefly, again and again (a long told reflection), starts a speculative decode in
     every pause. One that has not started by the time speech resumes is dropped: only the decode that was
     already running and the one of the whole utterance run, so the answer's final is not queued behind a
-    decode per pause (a 35 s reflection ended 6.4 s after the voice, now 1.4 s)."""
+    decode per pause (which held a 35 s reflection's answer 6.4 s after the voice)."""
     import numpy as np
 
     from assistant.speech.stt.whisper_engine import WhisperRecognizer

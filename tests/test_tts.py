@@ -243,7 +243,7 @@ def test_strict_voice_raises():
 
 
 def test_long_first_line_is_written_to_its_own_file(tmp_path):
-    """pyttsx3 2.99: a long first utterance queued with property changes used to end runAndWait early."""
+    """pyttsx3 2.99: a long first utterance queued with property changes can end runAndWait early."""
     long_line = " ".join(["Before we start, this assistant supports your practice and is not therapy."] * 3)
     with espeak(cache_dir=tmp_path / "cache") as synth:
         first = synth.synthesize(long_line)

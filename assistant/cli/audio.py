@@ -276,7 +276,7 @@ def _model_checks() -> list[Check]:
     vosk_name, whisper_name = t("audio.doctor.vosk_model", language=language), t("audio.doctor.whisper_model")
     try:
         from assistant.speech.models.catalog import find_vosk_model, whisper_model
-    except (ImportError, AttributeError):  # built in parallel; a partial tree must not break doctor
+    except (ImportError, AttributeError):  # a broken install must not break doctor, which reports it
         return [Check(vosk_name, False, t("audio.doctor.models_not_ready"), t("audio.doctor.models_hint"))]
     checks = []
     try:

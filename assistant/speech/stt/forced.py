@@ -55,7 +55,7 @@ class Tuning:
     """How scores become a decision (tuned on the test clips; see the module docstring)."""
 
     sharpness: float = 4.0  # softmax over mean token log-probs: like a sum over a typical 4-token answer
-    accept_at: float = 0.8  # a forced answer the free text did not hear is taken from this posterior (see README)
+    accept_at: float = 0.8  # a forced answer the free text did not hear is taken from this posterior (docs/design.md)
     agreement: float = 0.1  # both heard it: the doubt left is this share of the forced doubt
     other_penalty: float = 9.0  # the free text as "something else", this many nats below its own score
     overruled_below: float = 0.01  # the free text's meaning is dropped when forced scoring gives it less ...

@@ -17,7 +17,7 @@ from assistant.errors import AssistantError
 
 @dataclass(frozen=True)
 class SayTiming:
-    synth_ms: float  # until the first piece was ready
+    synth_ms: float  # from say() until the first piece is ready
     first_audio_ms: float | None  # from say() to the first audio callback; None without audio
     duration_s: float
     cached: bool = False
