@@ -218,10 +218,16 @@ def update(document: str, rendered: dict[str, str]) -> str:
 
 def machine() -> dict:
     """The machine line's facts that ``scripts/bench`` does not already record; one the machine does not offer
-    is left out of the line."""
-    found: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "system": platform.platform(terse=True)}
+    is left out of the line. The CPU says whether it has AVX-512: whisper decodes about 2.5 times faster with it."""
+    found: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "system": platform.system()}
     with contextlib.suppress(OSError, AttributeError):
-        found["cpu"] = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M).group(1)
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        flags = set(re.search(r"^flags\s*:\s*(.+)$", cpuinfo, re.M).group(1).split())
+        vector = "AVX-512" if "avx512f" in flags else "AVX2, no AVX-512" if "avx2" in flags else "no AVX2"
+        model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M).group(1)
+        found["cpu"] = f"{model} ({vector})"
+    with contextlib.suppress(OSError, AttributeError):
+        found["system"] = re.search(r'^PRETTY_NAME="?([^"\n]+)', Path("/etc/os-release").read_text(), re.M).group(1)
     with contextlib.suppress(OSError, AttributeError):
         kib = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))
         found["memory"] = f"{kib / 1024 ** 2:.0f} GiB"
