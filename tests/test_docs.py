@@ -146,13 +146,24 @@ def manual_problems(readme: str, root=ROOT) -> list[str]:
     if len(readme.splitlines()) > MANUAL_LINES:
         problems.append(f"{len(readme.splitlines())} lines, more than {MANUAL_LINES}")
     problems += [f"a date: {date}" for date in re.findall(r"\b20\d\d-\d\d-\d\d\b", readme)]
-    problems += [f"a link to nothing: {target}" for target in re.findall(r"\]\(([^)#]+)\)", readme)
-                 if "://" not in target and not (root / target).exists()]
+    problems += [f"a link to nothing: {target}" for target in dead_links(readme, root)]
     return problems
+
+
+def dead_links(markdown: str, folder) -> list[str]:
+    """Relative link targets in ``markdown`` that are not a file or folder beside it."""
+    return [target for target in re.findall(r"\]\(([^)#]+)\)", markdown)
+            if "://" not in target and not (folder / target).exists()]
 
 
 def test_the_readme_is_a_short_manual():
     assert manual_problems((ROOT / "README.md").read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("doc", ["README.md", "CHANGELOG.md", "docs/design.md", "docs/benchmarks.md"])
+def test_every_link_between_the_docs_leads_somewhere(doc):
+    path = ROOT / doc
+    assert dead_links(path.read_text(encoding="utf-8"), path.parent) == []
 
 
 @pytest.mark.parametrize("readme, expected", [
