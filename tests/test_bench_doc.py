@@ -20,9 +20,11 @@ def sections(document: str) -> dict[str, str]:
 
 
 def test_the_shipped_document_is_made_of_sections_a_run_can_replace():
+    """Each section of docs/benchmarks.md is one the bench runs (a new section has none until its first full run;
+    a section the bench does not run would hold figures nobody can renew)."""
     document = bench_doc.DOCUMENT.read_text(encoding="utf-8")
     found = sections(document)
-    assert sorted(found) == sorted(bench.SECTIONS)
+    assert found and set(found) <= set(bench.SECTIONS), sorted(set(found) - set(bench.SECTIONS))
     assert all(f"## {name}\n" in text for name, text in found.items())
 
 
