@@ -31,7 +31,7 @@ the machine and its load (the figures below come from small shared virtual machi
 in the tests, only here.
 """
 
-# (section, figure pattern, what it means, goal); the first match wins.
+# (section or "*" for any, figure pattern, what it means, goal); the first match wins.
 NOTES: list[tuple[str, str, str, str]] = [
     ("startup", "help_s", "`assistant --help` wall time, median of alternating runs (s)", ""),
     ("startup", "jrnl_help_s", "`jrnl --help` in the same alternating runs (s)", ""),
@@ -133,6 +133,7 @@ NOTES: list[tuple[str, str, str, str]] = [
     ("conversation", "gap_ms_max_closed", "the same, slowest (ms)", ""),
     ("conversation", "turns", "turns of the guided debrief answered by voice", ""),
     ("conversation", "wall_s", "its wall time (s)", ""),
+    ("*", "*error", "what went wrong in this part of the run (its figures are missing)", ""),
 ]
 UNDESCRIBED = "(not described: add a note in scripts/bench_doc.py)"
 
@@ -140,7 +141,7 @@ UNDESCRIBED = "(not described: add a note in scripts/bench_doc.py)"
 def note(section: str, figure: str) -> tuple[str, str]:
     """What ``figure`` of ``section`` means and its goal."""
     for where, pattern, meaning, goal in NOTES:
-        if where == section and fnmatchcase(figure, pattern):
+        if where in (section, "*") and fnmatchcase(figure, pattern):
             return meaning, goal
     return UNDESCRIBED, ""
 

@@ -80,6 +80,7 @@ def test_nested_figures_become_readable_rows(figures, expected):
     ("room", "room_babble_5_wrong_stored", "≤ 0.01"),
     ("crisis", "summary.heldout_typed_false_alarms", "≤ 2 %"),
     ("reflect", "reflect_corpus_heldout_recall", "recall ≥ 0.95, 0 wrong"),
+    ("reflect", "guided_error", ""),
 ])
 def test_notes_match_families_of_figures(section, figure, goal):
     meaning, found = bench_doc.note(section, figure)
