@@ -2,7 +2,8 @@
 
 - README, "How the pieces fit": its table names every subpackage of ``assistant/`` and every top module, and
   each part's "may import" column says exactly what ``tests/test_layers.py`` enforces.
-- README as a manual: at most 250 lines, no dated figures, no link to a missing file.
+- README as a manual: at most 250 lines, no dated figures, no link to a missing file, and its command table names
+  every command and sub-command there is, and nothing else.
 - ``docs/design.md``, "Layout": every path it names exists, and it names every module, test helper and script.
 - ``prompts/README.md``: every step type of ``STEP_TYPES`` has a row whose keys are exactly the keys the
   script loader accepts for it, every answer kind and confirm setting is described, every source a reflection
@@ -174,6 +175,42 @@ def test_every_link_between_the_docs_leads_somewhere(doc):
 ])
 def test_the_manual_check_fails_when_the_readme_becomes_a_diary(readme, expected):
     assert manual_problems(readme) == expected
+
+
+def manual_commands(readme: str) -> set[tuple[str, ...]]:
+    """The command paths the command table of "Using it" names: ``assistant a | b`` names commands a and b,
+    ``assistant group x|y`` the group's sub-commands x and y (the table's columns are two or more spaces apart)."""
+    block = re.search(r"```\n(.*?)```", section(readme, "Using it"), re.S)
+    assert block, "no command table in Using it"
+    named: set[tuple[str, ...]] = set()
+    for line in block.group(1).splitlines():
+        for column in re.split(r"\s{2,}", line.strip()):
+            if not column.startswith("assistant "):
+                continue
+            for alternative in column.removeprefix("assistant ").split(" | "):
+                words = alternative.split()
+                if not re.match(r"[a-z]", words[0]):
+                    continue  # an option's alternatives: [--cycles N | --minutes M]
+                named.add((words[0],))
+                if len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*(\|[a-z][a-z-]*)*", words[1]):
+                    named |= {(words[0], sub) for sub in words[1].split("|")}
+    return named
+
+
+def test_the_manual_names_every_command_and_only_real_ones():
+    from test_cli_conventions import TREE
+
+    named = manual_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    real = {path for path in TREE if path}
+    assert sorted(named - real) == [] and sorted(real - named) == []
+
+
+def test_the_command_check_reads_the_table_as_written():
+    readme = ("## Using it\n\n```\nassistant debrief [--guided]      after a step\n"
+              "assistant backup | restore FILE   assistant entries list|show\n"
+              "assistant breathe [--cycles N | --minutes M]   assistant forget --all\n```\n")
+    assert manual_commands(readme) == {("debrief",), ("backup",), ("restore",), ("entries",), ("entries", "list"),
+                                       ("entries", "show"), ("breathe",), ("forget",)}
 
 
 # --- prompts/README.md: the script format ---------------------------------------------------------
