@@ -213,6 +213,18 @@ def test_the_command_check_reads_the_table_as_written():
                                        ("entries", "show"), ("breathe",), ("forget",)}
 
 
+def test_every_setting_the_manual_names_is_a_setting():
+    """``settings set KEY``, and the `name_s` pauses, in the README are real settings (a renamed one would send
+    people to an error)."""
+    from dataclasses import fields
+
+    from assistant.config import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"settings set ([a-z_]+)", readme)) | set(re.findall(r"`([a-z]+(?:_[a-z]+)*_s)`", readme))
+    assert named and sorted(named - {f.name for f in fields(Settings)}) == []
+
+
 # --- prompts/README.md: the script format ---------------------------------------------------------
 
 
