@@ -35,7 +35,7 @@ PAD_S = 0.8
 PREROLL_S = 0.3
 UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
-MIN_SPEECH_S = 0.12  # shorter voiced bursts are clicks, not words (a short real "six" has 4 loud frames)
+MIN_SPEECH_S = 0.09  # shorter voiced bursts are clicks, not words (a quiet real "six" has 3 frames above -50 dBFS)
 MAX_UTTERANCE_S = 28.0  # whisper's window is 30 s
 # A closed answer is a few words: cut at 20 s, so that even the 15 % slower copy of the second opinion
 # (forced.py) fits whisper's 30 s window when noise keeps an utterance open.
