@@ -43,6 +43,7 @@ def scores(**by_text: float) -> tuple[list[str], list[float]]:
         ("6,10", -1.0, {"6": -1.7, "6 out of 10": -1.8, "10": -5.0}, "forced", 6),  # ruled out, forced sure
         ("6,10", -1.0, {"6": -2.0, "5": -2.1, "10": -5.0}, "unsure", None),  # ruled out, nobody sure
         ("about a 3", -0.6, {"3": -2.2, "8": -2.0}, "free", 3),  # a close call: kept, with low confidence
+        ("to the to", -2.0, {"2": -1.6, "3": -1.0}, "unsure", None),  # a sound-alike forced scoring doubts
     ],
 )
 def test_decide(free, free_score, candidates, how, value):

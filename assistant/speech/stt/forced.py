@@ -453,7 +453,9 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
             return Heard(free, heard_free, confidence, free, "agreed")
         if not stands_out:
             return Heard("", None, p, free, "unsure")
-        if p >= tuning.overruled_below:
+        # A rating whisper did not write as a number ("to the to" → 2) that forced scoring does not back is a
+        # sound-alike, not an answer to read back.
+        if p >= tuning.overruled_below and (closed.kind != "rating" or _NUMBER.search(_bare(free))):
             return Heard(free, heard_free, p, free, "free")
     if heard_free is not None:
         accept_at = tuning.overrule_at

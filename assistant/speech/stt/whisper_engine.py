@@ -48,7 +48,7 @@ BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
 # with a beam of 5 instead of greedily: the beam costs little for a few tokens (the encoder is most of the
 # time) and finds what the random fallback found by luck ("That's all" greedy: "next all"; beam: "That's
 # all."). Every decode is bounded to a few tokens per second of audio, so a loop ends there.
-FALLBACK_FROM_S = 4.0  # utterances shorter than this are decoded once, at temperature 0, with a beam
+FALLBACK_FROM_S = 2.0  # utterances shorter than this are decoded once, at temperature 0, with a beam
 SHORT_BEAM = 5
 TOKENS_PER_S = 8  # speech is ~3 words, ~4-5 tokens a second; twice that, and ...
 TOKENS_BASE = 12  # ... a few more for punctuation and a short word
