@@ -446,12 +446,14 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     best = max(posterior, key=posterior.__getitem__) if posterior else None
     if heard_free is not None:
         p = posterior[heard_free]
-        if best == heard_free and (stands_out or closed.kind != "rating" or re.search(r"\d", free)):
+        # Through noise a rating must be written as a number: "When I'm going to" over a TV is no 2.
+        spelled = closed.kind != "rating" or re.search(r"\d", free) or (not noisy and stands_out)
+        if best == heard_free and (spelled or (stands_out and _NUMBER.search(_bare(free)))):
             confidence = 1.0 - (1.0 - p) * tuning.agreement
             if noisy and not said_as_an_answer(closed, free):
                 confidence = min(confidence, tuning.noisy_most)
             return Heard(free, heard_free, confidence, free, "agreed")
-        if not stands_out:
+        if not stands_out or (noisy and best == heard_free):  # nor may forced scoring take it up instead
             return Heard("", None, p, free, "unsure")
         # A rating whisper did not write as a number ("to the to" → 2) that forced scoring does not back is a
         # sound-alike, not an answer to read back.
