@@ -94,6 +94,8 @@ class Settings:
     crisis_resources: str = ""  # spoken on crisis language; "" = the default in prompts/session.toml (988 + local)
     keep_audio: bool = False  # keep recorded answers as WAV under home/audio (0600); off: audio is never written
     log: bool = False  # write what went wrong, and where, to home/assistant.log (0600; never what was said)
+    mic_noise_suppression: int = 0  # WebRTC noise suppression on the microphone, 0 (off) .. 4 (strongest)
+    mic_auto_gain: int = 0  # WebRTC auto gain: target dB below full scale, 1 .. 31; 0 = off
 
     @classmethod
     def load(cls) -> "Settings":
@@ -166,6 +168,8 @@ _RANGES = {
     "closed_silence_s": (0.2, 10.0),
     "reflection_silence_s": (0.3, 30.0),
     "reflection_max_s": (5.0, 1800.0),
+    "mic_noise_suppression": (0, 4),
+    "mic_auto_gain": (0, 31),
 }
 _CHOICES = {"engine": ("auto", "vosk", "whisper"), "tts_engine": ("auto", "piper", "pyttsx3"),
             "confirm": ("auto", "always", "ratings", "never")}

@@ -127,7 +127,7 @@ def _side_by_side(engine, raw, path: Path, runs: int = 9) -> tuple[float, float]
 def _speech_end_s(pcm: bytes) -> float:
     from assistant.speech.stt.vad import FRAME_S, EnergyVad
 
-    flags = EnergyVad().frames(pcm)
+    flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
     last = max(i for i, voiced in enumerate(flags) if voiced)
     return (last + 1) * FRAME_S
 
@@ -428,6 +428,11 @@ def bench_reflect(ctx) -> dict:
     errors = {f"{flow}_error": result["conversation_error"] for flow, result in both.items()
               if "conversation_error" in result}
     return {**bench(ctx), **spoken, **errors}
+
+
+from bench_noisy import bench_noisy  # noqa: E402  (the ear in a noisy room; its own file)
+
+section(bench_noisy)
 
 
 @section

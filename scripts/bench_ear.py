@@ -98,7 +98,7 @@ def _as_segmented(pcm: bytes) -> bytes:
     """The utterance the recogniser would cut from a clip: the voice with 0.3 s of silence either side."""
     from assistant.speech.stt.vad import FRAME_BYTES, EnergyVad
 
-    flags = EnergyVad().frames(pcm)
+    flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
     voiced = [i for i, v in enumerate(flags) if v]
     margin = int(0.3 / 0.03)
     first, last = max(0, voiced[0] - margin), min(len(flags), voiced[-1] + 1 + margin)
@@ -131,7 +131,7 @@ def _closed_latency_ms(engine, folder: Path, said=CLOSED_LATENCY) -> list[float]
     out = []
     for text, kind in said:
         pcm = load_for_recognition(ear_clips.espeak(text, folder, pad=0.5))
-        flags = EnergyVad().frames(pcm)
+        flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
         speech_end = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
         out.append(final_after_speech_ms(engine.recognizer(partials=False, closed=closed_answer(kind)), pcm,
                                          speech_end))
@@ -188,7 +188,7 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
         """The answer's recording, made once (all before the session in a full run, so none delays it)."""
         if key not in clips:
             clips[key] = ear_clips.piper(said[key], folder)
-            flags = EnergyVad().frames(load_for_recognition(clips[key]))
+            flags = [frame.voiced for frame in EnergyVad().frames(load_for_recognition(clips[key]))]
             voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
         return clips[key]
 

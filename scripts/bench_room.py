@@ -14,12 +14,15 @@ Each answer is one of: right; asked again (no value, or a command); wrong but re
 reads back a heard rating below ``[settings] confirm_below``); wrong stored. Per condition: those four rates,
 the right rate per speaker, and the decode p95 (the whole ``hear_file`` call). ``ctx["quick"]``: one clip per
 speaker, clean and babble 5 dB only (a smoke run in seconds). ``ctx["room_log"]``: a file to write each
-answer to (JSON lines), for a closer look.
+answer to (JSON lines), for a closer look. ``BENCH_ROOM_EVERY=N`` hears every Nth clip only (all six speakers
+stay in for N = 7: 43 clips) and ``BENCH_ROOM_CONDITIONS=trimmed,clean,...`` only those conditions: a side-by-side
+comparison of two versions in minutes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -38,8 +41,10 @@ def conditions(quick: bool) -> list[tuple[str, str | None, float | None]]:
     """(name, noise, SNR dB); ``trimmed`` is the clip as shipped, with no silence added."""
     if quick:
         return [("clean", None, None), ("babble_5", "babble", 5)]
-    return [("trimmed", None, None), ("clean", None, None)] + [
+    every = [("trimmed", None, None), ("clean", None, None)] + [
         (f"{kind}_{db}", kind, db) for kind in NOISES for db in LEVELS_DB]
+    chosen = [name for name in os.environ.get("BENCH_ROOM_CONDITIONS", "").split(",") if name]
+    return [c for c in every if c[0] in chosen] if chosen else every
 
 
 def outcome(heard: dict, digit: int, confirm_below: float) -> str:
@@ -66,6 +71,8 @@ def bench(ctx) -> dict:
     clips = room.real_digits()
     if quick:
         clips = list({clip.speaker: clip for clip in clips if clip.take == 0 and clip.digit == 7}.values())
+    else:
+        clips = clips[:: max(1, int(os.environ.get("BENCH_ROOM_EVERY", "1")))]
     found = whisper_model()
     engine = WhisperEngine(found.path, found.name)
     confirm_below = data_file("session.toml")["settings"]["confirm_below"]

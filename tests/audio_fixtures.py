@@ -60,6 +60,35 @@ class PulseAudio:
         self.run("paplay", "-d", "micsink", str(wav_path), timeout=seconds + 30)
 
     @contextlib.contextmanager
+    def noise_in_mic(self, wav_path: str | Path) -> Iterator[None]:
+        """Play ``wav_path`` into the virtual microphone over and over while the block runs (a fan, a TV in
+        the room); anything else played into the microphone meanwhile is heard on top of it."""
+        stop, lock = threading.Event(), threading.Lock()
+        current: list[subprocess.Popen] = []
+
+        def loop() -> None:
+            while True:
+                with lock:  # no new player once the block has ended
+                    if stop.is_set():
+                        return
+                    proc = subprocess.Popen(["paplay", "-d", "micsink", str(wav_path)],
+                                            env={**os.environ, **self.env},
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    current[:] = [proc]
+                proc.wait()
+
+        player = threading.Thread(target=loop, name="noise-in-mic", daemon=True)
+        player.start()
+        try:
+            yield
+        finally:
+            with lock:
+                stop.set()
+                for proc in current:
+                    proc.terminate()
+            player.join(timeout=5)
+
+    @contextlib.contextmanager
     def record_speaker(self, quiet_s: float = 0.5, max_wait_s: float = 4.0) -> Iterator[Recording]:
         """Record what is played on the default sink while the block runs.
 

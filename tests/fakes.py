@@ -62,7 +62,7 @@ class ScriptedEngine:
         self._queue.extend(answers)
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
-                   closed=None) -> "_ScriptedRecognizer":
+                   closed=None, vad=None) -> "_ScriptedRecognizer":
         self.grammars.append(tuple(grammar) if grammar else None)
         self.closed.append(closed)
         self.received.append(0)

@@ -18,6 +18,7 @@ from assistant.practice.hearing import Ear, hear_file, meaning
 from assistant.speech.stt import forced
 from assistant.speech.stt.base import ClosedAnswer
 from assistant.speech.stt.endpoint import EndpointConfig, listen
+from assistant.speech.stt.vad import EnergyVad
 
 CHOICES = ("take three slow breaths", "send a short message to someone", "write one sentence about it",
            "something else")
@@ -42,6 +43,7 @@ def scores(**by_text: float) -> tuple[list[str], list[float]]:
         ("6,10", -1.0, {"6": -1.7, "6 out of 10": -1.8, "10": -5.0}, "forced", 6),  # ruled out, forced sure
         ("6,10", -1.0, {"6": -2.0, "5": -2.1, "10": -5.0}, "unsure", None),  # ruled out, nobody sure
         ("about a 3", -0.6, {"3": -2.2, "8": -2.0}, "free", 3),  # a close call: kept, with low confidence
+        ("to the to", -2.0, {"2": -1.6, "3": -1.0}, "unsure", None),  # a sound-alike forced scoring doubts
     ],
 )
 def test_decide(free, free_score, candidates, how, value):
@@ -71,6 +73,45 @@ def test_when_no_voice_stands_out_only_a_number_both_heard_is_taken(free, free_s
     assert (heard.how, heard.meaning) == (how, None if value is None else ("rating", value)), heard
     if value is None:
         assert forced.decide(closed("rating"), free, free_score, texts, values, forced.Tuning()).meaning is not None
+
+
+@pytest.mark.parametrize(
+    "free,candidates,stored_in_a_noisy_room",
+    [
+        ("I'll be 10.", {"10": -0.4, "5": -3.0, "1": -4.0}, False),  # a real "five" under babble, seen
+        ("Okay, one", {"1": -0.5, "3": -2.5}, False),  # a real "three"
+        ("on the first few", {"1": -0.6, "0": -2.0}, False),  # a real "zero": "first" read as 1
+        ("It was a 9.", {"9": -0.3, "5": -3.0}, True),  # the words of an answer: taken as in a quiet room
+        ("7, I think", {"7": -0.3, "1": -3.0}, True),
+        ("three", {"3": -0.3, "2": -3.0}, True),
+    ],
+)
+def test_in_a_noisy_room_only_an_answer_worded_as_one_is_stored_unasked(free, candidates, stored_in_a_noisy_room):
+    """Whisper writes a TV's talk as words around a number and forced scoring then agrees with the number: in a
+    room with no quiet, such an answer is read back (its confidence stays under ``confirm_below``) or, with no
+    number written, asked again; the same scores in a quiet room, or worded as an answer, are taken as before."""
+    from assistant.text import data_file
+
+    sure = data_file("session.toml")["settings"]["confirm_below"]
+    texts, values = scores(**candidates)
+    quiet = forced.decide(closed("rating"), free, -0.5, texts, values, forced.Tuning())
+    noisy = forced.decide(closed("rating"), free, -0.5, texts, values, forced.Tuning(), noisy=True)
+    assert quiet.how == "agreed" and quiet.meaning is not None and quiet.confidence >= sure
+    stored = noisy.meaning is not None and noisy.confidence >= sure
+    assert stored == stored_in_a_noisy_room, noisy
+    assert noisy.meaning in (None, quiet.meaning)  # read back or asked again, never another value
+
+
+@pytest.mark.parametrize("free,value", [("When I'm going to", "2"), ("for", "4")])
+def test_through_noise_a_sound_alike_is_no_rating(free, value):
+    """A TV's "going to" with no quiet around it, a lone word short enough to be exempt from standing out: a
+    rating through noise must be written as a number, and forced scoring may not take the sound-alike up instead.
+    In a quiet room the same scores give the number, as before."""
+    texts, values = scores(**{value: -0.3, "1": -3.0})
+    quiet = forced.decide(closed("rating"), free, -0.5, texts, values, forced.Tuning())
+    noisy = forced.decide(closed("rating"), free, -0.5, texts, values, forced.Tuning(), noisy=True)
+    assert quiet.meaning is not None
+    assert (noisy.meaning, noisy.how) == (None, "unsure"), noisy
 
 
 def test_confidence_is_high_when_both_agree_and_low_on_a_close_call():
@@ -173,7 +214,8 @@ def chunks(pcm: bytes, seconds: float = 0.03):
 )
 def test_endpoint_per_kind(kind, text, reason, ends_s):
     listen_for = Listen("field", kind, parse.grammar(kind))
-    answer = listen(chunks(tone(1.0) + quiet(6.0)), FinalAfter(text), Ear().endpoint(listen_for))
+    answer = listen(chunks(tone(1.0) + quiet(6.0)), FinalAfter(text), Ear().endpoint(listen_for),
+                    vad=EnergyVad())  # a tone: the energy detector (the trained one hears speech only)
     assert answer.reason == reason
     assert ends_s - 0.05 <= answer.audio_s <= ends_s + 0.1
 
@@ -291,7 +333,7 @@ def test_an_utterance_as_long_as_the_mel_bands_is_heard(whisper_engine, speak, s
     from assistant.speech.stt.vad import FRAME_BYTES, EnergyVad
 
     pcm = load_for_recognition(speak("around five"))
-    voiced = [i for i, v in enumerate(EnergyVad().frames(pcm)) if v]
+    voiced = [i for i, frame in enumerate(EnergyVad().frames(pcm)) if frame.voiced]
     voice = pcm[voiced[0] * FRAME_BYTES : (voiced[-1] + 1) * FRAME_BYTES]
     lead = (samples * 2 - len(voice)) // 4 * 2
     utterance = bytes(lead) + voice + bytes(samples * 2 - len(voice) - lead)

@@ -1,4 +1,6 @@
-"""Answer-level endpointing logic with a fake recognizer (fast, table-driven)."""
+"""Answer-level endpointing logic with a fake recognizer (fast, table-driven). The "voice" here is a tone, so
+these tests hand the listener the energy detector; the trained one is tested on speech and noise in
+tests/test_noisy_room.py."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import pytest
 
 from assistant.events import Transcript
 from assistant.speech.stt.endpoint import EndpointConfig, listen, strip_done_phrase
+from assistant.speech.stt.vad import EnergyVad
 
 CHUNK_S = 0.1
 
@@ -57,14 +60,14 @@ def chunks(pcm: bytes):
 )
 def test_answer_endpointing(audio, finals_at, config, reason, text):
     rec = FakeRecognizer(finals_at)
-    answer = listen(chunks(audio), rec, EndpointConfig(**config))
+    answer = listen(chunks(audio), rec, EndpointConfig(**config), vad=EnergyVad())
     assert (answer.reason, answer.text) == (reason, text)
     assert rec.finished
 
 
 def test_answer_ends_about_end_silence_after_speech():
     rec = FakeRecognizer({10: "hello"})
-    answer = listen(chunks(voice(1) + quiet(10)), rec, EndpointConfig(end_silence_s=2.5))
+    answer = listen(chunks(voice(1) + quiet(10)), rec, EndpointConfig(end_silence_s=2.5), vad=EnergyVad())
     assert 3.4 <= answer.audio_s <= 3.7
 
 

@@ -117,7 +117,7 @@ def test_answer_ends_after_trailing_silence(whisper_engine, speak):
                     EndpointConfig(end_silence_s=1.8))
     assert answer.reason == "silence"
     assert "afterwards" in words_of(answer.text)
-    flags = EnergyVad().frames(pcm)
+    flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
     speech_end_s = (max(i for i, voiced in enumerate(flags) if voiced) + 1) * FRAME_S
     assert speech_end_s + 1.7 <= answer.audio_s <= speech_end_s + 2.0  # ~1.8 s after the speech, not at the end
 
@@ -161,7 +161,7 @@ def test_a_stale_speculative_decode_does_not_hold_up_the_answer():
     pause = bytes(int(0.15 * rate) * 2)  # longer than the speculation delay, shorter than an utterance's end
     pcm = pause + (burst + pause) * 10 + bytes(int(0.5 * rate) * 2)
     engine = SlowDecoder(0.5)
-    rec = WhisperRecognizer(engine, None, partials=False)
+    rec = WhisperRecognizer(engine, None, partials=False, vad=EnergyVad())  # tones: the energy detector
     finals = [r for chunk in chunk_bytes(pcm, seconds=0.05) for r in rec.accept(chunk.audio)] + rec.finish()
     assert len(finals) == 1
     assert finals[0].text == f"{engine.decoded[-1]} bytes"

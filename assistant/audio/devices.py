@@ -157,12 +157,18 @@ class Gate:
 
 
 class Microphone:
-    """Captures 16 kHz mono int16 chunks (~50 ms) from an input device; a context manager."""
+    """Captures 16 kHz mono int16 chunks (~50 ms) from an input device; a context manager.
 
-    def __init__(self, device: str | int | None = None, gate: Gate | None = None, chunk_s: float = CHUNK_S) -> None:
+    ``cleaner`` (``audio.clean.MicCleaner``, from the settings ``mic_noise_suppression`` and ``mic_auto_gain``):
+    WebRTC noise suppression and auto gain applied to every chunk heard, before anything listens to it.
+    """
+
+    def __init__(self, device: str | int | None = None, gate: Gate | None = None, chunk_s: float = CHUNK_S,
+                 cleaner: Any = None) -> None:
         self.spec = device
         self.gate = gate
         self.chunk_s = chunk_s
+        self.cleaner = cleaner
         self.device: DeviceInfo | None = None
         self.capture_format: AudioFormat | None = None
         self.dropped = 0  # chunks dropped because the gate was closed
@@ -174,7 +180,10 @@ class Microphone:
     def from_settings(
         cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None
     ) -> "Microphone":
-        return cls(device_from_settings(settings, "input", device), gate=gate)
+        from assistant.audio.clean import cleaner
+
+        return cls(device_from_settings(settings, "input", device), gate=gate,
+                   cleaner=cleaner(settings.mic_noise_suppression, settings.mic_auto_gain))
 
     def __enter__(self) -> "Microphone":
         self.start()
@@ -221,7 +230,8 @@ class Microphone:
             if self.gate is not None and not self.gate.was_open(captured_at - seconds, captured_at):
                 self.dropped += 1
                 continue
-            yield AudioChunk(pcm_to_16k_mono(raw, fmt), timestamp=stamp)
+            pcm = pcm_to_16k_mono(raw, fmt)
+            yield AudioChunk(self.cleaner.process(pcm) if self.cleaner is not None else pcm, timestamp=stamp)
 
     def flush(self) -> None:
         """Forget audio captured so far (e.g. before a new question)."""

@@ -313,8 +313,13 @@ def _all_checks() -> list[Check]:
 
 
 @click.command()
-def doctor() -> None:
+@click.option("--listen", is_flag=True,
+              help="Only listen: a few seconds of the room, then one phrase you say; how well you will be heard.")
+def doctor(listen: bool) -> None:
     """Check speech, sound devices, speech models and the home directory."""
+    if listen:
+        _listen()
+        return
     problems = 0
     for result in _all_checks():
         if result.ok:
@@ -328,6 +333,35 @@ def doctor() -> None:
         click.echo(t("audio.doctor.some_failed", problems=counted("problem", problems)))
         raise SystemExit(1)  # click.exceptions.Exit is swallowed outside standalone mode
     click.echo(t("audio.doctor.all_ok"))
+
+
+def _listen() -> None:
+    """The room, then a phrase, through the microphone as a session hears it; the verdict in plain words."""
+    from assistant.audio.devices import Microphone
+    from assistant.config import Settings
+    from assistant.practice.room_check import Verdict, measure, record, record_phrase
+
+    room_s = 3.0
+    with Microphone.from_settings(Settings.load()) as mic:
+        click.echo(t("audio.listen.quiet_please", seconds=room_s))
+        chunks = (chunk.audio for chunk in mic.chunks(timeout=2.0))
+        record(chunks, 0.3)  # the device settling
+        room = record(chunks, room_s)
+        click.echo(t("audio.listen.say_phrase", phrase=t("audio.listen.phrase")))
+        phrase = record_phrase(chunks)
+    check = measure(room, phrase)
+    click.echo(t("audio.listen.noise", noise_db=check.noise_db, loudness=t(f"audio.listen.{check.loudness}")))
+    if check.voice_db is not None and check.snr_db is not None:
+        click.echo(t("audio.listen.voice", voice_db=check.voice_db, snr_db=check.snr_db))
+    else:
+        click.echo(t("audio.listen.not_heard"))
+    if check.talking:
+        click.echo(t("audio.listen.talking"))
+    click.echo(t(f"audio.listen.verdict_{check.verdict}"))
+    for key in check.advice:
+        click.echo(t("audio.doctor.fix", hint=t(f"audio.listen.{key}")))
+    if check.verdict in (Verdict.NOISY, Verdict.QUIET, Verdict.NOT_HEARD):
+        raise SystemExit(1)
 
 
 COMMANDS: list[click.Command] = [say, voices, devices, settings, doctor]

@@ -98,13 +98,23 @@ class Ear:
         """The recogniser's expectation for a closed question (None for free speech)."""
         return closed_answer(listen.kind, listen.choices) if listen.kind in CLOSED_KINDS else None
 
-    def hear(self, engine, chunks: Iterable[bytes], listen: Listen, on_partial=None):
-        """One answer from ``chunks`` through ``engine``: the endpointed ``Answer``."""
+    def hear(self, engine, chunks: Iterable[bytes], listen: Listen, on_partial=None, recorded: bool = False):
+        """One answer from ``chunks`` through ``engine``: the endpointed ``Answer``.
+
+        ``recorded``: the chunks are a file (``--audio-in``, ``transcribe --as``), not a microphone. A
+        recording is cut by the energy detector, exact to the frame on the digital silence around a clip and
+        blind to nothing in it; a live stream by the trained one (``speech.stt.vad.voice_detector``), which
+        needs a moment of the room before it trusts a voice and never calls a fan or a TV the person. The
+        file runs out where a live turn would need its silence, so noise in a file costs nothing.
+        """
         from assistant.speech.stt.endpoint import listen as listen_for_answer
+        from assistant.speech.stt.vad import EnergyVad, Shared
 
         grammar = list(listen.grammar) if listen.grammar else None
-        recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen))
-        return listen_for_answer(chunks, recognizer, self.endpoint(listen), on_partial)
+        vad = Shared(EnergyVad()) if recorded else None
+        recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen),
+                                       vad=vad)
+        return listen_for_answer(chunks, recognizer, self.endpoint(listen), on_partial, vad=vad)
 
 
 def _plain_yes(text: str) -> bool:
@@ -142,7 +152,8 @@ def hear_file(engine, path: str, kind: str, choices: tuple[str, ...] = (), ear: 
     ear = ear or Ear()
     pcm = load_for_recognition(path)
     started = time.perf_counter()
-    answer = ear.hear(engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen_for(kind, choices))
+    answer = ear.hear(engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen_for(kind, choices),
+                      recorded=True)
     decode_s = time.perf_counter() - started
     transcript = answer.transcript
     command = parse.match_command(answer.text) if answer.text else None

@@ -161,9 +161,9 @@ class Practice:
         if self.mode.text:
             return TypedAnswers(read_line=self.console.read_line)
         try:
-            from assistant.audio.devices import Microphone, device_from_settings
+            from assistant.audio.devices import Microphone
 
-            self.mic = Microphone(device_from_settings(self.settings, "input"), gate=self.gate)
+            self.mic = Microphone.from_settings(self.settings, gate=self.gate)
             self.mic.start()
         except AssistantError as exc:
             self.console.echo(t("practice.no_microphone", reason=exc.message), err=True)

@@ -50,7 +50,8 @@ class FileAnswers:
         path = self.files[self.used]
         self.used += 1
         pcm = load_for_recognition(path)
-        return heard(self.ear.hear(self.engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen))
+        return heard(self.ear.hear(self.engine, (c.audio for c in chunk_bytes(pcm, seconds=0.1)), listen,
+                                   recorded=True))
 
 
 class MicAnswers:

@@ -6,6 +6,8 @@ stream gets its own :class:`Recognizer` from ``engine.recognizer()`` — one per
     rec = engine.recognizer(grammar=["yes", "no"])   # closed vocabulary: Vosk constrains
     rec = engine.recognizer(closed=ClosedAnswer(...))  # whisper scores the closed answer's phrasings
                                                        # batch=True: a recording, not live audio
+                                                       # vad=...: who says what is voice (whisper;
+                                                       # Vosk finds its own pauses)
     for chunk in chunks:                               # 16 kHz mono int16 bytes
         for result in rec.accept(chunk): ...           # partials (deduplicated) and finals
     for result in rec.finish(): ...                    # flush: the last final, if any
@@ -16,7 +18,7 @@ Finals are never empty; a partial is emitted only when its text changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Hashable, Iterable, Protocol, Sequence
 
 from assistant.events import EngineInfo, Transcript
 
@@ -48,7 +50,7 @@ class Engine(Protocol):
     info: EngineInfo
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True,
-                   batch: bool = False, closed: ClosedAnswer | None = None) -> Recognizer: ...
+                   batch: bool = False, closed: ClosedAnswer | None = None, vad: Any = None) -> Recognizer: ...
 
 
 def transcribe_chunks(engine: Engine, chunks: Iterable[bytes],

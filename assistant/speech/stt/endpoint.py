@@ -10,17 +10,26 @@ A closed answer (a rating, yes/no, a choice) needs no such patience: given ``com
 already hold a whole answer? the caller's parser decides, this layer has none), the answer ends
 ``complete_silence_s`` after the speech once what was heard so far is complete. "Seven" ends in about
 half a second; "um, maybe a..." still gets the full ``end_silence_s``.
+
+What is voice is the voice detector's call (``vad.voice_detector``: Silero, gated by the room's level), so a
+fan or a TV neither holds an answer open nor starts one. An answer starts once ``START_VOICED_S`` of voice
+has been heard within ``START_WINDOW_S`` (a few scattered frames of a TV never add up to it; Home Assistant
+asks 0.3 s of speech of a voice command), or once the recogniser has a final (a short "yes" in noise).
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from assistant.events import Transcript, Word
 from assistant.speech.stt.base import SAMPLE_RATE, Recognizer
-from assistant.speech.stt.vad import FRAME_S, EnergyVad
+from assistant.speech.stt.vad import FRAME_S, Vad, voice_detector
+
+START_VOICED_S = 0.25  # this much voice ...
+START_WINDOW_S = 0.5  # ... within this long starts the answer
 
 
 def _done_phrases() -> tuple[str, ...]:
@@ -79,12 +88,15 @@ class AnswerListener:
     """Feed audio; ``feed`` returns the :class:`Answer` once the answer is over, else None."""
 
     def __init__(self, recognizer: Recognizer, config: EndpointConfig | None = None,
-                 on_partial: Callable[[Transcript], None] | None = None) -> None:
+                 on_partial: Callable[[Transcript], None] | None = None, vad: Vad | None = None) -> None:
         self.rec, self.config, self.on_partial = recognizer, config or EndpointConfig(), on_partial
-        self._vad = EnergyVad()
+        # The recogniser's own detector when it has one (whisper's segmentation): the same frames, judged once.
+        self._vad = vad if vad is not None else getattr(recognizer, "voice", None) or voice_detector()
         self._finals: list[Transcript] = []
         self._audio_s = 0.0
-        self._voiced_s = 0.0
+        self._recent: deque[bool] = deque(maxlen=round(START_WINDOW_S / FRAME_S))
+        self._started = False
+        self._run = 0  # voiced frames in a row
         self._trailing_s = 0.0
         self._partial = ""
         self._complete = False
@@ -94,9 +106,13 @@ class AnswerListener:
         if self.answer:
             return self.answer
         self._audio_s += len(pcm16) / (2 * SAMPLE_RATE)
-        for voiced in self._vad.frames(pcm16):
-            if voiced:
-                self._voiced_s += FRAME_S
+        for frame in self._vad.frames(pcm16):
+            self._recent.append(frame.voiced)
+            if not self._started and sum(self._recent) * FRAME_S >= START_VOICED_S - 1e-9:
+                self._started = True
+            # A lone voiced frame (a TV's loud syllable) does not restart the silence; voice comes in runs.
+            self._run = self._run + 1 if frame.voiced else 0
+            if self._run >= 2:
                 self._trailing_s = 0.0
             else:
                 self._trailing_s += FRAME_S
@@ -113,7 +129,7 @@ class AnswerListener:
                 return self._end("phrase")
         if results and self.config.complete is not None:
             self._complete = self.config.complete(" ".join([f.text for f in self._finals] + [self._partial]).strip())
-        started = self._voiced_s >= 0.1 or bool(self._finals)
+        started = self._started or bool(self._finals)
         if started and self._complete and self._trailing_s >= self.config.complete_silence_s:
             return self._end("complete")
         if started and self._trailing_s >= self.config.end_silence_s:
@@ -140,9 +156,9 @@ class AnswerListener:
 
 
 def listen(chunks: Iterable[bytes], recognizer: Recognizer, config: EndpointConfig | None = None,
-           on_partial: Callable[[Transcript], None] | None = None) -> Answer:
+           on_partial: Callable[[Transcript], None] | None = None, vad: Vad | None = None) -> Answer:
     """Consume ``chunks`` until the answer is over (or the chunks run out)."""
-    listener = AnswerListener(recognizer, config, on_partial)
+    listener = AnswerListener(recognizer, config, on_partial, vad)
     for chunk in chunks:
         answer = listener.feed(chunk)
         if answer:

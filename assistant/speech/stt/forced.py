@@ -64,6 +64,7 @@ class Tuning:
     second_opinion: tuple[float, ...] = (0.87, 1.15)  # when unsure, heard again at these lengths (0.87: faster)
     stands_out_db: float = 9.5  # a voice this far above the utterance's floor is someone answering (see decide)
     read_back_at: float = 0.5  # in a noisy room, a forced answer from this posterior is offered to be read back
+    noisy_most: float = 0.85  # in a noisy room, words around the answer that are no carrier: at most this sure
 
 
 @dataclass(frozen=True)
@@ -419,7 +420,12 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     noise and forced scoring is less sure of the right answer too. Its best is then offered from
     ``Tuning.read_back_at`` instead of ``accept_at``, with that posterior as its confidence: below
     ``confirm_below``, so under ``confirm = auto`` it is read back ("I heard 7. Is that right?"), never stored
-    unasked. In a quiet room nothing changes."""
+    unasked. And whisper writes the room's talk as words around a number ("I'll be 10." for a real "five"
+    under babble, "Okay, one" for a "three", "on the first few" for a "zero"; forced scoring then agrees at
+    0.93-0.99, since the number fits the words whisper heard): an answer agreed on in a noisy room is stored
+    unasked only when it is said as answers are (``said_as_an_answer``: the words of one of the answer's
+    phrasings, "7", "it was a 7", "7, I think"); otherwise it is at most ``Tuning.noisy_most`` sure and read
+    back. In a quiet room nothing changes."""
     pooled: dict[Hashable, float] = {}
     best_text: dict[Hashable, tuple[float, str]] = {}
     for text, score in zip(candidates, scores):
@@ -440,11 +446,18 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     best = max(posterior, key=posterior.__getitem__) if posterior else None
     if heard_free is not None:
         p = posterior[heard_free]
-        if best == heard_free and (stands_out or closed.kind != "rating" or re.search(r"\d", free)):
-            return Heard(free, heard_free, 1.0 - (1.0 - p) * tuning.agreement, free, "agreed")
-        if not stands_out:
+        # Through noise a rating must be written as a number: "When I'm going to" over a TV is no 2.
+        spelled = closed.kind != "rating" or re.search(r"\d", free) or (not noisy and stands_out)
+        if best == heard_free and (spelled or (stands_out and _NUMBER.search(_bare(free)))):
+            confidence = 1.0 - (1.0 - p) * tuning.agreement
+            if noisy and not said_as_an_answer(closed, free):
+                confidence = min(confidence, tuning.noisy_most)
+            return Heard(free, heard_free, confidence, free, "agreed")
+        if not stands_out or (noisy and best == heard_free):  # nor may forced scoring take it up instead
             return Heard("", None, p, free, "unsure")
-        if p >= tuning.overruled_below:
+        # A rating whisper did not write as a number ("to the to" → 2) that forced scoring does not back is a
+        # sound-alike, not an answer to read back.
+        if p >= tuning.overruled_below and (closed.kind != "rating" or _NUMBER.search(_bare(free))):
             return Heard(free, heard_free, p, free, "free")
     if heard_free is not None:
         accept_at = tuning.overrule_at
@@ -455,6 +468,24 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     # Nobody is sure: report nothing that parses (a free text that parses is dropped), so the session asks again.
     return Heard(free if heard_free is None else "", None, posterior[best] if best is not None else 0.0, free,
                  "unsure")
+
+
+def said_as_an_answer(closed: ClosedAnswer, free: str) -> bool:
+    """Whether ``free`` is worded as one of the answer's phrasings, whatever value it holds ("It was a 9." is
+    "it was a 7"'s wording; "I'll be 10." is no rating's)."""
+    return _wording(free) in _wordings(closed)
+
+
+_NUMBER = re.compile(r"\b(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten)\b")
+
+
+def _wording(text: str) -> str:
+    return _NUMBER.sub("#", _bare(text))
+
+
+@lru_cache(maxsize=32)
+def _wordings(closed: ClosedAnswer) -> frozenset[str]:
+    return frozenset(_wording(p) for p in closed.phrasings)
 
 
 def _with_words(heard: Heard, aligned: list[tuple[str, float, float, float]], shift_s: float = 0.0) -> Heard:

@@ -49,8 +49,9 @@ class VoskEngine:
         self.info = EngineInfo("vosk", name or self.path.name, str(self.path), language, reason, {"source": source})
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
-                   closed=None) -> "VoskRecognizer":
-        """``closed`` (phrasings to score) is whisper's way to constrain an answer; Vosk has the grammar."""
+                   closed=None, vad=None) -> "VoskRecognizer":
+        """``closed`` (phrasings to score) is whisper's way to constrain an answer; Vosk has the grammar.
+        ``vad`` is ignored: Kaldi's own endpointer cuts Vosk's utterances."""
         import vosk
 
         if grammar and self.dynamic_graph:

