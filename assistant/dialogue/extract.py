@@ -61,6 +61,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.dialogue import parse
+from assistant.dialogue.words import WORD_PATTERN
 from assistant.text import data_file, fail
 
 TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
@@ -115,7 +116,7 @@ class Extraction:
 
 # --- tokens ---------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(parse.WORD_PATTERN)  # the words parse.words finds, with their offsets
+_TOKEN = re.compile(WORD_PATTERN)  # the words parse.words finds, with their offsets
 _SENTENCE_END = re.compile(r"[.?!;]")
 _CLAUSE_MARK = re.compile(r"[,:=—–()]|\s[-/]\s|\.\.\.|…")
 

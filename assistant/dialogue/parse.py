@@ -44,6 +44,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from assistant.dialogue.words import find, phrases, words
 from assistant.text import data_file as data
 
 COMMANDS = ("repeat", "skip", "back", "pause", "resume", "stop", "help", "slower", "faster")
@@ -66,32 +67,9 @@ class Parsed:
 UNCLEAR = Parsed(problem="unclear")
 
 
-# A word is letters of any alphabet with their accents ("maría", also written with a combining accent), so a
-# name is never cut at its first letter outside a-z; emoji and other symbols are not words.
-_LETTERS = r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f])*"  # a letter, then letters or combining accents
-WORD_PATTERN = rf"\d+(?:\.\d+)?(?:st|nd|rd|th)?|{_LETTERS}(?:-{_LETTERS})*"
-
-
-def words(text: str) -> list[str]:
-    """Lowercase tokens; apostrophes dropped ("don't" → "dont"), other punctuation is a space."""
-    text = text.lower().replace("’", "'").replace("'", "")
-    return re.findall(WORD_PATTERN, text)
-
-
 @lru_cache(maxsize=None)
 def _vocab() -> dict[str, Any]:
     return data("session.toml")
-
-
-def _phrases(items: list[str]) -> list[tuple[str, ...]]:
-    return sorted({tuple(words(p)) for p in items if words(p)}, key=len, reverse=True)
-
-
-def _find(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Every occurrence (start, end, phrase), then drop those inside a longer one."""
-    hits = [(i, i + len(p), p) for p in phrases for i in range(len(tokens) - len(p) + 1)
-            if tuple(tokens[i:i + len(p)]) == p]
-    return [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
 
 
 def _number(token: str, table: dict[str, int]) -> float | None:
@@ -119,7 +97,7 @@ def _numbers(tokens: list[str]) -> list[tuple[int, float]]:
 
 
 def _after_scale(tokens: list[str], position: int) -> bool:
-    scale = _phrases(_vocab()["words"]["scale_phrases"])
+    scale = phrases(_vocab()["words"]["scale_phrases"])
     return any(tuple(tokens[max(0, position - len(p) - k):position - k]) == p for p in scale for k in (0, 1, 2, 3))
 
 
@@ -158,9 +136,9 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
                  if homophones.get(t) in numbers and (i == len(tokens) - 1 or _after_scale(tokens, len(tokens) - 1))]
     if not found and len(tokens) <= 4:  # "probably the sixth": whisper's spelling of a lone "six"
         ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
-        found = [(start, ordinals[p]) for start, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True))]
+        found = [(start, ordinals[p]) for start, _, p in find(tokens, sorted(ordinals, key=len, reverse=True))]
     if not found:
-        if _find(tokens, _phrases(_vocab()["words"]["zero_phrases"])):
+        if find(tokens, phrases(_vocab()["words"]["zero_phrases"])):
             return Parsed(low)
         return UNCLEAR
     value = _pick(tokens, found)
@@ -173,10 +151,10 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
 def parse_yesno(text: str) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["yesno"]
-    polarity: dict[tuple[str, ...], bool | None] = {p: True for p in _phrases(table["yes"])}
-    polarity |= {p: False for p in _phrases(table["no"])}
-    polarity |= {p: None for p in _phrases(table["unsure"])}  # "I'm not sure" is neither
-    found = {polarity[p] for _, _, p in _find(tokens, sorted(polarity, key=len, reverse=True))}
+    polarity: dict[tuple[str, ...], bool | None] = {p: True for p in phrases(table["yes"])}
+    polarity |= {p: False for p in phrases(table["no"])}
+    polarity |= {p: None for p in phrases(table["unsure"])}  # "I'm not sure" is neither
+    found = {polarity[p] for _, _, p in find(tokens, sorted(polarity, key=len, reverse=True))}
     if None in found:
         return UNCLEAR
     return Parsed(found.pop()) if len(found) == 1 else UNCLEAR
@@ -188,7 +166,7 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
     if not tokens:
         return UNCLEAR
     ordinals = {tuple(words(k)): v for k, v in vocab["ordinals"].items()}
-    picks = {v for _, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True)) for v in [ordinals[p]]}
+    picks = {v for _, _, p in find(tokens, sorted(ordinals, key=len, reverse=True)) for v in [ordinals[p]]}
     for i, token in enumerate(tokens[:-1]):
         if token in vocab["choice_markers"]:
             number = _number(tokens[i + 1], vocab["numbers"])
@@ -197,7 +175,7 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
     alone = _number(tokens[0], vocab["numbers"]) if len(tokens) == 1 else None
     if alone is not None:
         picks.add(int(alone))
-    if _find(tokens, _phrases(vocab["last"])):
+    if find(tokens, phrases(vocab["last"])):
         picks.add(len(choices))
     if len(picks) == 1 and 1 <= (index := picks.pop()) <= len(choices):
         return Parsed(choices[index - 1])
@@ -269,7 +247,7 @@ def parse_duration(text: str) -> Parsed:
     if not found and pending is not None and _only_hedges(tokens):
         total, found = pending, True  # "45", "about twenty": a bare number is minutes
     if not found:
-        vague = _find(tokens, _phrases(list(table["vague"])))
+        vague = find(tokens, phrases(list(table["vague"])))
         if not vague:
             return UNCLEAR
         key = {tuple(words(k)): v for k, v in table["vague"].items()}[vague[0][2]]
@@ -336,7 +314,7 @@ def _parse_date(text: str, today: dt.date) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["dates"]
     relative = {tuple(words(k)): v for k, v in table["relative"].items()}
-    hits = _find(tokens, sorted(relative, key=len, reverse=True))
+    hits = find(tokens, sorted(relative, key=len, reverse=True))
     if hits:
         days = relative[hits[0][2]]
         if days < 0:  # the weekend: the coming Saturday
@@ -363,7 +341,7 @@ def _parse_date(text: str, today: dt.date) -> Parsed:
 
 def _day_of_month(tokens: list[str]) -> int | None:
     ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
-    hits = _find(tokens, sorted(ordinals, key=len, reverse=True))
+    hits = find(tokens, sorted(ordinals, key=len, reverse=True))
     if hits:
         return ordinals[hits[0][2]]
     for token in tokens:
@@ -430,7 +408,7 @@ def _known_emotions(tokens: list[str]) -> list[str]:
     forms = emotion_forms()
     negations = set(_vocab()["words"]["negations"])
     found: list[str] = []
-    for start, _, phrase in sorted(_find(tokens, sorted(forms, key=len, reverse=True))):
+    for start, _, phrase in sorted(find(tokens, sorted(forms, key=len, reverse=True))):
         negated = negations & set(tokens[max(0, start - 2):start])
         if negated and not {"but", "and"} & set(tokens[max(0, start - 1):start]):
             continue
@@ -469,11 +447,11 @@ def match_command(text: str) -> str | None:
     tokens = words(text)
     leading = set(words(" ".join(table["leading"])))
     fillers = set(table["fillers"])
-    breaks = set(_phrases(table["before_a_pause"]))
+    breaks = set(phrases(table["before_a_pause"]))
     start = 0
     while start < len(tokens) and tokens[start] in leading:
         start += 1
-    candidates = [(len(p), name, p) for name in COMMANDS for p in _phrases(table[name])]
+    candidates = [(len(p), name, p) for name in COMMANDS for p in phrases(table[name])]
     for _, name, phrase in sorted(candidates, reverse=True):
         for begin in {start, 0}:
             end = begin + len(phrase)
