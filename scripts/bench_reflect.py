@@ -142,7 +142,8 @@ def compare_model() -> dict:
         if label in not_ratings:
             return False
         return not run.bare or ratings._cue_adjacent(doc, run) or document.phrases_within(
-            doc, rules.phrase_set("ratings", "evidence", "anxiety_words"), run.numbers[0], 6)
+            doc, rules.phrase_set("ratings", "evidence", "anxiety_words"), run.numbers[0],
+            rules.extract_rules()["ratings"]["anxiety_reach"])
 
     results = {"spacy_load_s": round(load_s, 2), "spacy_ms_p50": round(statistics.median(samples), 1),
                "spacy_ms_p95": round(samples[int(len(samples) * 0.95) - 1], 1),

@@ -471,27 +471,25 @@ def _breaks_after(text: str, phrase: tuple[str, ...]) -> bool:
 
 def grammar(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...] | None:
     """The closed vocabulary for constrained recognition (Vosk), or None for free speech."""
-    vocab = _vocab()["words"]
+    vocab, heard = _vocab()["words"], _vocab()["grammar"]
     extra: list[str] = []
     if kind == "rating":
-        extra = [k for k, v in vocab["numbers"].items() if v <= 20] + [
-            "out of", "about", "maybe", "like", "a", "an", "it was", "i'd say", "or", "to", "none", "nothing", "half"
-        ]
+        extra = [k for k, v in vocab["numbers"].items() if v <= 20] + heard["rating"]
     elif kind in ("yesno", "command"):
         extra = vocab["yesno"]["yes"] + vocab["yesno"]["no"] if kind == "yesno" else []
     elif kind == "choice":
         ordinals = [k for k in vocab["ordinals"] if k.isalpha()][:10]
-        extra = list(choices) + ordinals + vocab["choice_markers"] + ["the", "one", "last"]
+        extra = list(choices) + ordinals + vocab["choice_markers"] + heard["choice"]
         extra += [k for k, v in vocab["numbers"].items() if 1 <= v <= len(choices)]
     elif kind == "duration":
         duration = vocab["duration"]
         extra = list(vocab["numbers"]) + list(duration["units"]) + list(duration["amounts"]) + list(duration["vague"])
-        extra += ["and", "about", "of", "or", "to", "maybe"]
+        extra += heard["duration"]
     elif kind == "date":
         dates = vocab["dates"]
         extra = dates["weekdays"] + dates["months"] + list(dates["relative"]) + list(dates["units"])
         extra += list(vocab["numbers"]) + [k for k in vocab["ordinals"] if not k[0].isdigit()]
-        extra += ["in", "on", "the", "next", "this", "of", "a"]
+        extra += heard["date"]
     else:  # text, emotions: free speech, the words themselves are the answer
         return None
     commands = [p for name in COMMANDS for p in _vocab()["commands"][name]]

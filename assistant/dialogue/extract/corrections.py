@@ -12,7 +12,7 @@ from assistant.dialogue.extract.document import Doc, document, has_any
 from assistant.dialogue.extract.feelings import emotion_matcher
 from assistant.dialogue.extract.fields import KINDS
 from assistant.dialogue.extract.moments import read_ratings
-from assistant.dialogue.extract.rules import extract_rules, number, phrase_set, rule_matcher
+from assistant.dialogue.extract.rules import extract_rules, number, phrase_set, rule_matcher, word_set
 from assistant.dialogue.extract.texts import trimmed
 from assistant.dialogue.words import Hit, Matcher
 
@@ -82,7 +82,7 @@ def _corrected(doc: Doc, field: str, kind: str, segment: tuple[int, int], mentio
         if said.ok and said.value is False:
             return False
         lead = doc.words[max(0, (mention.start if mention else start) - 3):(mention.start if mention else start)]
-        negated = set(lead + words) & set(extract_rules()["new_topic"]["negations"] + ["wasnt", "isnt", "no"])
+        negated = set(lead + words) & (word_set("new_topic", "negations") | word_set("correct", "topic_negations"))
         return not negated
     if kind == "emotions":
         return _corrected_emotions(doc, start, end, current.get(field) or [])

@@ -91,7 +91,7 @@ def _duration_spans(doc: Doc) -> list[tuple[int, int]]:
     rules = extract_rules()["durations"]
     words = doc.words
     units, joiners = set(rules["units"]), set(rules["joiners"])
-    amounts = {"a", "an", "half", "quarter", "quarters", "couple"}
+    amounts = word_set("durations", "amounts")
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
@@ -226,7 +226,7 @@ def _nearest_cue(doc: Doc, hits: list[Hit], start: int, end: int) -> tuple[Hit, 
             continue
         distance = b - a - 1
         clauses = sum(1 for k in range(a + 1, b + 1) if doc.tokens[k].comma_before)
-        clauses += sum(1 for w in doc.words[a + 1:b] if w in ("and", "but", "so"))
+        clauses += sum(1 for w in doc.words[a + 1:b] if w in word_set("tokens", "joining_words"))
         cost = distance + clauses * rules["clause_cost"] + (0 if hit.phrase else rules["rating_cost"])
         cost += rules["following_cost"] if hit.start >= end and hit.phrase else 0
         if cost <= rules["reach"] and (hit.label not in best or cost < best[hit.label][0]):

@@ -7,7 +7,7 @@ from functools import lru_cache
 from assistant.dialogue import parse
 from assistant.dialogue.extract.document import Doc, ends_with_any, extracted, has_any
 from assistant.dialogue.extract.fields import Extracted
-from assistant.dialogue.extract.rules import extract_rules, phrase_set, rule_matcher
+from assistant.dialogue.extract.rules import extract_rules, phrase_set, rule_matcher, word_set
 from assistant.dialogue.words import Matcher
 
 
@@ -19,7 +19,7 @@ def emotion_matcher() -> Matcher:
 def read_emotions(doc: Doc) -> list[Extracted]:
     needs_frame = phrase_set("emotions", "needs_frame")
     frames, others = phrase_set("emotions", "frames"), phrase_set("emotions", "others")
-    first_person = {"i", "im", "me", "my", "ive", "id"}
+    first_person = word_set("emotions", "first_person")
     forms = parse.emotion_forms()
     names: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -53,7 +53,7 @@ def read_body(doc: Doc) -> list[Extracted]:
     rules = extract_rules()["body"]
     parts, sensations = set(rules["parts"]), set(rules["sensations"])
     negations = set(rules["negations"])
-    standalone = {"sweating", "trembling", "blushing", "butterflies", "nauseous", "dizzy", "lightheaded", "shaking"}
+    standalone = word_set("body", "standalone")
     words = doc.words
     clusters: list[list[int]] = []
     for i, word in enumerate(words):
@@ -70,7 +70,8 @@ def read_body(doc: Doc) -> list[Extracted]:
         lead = words[max(0, members[0] - 3):members[0]]
         if negations & set(lead) or negations & set(words[members[0]:members[-1]]):
             continue
-        if clusters and doc.same_sentence(clusters[-1][-1], members[0]) and members[0] - clusters[-1][-1] <= 6:
+        near = members[0] - clusters[-1][-1] <= rules["cluster_reach"] if clusters else False
+        if near and doc.same_sentence(clusters[-1][-1], members[0]):
             clusters[-1] = sorted({*clusters[-1], *members})
         else:
             clusters.append(members)
@@ -79,8 +80,7 @@ def read_body(doc: Doc) -> list[Extracted]:
     pieces = []
     for members in clusters:
         start = members[0]
-        while start > 0 and words[start - 1] in ("my", "a", "the", "in", "of", "some", "this") and doc.same_sentence(
-                start - 1, start):
+        while start > 0 and words[start - 1] in word_set("body", "lead_words") and doc.same_sentence(start - 1, start):
             start -= 1
         pieces.append((start, members[-1] + 1))
     value = ", ".join(doc.said(a, b) for a, b in pieces)

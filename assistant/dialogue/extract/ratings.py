@@ -27,12 +27,13 @@ def _find_rating_runs(doc: Doc, lenient: bool) -> list[Run]:
     range_words = set(data_file("session.toml")["words"]["range_words"])
     scaled = _scale_tokens(doc)
     units = word_set("durations", "units")
+    run_gap = extract_rules()["ratings"]["run_gap"]
     candidates = [i for i in range(len(words)) if (v := rating_number(words, i)) is not None and 0 <= v <= 10
                   and i not in scaled and not _inside_bigger(words, i) and not set(words[i + 1:i + 2]) & units]
     runs: list[Run] = []
     for i in candidates:
         last = runs[-1] if runs else None
-        if last and i - last.numbers[-1] <= 3 and doc.same_sentence(last.numbers[-1], i) and not arrow_between(
+        if last and i - last.numbers[-1] <= run_gap and doc.same_sentence(last.numbers[-1], i) and not arrow_between(
                 doc, last.numbers[-1], i):
             between = words[last.numbers[-1] + 1:i]  # none: "five six", "five, six"
             listed = between[:1] == ["and"] and doc.tokens[last.numbers[-1] + 1].comma_before  # "a 6, and 3 after"
@@ -52,10 +53,8 @@ def _find_rating_runs(doc: Doc, lenient: bool) -> list[Run]:
     kept = []
     for run in runs:
         end = run.end
-        if words[end:end + 3] == ["and", "a", "half"]:
-            end += 3
-        elif words[end:end + 2] == ["point", "five"]:
-            end += 2
+        half = next((p for p in phrase_set("ratings", "halves") if tuple(words[end:end + len(p)]) == p), ())
+        end += len(half)
         run.end = end
         single = rating_number(words, run.numbers[0]) if len(run.numbers) == 1 and end == run.numbers[0] + 1 else None
         if single is not None and single == int(single):  # one plain number: what parse_rating would read
@@ -161,7 +160,8 @@ def _is_rating(doc: Doc, run: Run) -> bool:
                    or (run.transition and _cue_follows(doc, run)))  # "went from 7 before to 3 after"
             if not led:
                 return False
-    near = phrases_within(doc, phrase_set("ratings", "evidence", "anxiety_words"), first, 6)
+    near = phrases_within(doc, phrase_set("ratings", "evidence", "anxiety_words"), first,
+                          extract_rules()["ratings"]["anxiety_reach"])
     return near or _cue_adjacent(doc, run) or _trails_its_cue(doc, run)
 
 
@@ -205,14 +205,16 @@ def _follower_ok(doc: Doc, end: int) -> bool:
 
 
 def _cue_adjacent(doc: Doc, run: Run) -> bool:
+    rules = extract_rules()["ratings"]
     fillers = word_set("ratings", "evidence", "near_fillers")
     for cue in doc.cues:
         reachable = doc.same_sentence(cue.end - 1, run.start) or (
             doc.tokens[run.start].sentence == doc.tokens[cue.end - 1].sentence + 1 and cue_alone(doc, cue))
-        if cue.end <= run.start and run.start - cue.end <= 3 and reachable:
+        if cue.end <= run.start and run.start - cue.end <= rules["adjacent_after"] and reachable:
             if all(w in fillers for w in doc.words[cue.end:run.start]):
                 return True
-        if cue.start >= run.end and cue.start - run.end <= 2 and doc.same_sentence(run.end - 1, cue.start):
+        if cue.start >= run.end and cue.start - run.end <= rules["adjacent_before"] and doc.same_sentence(
+                run.end - 1, cue.start):
             if all(w in fillers for w in doc.words[run.end:cue.start]):
                 return True
     return False
@@ -236,9 +238,10 @@ class Group:
 
 def reading_groups(doc: Doc, runs: list[Run]) -> list[Group]:
     corrections = phrase_set("ratings", "evidence", "corrections")
+    group_reach = extract_rules()["ratings"]["group_reach"]
     groups: list[tuple[Group, Run]] = []
     for run in runs:
-        if groups and run.start - groups[-1][1].end <= 10:  # further apart, always a reading of its own
+        if groups and run.start - groups[-1][1].end <= group_reach:  # further apart, always a reading of its own
             group, previous = groups[-1]
             between = doc.words[previous.end:run.start]
             cue_between = any(previous.end <= c.start and c.end <= run.start for c in doc.cues)
@@ -251,7 +254,7 @@ def reading_groups(doc: Doc, runs: list[Run]) -> list[Group]:
             if not corrected and (then or arrow or new_clause(doc, previous.end, run.start)):
                 groups.append((Group(run.start, run.end, run.value), run))
                 continue
-            close = run.start - previous.end <= 10 and (
+            close = run.start - previous.end <= group_reach and (
                 doc.same_sentence(previous.end - 1, run.start) or corrected)
             if close and not cue_between and previous.transition and between == ["to"]:
                 assert previous.value is not None and run.value is not None  # rating_runs keeps read runs only
@@ -270,13 +273,11 @@ def reading_groups(doc: Doc, runs: list[Run]) -> list[Group]:
     return [g for g, _ in groups]
 
 
-SUBJECTS = frozenset({"i", "im", "it", "its", "she", "he", "we", "they"})  # words that start a statement
-
-
 def new_clause(doc: Doc, start: int, end: int, joined_by_but: bool = False) -> bool:
     """", and I feel like a two" (or "but I was"): a joining word and a subject of its own between two words."""
     for k in range(start, end - 1):
-        if doc.words[k] in ("and", "but", "so") and doc.words[k + 1] in SUBJECTS:
+        if doc.words[k] in word_set("tokens", "joining_words") and doc.words[k + 1] in word_set(
+                "tokens", "statement_subjects"):
             if doc.tokens[k].comma_before or (joined_by_but and doc.words[k] == "but"):
                 return True
     return False
@@ -285,7 +286,7 @@ def new_clause(doc: Doc, start: int, end: int, joined_by_but: bool = False) -> b
 def opens_statement(doc: Doc, cue_end: int) -> bool:
     """A cue followed by a subject ("... a six. Right now I am at a two", its full stop lost in a transcript:
     "maybe a six right now I am ...") opens a statement of its own: it does not take the number before it."""
-    return (cue_end < len(doc.words) and doc.words[cue_end] in SUBJECTS
+    return (cue_end < len(doc.words) and doc.words[cue_end] in word_set("tokens", "statement_subjects")
             and not doc.breaks_between(cue_end - 1, cue_end))
 
 

@@ -33,7 +33,14 @@ def extract_rules() -> dict[str, Any]:
 # least one word each, "marks" a list of punctuation marks, "count" a whole number of words (0 or more),
 # "numbers" phrase = number, "by_field" a table of field = phrases, "fields" a list of field names.
 RULE_KINDS = {
-    "tokens.abbreviations": "phrases", "tokens.gap": "count",
+    "tokens.abbreviations": "phrases", "tokens.gap": "count", "tokens.joining_words": "phrases",
+    "tokens.statement_subjects": "phrases",
+    **{f"ratings.{name}": "count" for name in (
+        "run_gap", "group_reach", "anxiety_reach", "adjacent_after", "adjacent_before")},
+    "ratings.halves": "phrases", "durations.amounts": "phrases",
+    "body.reach": "count", "body.cluster_reach": "count", "body.standalone": "phrases", "body.lead_words": "phrases",
+    "emotions.first_person": "phrases", "text.said_words": "phrases", "text.next_step.time_joiners": "phrases",
+    "correct.topic_negations": "phrases", "summary.possessives": "phrases",
     "ratings.reach": "count", "ratings.near_reach": "count", "ratings.cues": "by_field", "ratings.near": "by_field",
     "ratings.not_cues.phrases": "phrases",
     "ratings.clauses.openers": "phrases", "ratings.clauses.subjects": "phrases",

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from assistant.dialogue import parse
 from assistant.dialogue.extract.fields import ALL_FIELDS, Extracted, Extraction
-from assistant.dialogue.extract.rules import extract_rules, number_words
+from assistant.dialogue.extract.rules import extract_rules, number_words, word_set
 
 
 def label(field: str) -> str:
@@ -97,7 +97,7 @@ def _ordinary_case(text: str) -> str:
     in small letters; a name keeps its capital, and so do "I" and "OK". A relation is ordinary after "my",
     "your" ... ("your Sister" → "your sister") and may be a name without ("ask Dad")."""
     small = {w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", text) if w[:1].islower()}
-    ordinary, possessive = _ordinary(), {"my", "your", "our", "his", "her", "their"}
+    ordinary, possessive = _ordinary(), word_set("summary", "possessives")
 
     def lower(match: re.Match[str]) -> str:
         space, word = match.groups()

@@ -12,7 +12,7 @@ from assistant.dialogue.extract.document import Doc, ends_with_any, extracted
 from assistant.dialogue.extract.durations import duration_cues
 from assistant.dialogue.extract.fields import TEXTS, Extracted
 from assistant.dialogue.extract.ratings import rating_runs
-from assistant.dialogue.extract.rules import extract_rules, phrase_set, rule_matcher, simple_matcher
+from assistant.dialogue.extract.rules import extract_rules, phrase_set, rule_matcher, simple_matcher, word_set
 from assistant.dialogue.words import Hit, Matcher
 from assistant.text import data_file
 
@@ -50,8 +50,7 @@ def _text_matcher() -> Matcher:
 
 @lru_cache(maxsize=None)
 def _break_matcher() -> Matcher:
-    extra = ["but", "i felt", "i feel", "it felt", "i was feeling"]
-    return simple_matcher("break", list(extract_rules()["text"]["breaks"]) + extra)
+    return simple_matcher("break", extract_rules()["text"]["breaks"])
 
 
 def _boundaries(doc: Doc, text_hits: list[Hit], ratings: list[Extracted],
@@ -134,7 +133,7 @@ def read_texts(doc: Doc, ratings: list[Extracted], body: Sequence[Extracted] = (
     for hit in hits:
         field, direction = hit.label.split(":")
         lead = doc.words[max(0, hit.start - 3):hit.start]
-        if ends_with_any(lead, reported) or any(w in ("said", "says") for w in lead):
+        if ends_with_any(lead, reported) or any(w in word_set("text", "said_words") for w in lead):
             continue
         clause_start, clause_end = clause_around(doc, hit.start, hit.end, boundaries - {hit.start})
         if direction in ("after", "weak"):
@@ -176,7 +175,7 @@ def _time_starts(doc: Doc) -> set[int]:
 def _with_time(doc: Doc, value: str, clause_start: int, cue_start: int, span_start: int,
                future: set[str]) -> tuple[str, int]:
     """"next week I'll call my brother" → "call my brother next week" (but "Next, I'll call him" stays)."""
-    joiners = {"on", "this", "the", "in", "a", "so", "and", "then", "maybe", "um", "uh", "i", "think"}
+    joiners = word_set("text", "next_step", "time_joiners")
     lead = doc.words[clause_start:cue_start]
     # "Next, I'll ..." is the order things come in, not a time: only "next" with a unit ("next week") moves.
     if lead and future & set(lead) - {"next"} and set(lead) <= future | joiners:
