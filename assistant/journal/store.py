@@ -131,11 +131,14 @@ class Store(PlanTables):
         self.encrypted = False
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, _attempt: int = 0) -> "Store":
+    def open(cls, path: str | os.PathLike | None = None, *, ask_passphrase: Callable[[], str] | None = None,
+             _attempt: int = 0) -> "Store":
         """Open (creating and migrating if needed) the journal at ``path`` or ``home()/journal.db``.
 
         A damaged file is refused before anything is written to it; an encrypted one needs the
-        passphrase (``encryption.passphrase``). See ``journal_file``.
+        passphrase (``encryption.passphrase``): from the environment, one given earlier in this process, or
+        ``ask_passphrase`` (the caller's way to ask a person; the journal itself never prompts). See
+        ``journal_file``.
         """
         from assistant.config import ensure_home
         from assistant.journal import files as journal_file
@@ -155,7 +158,7 @@ class Store(PlanTables):
                 create_private(db_path)
             journal_file.repair_side_files(db_path)
             # The pipeline may record from its audio thread; writes are serialised by ``_lock``.
-            conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000)
+            conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000, ask_passphrase)
             create_private(db_path)  # tightens the mode of a file made elsewhere
             db = JournalDatabase(conn, execute_plugins=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -174,7 +177,7 @@ class Store(PlanTables):
                     # Switching a brand-new file to WAL takes a lock the busy handler does not wait
                     # for; when several processes create the journal at once, try again shortly.
                     time.sleep(0.05 * (_attempt + 1))
-                    return cls.open(path, _attempt + 1)
+                    return cls.open(path, ask_passphrase=ask_passphrase, _attempt=_attempt + 1)
                 if "locked" in text or "busy" in text:
                     raise fail("journal_busy", path=db_path) from exc
                 if "malformed" in text or "not a database" in text:
