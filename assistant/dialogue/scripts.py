@@ -8,6 +8,7 @@ Shipped scripts live in ``package_data_dir("prompts")/"scripts"``; a user's own 
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 import tomllib
@@ -17,6 +18,8 @@ from typing import Any
 
 from assistant.dialogue.conditions import Condition, ExpressionError  # noqa: F401  (part of this module's API)
 from assistant.text import fail
+
+log = logging.getLogger(__name__)
 
 STEP_TYPES = ("say", "ask", "reflect", "pause", "breathe", "readback")
 KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
@@ -417,7 +420,9 @@ def script_words(name: str) -> tuple[str | None, dict[str, str]]:
 
     try:
         script = load_script(name)
-    except (AssistantError, OSError):  # deleted or broken since: fall back to the stored names
+    except (AssistantError, OSError) as exc:  # deleted or broken since: fall back to the stored names
+        log.warning("script %r could not be loaded (%s); its stored names are shown", name,
+                    getattr(exc, "code", type(exc).__name__))
         return None, {}
     labels: dict[str, str] = {}
     for s in script.steps:
