@@ -7,6 +7,8 @@ from typing import Iterator
 
 import click
 
+from assistant.events import ConfirmMode
+
 ENGINE_CHOICE = click.Choice(["auto", "vosk", "whisper"])
 
 
@@ -56,7 +58,7 @@ def engine_options(func):
 
 
 def practice_options(func):
-    func = click.option("--confirm", type=click.Choice(["auto", "always", "ratings", "never"]), default=None,
+    func = click.option("--confirm", type=click.Choice([str(m) for m in ConfirmMode]), default=None,
                         help="Which answers are read back for confirmation (default: settings, auto: a heard "
                              "rating the recogniser is unsure of).")(func)
     func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",

@@ -8,10 +8,11 @@ import click
 
 from assistant.cli.options import engine_options
 from assistant.errors import AssistantError
+from assistant.events import CLOSED_KINDS, AnswerKind
 from assistant.text import t
 
-# The answer kinds a session listens for (practice.hearing.KINDS; not imported here: --help stays light).
-KINDS = ["rating", "yesno", "choice", "duration", "date", "command", "text", "emotions", "reflection"]
+# The answer kinds a session listens for (as practice.hearing.KINDS; not imported here: --help stays light).
+KINDS = [str(k) for k in (*CLOSED_KINDS, AnswerKind.TEXT, AnswerKind.EMOTIONS, AnswerKind.REFLECTION)]
 
 
 def open_engine(engine: str | None, model: str | None, language: str | None):

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant.dialogue.conditions import Condition, ExpressionError  # noqa: F401  (part of this module's API)
+from assistant.events import SCRIPT_KINDS
 from assistant.text import fail
 
 log = logging.getLogger(__name__)
 
 STEP_TYPES = ("say", "ask", "reflect", "pause", "breathe", "readback")
-KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
+KINDS = SCRIPT_KINDS  # the kinds a question may have (assistant.events)
 # What a ``when`` may test besides earlier answers: facts about the session, set by the session itself.
 SESSION_FLAGS = ("first_session",)  # true in a person's first session ever (no "welcome back" then)
 RESERVED_FIELDS = ("round", "yes", "no", "and", "or", *SESSION_FLAGS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from assistant.events import AnswerKind
+
 TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
 
 
@@ -19,11 +21,13 @@ NOTE_FIELDS = ("intensity", "people")  # read only when asked for (a note): how 
 ALL_FIELDS = FIELDS + NOTE_FIELDS
 
 
-KINDS = {"what_happened": "text", "disclosure_level": "rating", "new_topic": "yesno",
-         "conversation_minutes": "duration", "anxiety_before": "rating", "anxiety_peak": "rating",
-         "anxiety_after": "rating", "anxiety_duration": "duration", "emotions": "emotions",
-         "body_sensations": "text", "felt_easy": "text", "stayed_hard": "text", "helped_most": "text",
-         "learned": "text", "next_step": "text", "follow_up": "date", "intensity": "rating", "people": "people"}
+_TEXT, _RATING, _DURATION = AnswerKind.TEXT, AnswerKind.RATING, AnswerKind.DURATION
+KINDS = {"what_happened": _TEXT, "disclosure_level": _RATING, "new_topic": AnswerKind.YESNO,
+         "conversation_minutes": _DURATION, "anxiety_before": _RATING, "anxiety_peak": _RATING,
+         "anxiety_after": _RATING, "anxiety_duration": _DURATION, "emotions": AnswerKind.EMOTIONS,
+         "body_sensations": _TEXT, "felt_easy": _TEXT, "stayed_hard": _TEXT, "helped_most": _TEXT,
+         "learned": _TEXT, "next_step": _TEXT, "follow_up": AnswerKind.DATE, "intensity": _RATING,
+         "people": AnswerKind.PEOPLE}
 
 
 @dataclass(frozen=True)

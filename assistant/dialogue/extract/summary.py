@@ -11,6 +11,8 @@ from typing import Any, Mapping
 from assistant.dialogue import parse
 from assistant.dialogue.extract.fields import ALL_FIELDS, Extracted, Extraction
 from assistant.dialogue.extract.rules import extract_rules, number_words, word_set
+from assistant.dialogue.readback import spoken
+from assistant.events import AnswerKind
 
 
 def label(field: str) -> str:
@@ -41,7 +43,7 @@ def summary(extraction: Extraction, will_ask: bool = True) -> str:
         parts.append(words["ratings"].format(parts=", ".join(ratings)))
     emotions = extraction.value("emotions")
     if emotions:
-        parts.append(words["emotions"].format(list=parse.spoken("emotions", emotions)))
+        parts.append(words["emotions"].format(list=spoken(AnswerKind.EMOTIONS, emotions)))
     next_step = extraction.value("next_step")
     if next_step:
         parts.append(words["next_step"].format(text=towards_you(next_step)))
