@@ -61,7 +61,7 @@ def transcribe(files: tuple[str, ...], engine: str | None, model: str | None, la
 
 def _choices(kind: str | None, given: str | None) -> tuple[str, ...]:
     """--choices "a,b,c": the options of the choice question (required with --as choice, only there)."""
-    if (given is not None) != (kind == "choice"):
+    if (given is not None) != (kind == AnswerKind.CHOICE):
         raise click.UsageError(t("transcribe.choices_need_choice"))
     if given is None:
         return ()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.dialogue.conditions import Condition, ExpressionError  # noqa: F401  (part of this module's API)
-from assistant.events import SCRIPT_KINDS
+from assistant.events import SCRIPT_KINDS, AnswerKind
 from assistant.text import fail
 
 log = logging.getLogger(__name__)
@@ -313,7 +313,7 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     if kind not in KINDS:
         raise ValueError(_problem("unknown_kind", value=kind, choices=", ".join(KINDS)))
     choices = entry.get("choices")
-    if kind == "choice":
+    if kind == AnswerKind.CHOICE:
         if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c for c in choices):
             raise ValueError(_problem("no_choices"))
     elif choices is not None:

@@ -47,7 +47,7 @@ def show_value(answer: AnswerRow) -> str:
         return t("entries.yes") if value else t("entries.no")
     if answer.kind == AnswerKind.RATING:
         return t("entries.rating", value=value)
-    if answer.kind == "duration":
+    if answer.kind == AnswerKind.DURATION:
         return t("entries.minutes", value=value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)

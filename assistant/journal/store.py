@@ -32,7 +32,7 @@ from typing import Callable, Iterator, Sequence
 from sqlite_utils import Database
 
 from assistant.errors import AssistantError
-from assistant.events import EVENT_TYPES, SessionEvent, Word
+from assistant.events import EVENT_TYPES, EventType, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 from assistant.journal.plans import PlanTables
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
@@ -214,13 +214,13 @@ class Store(PlanTables):
             raise ValueError(f"unknown SessionEvent type {event.type!r}")
         at = self._stamp(event.at)
         detail = dict(event.detail)
-        if event.type in ("started", "resumed"):
+        if event.type in (EventType.STARTED, EventType.RESUMED):
             detail.setdefault("pid", os.getpid())  # which process runs it: see close_abandoned()
         try:
             with self._lock, self.db.atomic():
                 self._ensure_session(event, at, detail)
                 self._log(event, at, detail)
-                if event.type == "answer":
+                if event.type == EventType.ANSWER:
                     self._upsert_answer(event, at, detail)
                 self._update_session(event, at, detail)
         except Exception as exc:
@@ -229,7 +229,7 @@ class Store(PlanTables):
             if is_db_error(exc) and ("locked" in str(exc) or "busy" in str(exc)):
                 raise fail("journal_busy", path=self.path) from exc
             raise
-        if self.path is not None and event.type == "started":
+        if self.path is not None and event.type == EventType.STARTED:
             tighten_sidecars(self.path)
 
     def _ensure_session(self, event: SessionEvent, at: str, detail: dict) -> None:
@@ -241,7 +241,7 @@ class Store(PlanTables):
         )
 
     def _log(self, event: SessionEvent, at: str, detail: dict) -> None:
-        is_answer = event.type == "answer"
+        is_answer = event.type == EventType.ANSWER
         self.db.execute(
             "INSERT INTO events (session_id, type, step_id, field, value_json, text, detail_json, at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -288,16 +288,16 @@ class Store(PlanTables):
             sets.append("engine = coalesce(engine, ?)")
             sets.append("model = coalesce(model, ?)")
             args += [tr.engine, tr.model or None]
-        if event.type == "flagged":
+        if event.type == EventType.FLAGGED:
             sets.append("status = 'flagged'")
             sets.append("flagged_reason = ?")
             args.append(str(detail.get("reason") or event.text or "") or None)
         elif event.type in ENDING:
             sets.append("ended_at = ?")
             sets.append("status = CASE WHEN status = 'flagged' THEN status ELSE ? END")
-            empty = event.type == "finished" and detail.get("empty")
+            empty = event.type == EventType.FINISHED and detail.get("empty")
             args += [at, "empty" if empty else ENDING[event.type]]
-        elif event.type in ("resumed", "started"):
+        elif event.type in (EventType.RESUMED, EventType.STARTED):
             # Carrying on with a stopped session reopens it; a flagged one stays flagged.
             sets.append("ended_at = CASE WHEN status = 'flagged' THEN ended_at ELSE NULL END")
             sets.append("status = CASE WHEN status = 'flagged' THEN status ELSE 'in_progress' END")

@@ -15,6 +15,7 @@ from assistant.dialogue.extract.moments import read_ratings
 from assistant.dialogue.extract.rules import extract_rules, number, phrase_set, rule_matcher, word_set
 from assistant.dialogue.extract.texts import trimmed
 from assistant.dialogue.words import Hit, Matcher
+from assistant.events import AnswerKind
 
 
 @lru_cache(maxsize=None)
@@ -36,17 +37,17 @@ def parse_correction(text: str, current: Mapping[str, Any] | None = None) -> dic
         return {}
     mentions = _correction_matcher().find(doc.tokens)
     # Ratings are paired with the fields named as in a reflection: "a nine at the peak and a two now".
-    rated = [m for m in mentions if KINDS.get(m.label) == "rating"]
+    rated = [m for m in mentions if KINDS.get(m.label) == AnswerKind.RATING]
     updates: dict[str, Any] = {e.field: e.value for e in read_ratings(replace(doc, cues=rated), lenient=True)}
     previous_end = 0
     for k, mention in enumerate(mentions):
         field = mention.label
         kind = KINDS.get(field, "text")
-        if kind == "rating":
+        if kind == AnswerKind.RATING:
             previous_end = mention.end
             continue
         following = mentions[k + 1].start if k + 1 < len(mentions) else len(doc.words)
-        if kind == "text":
+        if kind == AnswerKind.TEXT:
             following = len(doc.words)  # free words run to the end: "change the next step to call him before work"
         after = (mention.end, following)
         before = (previous_end, mention.start)
@@ -56,7 +57,7 @@ def parse_correction(text: str, current: Mapping[str, Any] | None = None) -> dic
         if value is not None:
             updates[field] = value
         previous_end = mention.end
-        if kind == "text":
+        if kind == AnswerKind.TEXT:
             break
     if not mentions:
         emotions = _corrected(doc, "emotions", "emotions", (0, len(doc.words)), None, current)
@@ -71,20 +72,20 @@ def _corrected(doc: Doc, field: str, kind: str, segment: tuple[int, int], mentio
     if start >= end:
         return None
     words = doc.words[start:end]
-    if kind in ("rating", "duration"):
+    if kind in (AnswerKind.RATING, AnswerKind.DURATION):
         dropped = _without_dropped(doc, start, end)
         if not dropped.strip():
             return None
-        parsed = parse.parse_rating(dropped) if kind == "rating" else parse.parse_duration(dropped)
+        parsed = parse.parse_rating(dropped) if kind == AnswerKind.RATING else parse.parse_duration(dropped)
         return parsed.value if parsed.ok else None
-    if kind == "yesno":
+    if kind == AnswerKind.YESNO:
         said = parse.parse_yesno(doc.said(start, end))
         if said.ok and said.value is False:
             return False
         lead = doc.words[max(0, (mention.start if mention else start) - 3):(mention.start if mention else start)]
         negated = set(lead + words) & (word_set("new_topic", "negations") | word_set("correct", "topic_negations"))
         return not negated
-    if kind == "emotions":
+    if kind == AnswerKind.EMOTIONS:
         return _corrected_emotions(doc, start, end, current.get(field) or [])
     a, b = start, end
     value_leads = phrase_set("correct", "value_lead")
