@@ -7,19 +7,12 @@ from typing import Any, Iterable
 
 from assistant.events import AnswerKind
 
-TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")
-
-
+TEXTS = ("felt_easy", "stayed_hard", "helped_most", "learned", "next_step")  # free text after a cue
 FIELDS = ("what_happened", "disclosure_level", "new_topic", "conversation_minutes", "anxiety_before",
           "anxiety_peak", "anxiety_after", "anxiety_duration", "emotions", "body_sensations", "felt_easy",
           "stayed_hard", "helped_most", "learned", "next_step", "follow_up")
-
-
 NOTE_FIELDS = ("intensity", "people")  # read only when asked for (a note): how strong, and who
-
-
 ALL_FIELDS = FIELDS + NOTE_FIELDS
-
 
 _TEXT, _RATING, _DURATION = AnswerKind.TEXT, AnswerKind.RATING, AnswerKind.DURATION
 KINDS = {"what_happened": _TEXT, "disclosure_level": _RATING, "new_topic": AnswerKind.YESNO,
