@@ -397,6 +397,9 @@ def test_a_broken_rule_file_is_one_clear_error(monkeypatch):
         (lambda r: r["durations"].__setitem__("refer", "lasted"), "durations.refer"),
         (lambda r: r["ratings"]["evidence"]["homophones"].__setitem__("to", "two"), "ratings.evidence.homophones"),
         (lambda r: r["ratings"]["hold"]["phrases"].append("  "), "ratings.hold.phrases"),
+        (lambda r: r["tokens"].__setitem__("gap", -1), "tokens.gap"),
+        (lambda r: r["ratings"].pop("run_gap"), "ratings.run_gap"),
+        (lambda r: r["body"].__setitem__("standalone", "sweating"), "body.standalone"),
     ]:
         broken = copy.deepcopy(good)
         breaking(broken)
