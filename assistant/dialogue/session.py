@@ -1,6 +1,8 @@
 """The dialogue state machine: a script and what the person says in, things to say and events out.
 
-Knows nothing about audio, speech engines or storage (it imports none of them)::
+Knows nothing about audio, speech engines or storage (it imports none of them). The guided questions are
+``guided``, a told reflection is ``told``, both over the shared turn-taking of ``turns``; this module is the
+session's public face::
 
     session = Session(load_script("debrief"), session_id, confirm="ratings")
     outputs = session.start()              # [SessionEvent(started), Say(...), Listen(...)]
