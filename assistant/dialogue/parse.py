@@ -135,7 +135,8 @@ def _negative(text: str) -> bool:
     if _MINUS_SIGN.search(text):
         return True
     tokens, numbers = words(text), _vocab()["words"]["numbers"]
-    return any(t in ("minus", "negative") and _number(n, numbers) is not None for t, n in zip(tokens, tokens[1:]))
+    below = set(_vocab()["words"]["below_zero"])
+    return any(t in below and _number(n, numbers) is not None for t, n in zip(tokens, tokens[1:]))
 
 
 def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
@@ -424,7 +425,7 @@ def _known_emotions(tokens: list[str]) -> list[str]:
     found: list[str] = []
     for start, _, phrase in sorted(find(tokens, sorted(forms, key=len, reverse=True))):
         negated = negations & set(tokens[max(0, start - 2):start])
-        if negated and not {"but", "and"} & set(tokens[max(0, start - 1):start]):
+        if negated and not set(_vocab()["words"]["negation_ends"]) & set(tokens[max(0, start - 1):start]):
             continue
         name = forms[phrase][0]
         if name not in found:
