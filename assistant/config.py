@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from assistant.events import ConfirmMode
 from assistant.text import fail, lookup, readable
 
 APP_NAME = "practice-assistant"
@@ -172,7 +173,7 @@ _RANGES = {
     "mic_auto_gain": (0, 31),
 }
 _CHOICES = {"engine": ("auto", "vosk", "whisper"), "tts_engine": ("auto", "piper", "pyttsx3"),
-            "confirm": ("auto", "always", "ratings", "never")}
+            "confirm": tuple(ConfirmMode)}
 
 
 def clamp_rate(rate: int) -> int:

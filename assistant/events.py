@@ -1,9 +1,62 @@
-"""Plain frozen data shared by every stage of the pipeline. Imports nothing heavy."""
+"""Plain frozen data shared by every stage of the pipeline, and the vocabulary they are written in: the kinds of
+answer, the types of session event and the confirmation modes, each defined once here. Imports nothing heavy."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from dataclasses import field as _field
+from enum import StrEnum
+
+
+class AnswerKind(StrEnum):
+    """What an answer is, and so how it is heard, parsed, read back and stored."""
+
+    TEXT = "text"
+    RATING = "rating"  # 0-10
+    YESNO = "yesno"
+    CHOICE = "choice"  # one of a question's options
+    DURATION = "duration"  # minutes
+    DATE = "date"  # ISO day
+    EMOTIONS = "emotions"  # a list of feeling words
+    COMMAND = "command"  # while paused: only resume or stop
+    REFLECTION = "reflection"  # a debrief told in one's own words (heard with reflection patience)
+    CORRECTION = "correction"  # what is said at a reflection's summary ("no, the peak was a nine")
+    PEOPLE = "people"  # who a note is about (read from it, never asked)
+
+
+# The kinds a script's question may have.
+SCRIPT_KINDS = (AnswerKind.TEXT, AnswerKind.RATING, AnswerKind.YESNO, AnswerKind.CHOICE, AnswerKind.DURATION,
+                AnswerKind.EMOTIONS, AnswerKind.DATE)
+# The closed kinds: answers from a small known set, which a recogniser can check against it, that end soon after
+# the speaker stops, and that a reflection's gaps are asked for first.
+CLOSED_KINDS = (AnswerKind.RATING, AnswerKind.YESNO, AnswerKind.CHOICE, AnswerKind.DURATION, AnswerKind.DATE,
+                AnswerKind.COMMAND)
+
+
+class Command(StrEnum):
+    """What can be said at any question instead of an answer (its phrasings: session.toml [commands])."""
+
+    REPEAT = "repeat"
+    SKIP = "skip"
+    BACK = "back"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    HELP = "help"
+    SLOWER = "slower"
+    FASTER = "faster"
+
+
+COMMANDS = tuple(Command)
+
+
+class ConfirmMode(StrEnum):
+    """Which answers are read back for confirmation ("I heard 7. Is that right?")."""
+
+    AUTO = "auto"  # a heard rating the recogniser was unsure of
+    ALWAYS = "always"
+    RATINGS = "ratings"
+    NEVER = "never"
 
 
 @dataclass(frozen=True)
@@ -73,7 +126,21 @@ class EngineInfo:
 # session.py (pure state machine) emits these; pipeline.py routes them: Say → tts, Listen → recognizer,
 # SessionEvent → store. Values in SessionEvent.value are JSON-serialisable (int, str, bool, list[str], None).
 
-EVENT_TYPES = ("started", "answer", "skipped", "flagged", "paused", "resumed", "stopped", "finished", "setting")
+class EventType(StrEnum):
+    """What happened in a session; the journal keeps each event."""
+
+    STARTED = "started"
+    ANSWER = "answer"
+    SKIPPED = "skipped"
+    FLAGGED = "flagged"  # stopped for safety
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    SETTING = "setting"  # the voice made slower or faster
+
+
+EVENT_TYPES = tuple(EventType)
 
 
 @dataclass(frozen=True)
@@ -94,7 +161,7 @@ class Listen:
 
 @dataclass(frozen=True)
 class SessionEvent:
-    type: str  # one of EVENT_TYPES
+    type: str  # an EventType
     session_id: str
     script: str
     step_id: str = ""

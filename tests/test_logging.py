@@ -60,3 +60,24 @@ def test_a_copy_that_cannot_be_read_is_left_alone_and_logged(assistant_home, cap
     assert found == []
     (record,) = [r for r in caplog.records if r.name == "assistant.journal.files"]
     assert "could not be read as a journal" in record.getMessage() and record.exc_info is not None
+
+
+def test_a_script_that_cannot_be_loaded_is_logged_not_hidden(assistant_home, caplog):
+    """Showing an entry of a script that is gone falls back to the stored names, and the log says why."""
+    from assistant.dialogue.scripts import script_words
+
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        assert script_words("no-such-script") == (None, {})
+    (record,) = [r for r in caplog.records if r.name == "assistant.dialogue.scripts"]
+    assert "no-such-script" in record.getMessage() and "could not be loaded" in record.getMessage()
+
+
+def test_the_log_names_what_an_error_was_made_from(assistant_home, tmp_path, run_cli):
+    """An error raised from another (a database or file error) is logged with that error's type and place."""
+    backup = tmp_path / "backup.db"
+    backup.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + b"broken" * 50)
+    done = run_cli("--verbose", "restore", str(backup))
+    assert done.exit_code == 1 and done.one_line_error()
+    text = _log(assistant_home)
+    assert "command failed: error[" in text
+    assert "error[restore_not_journal] raised at" in text and " from error[journal_damaged] at " in text, text

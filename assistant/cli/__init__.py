@@ -132,9 +132,6 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
             raise click.BadParameter(t("cli.home_is_file", path=path), ctx, param_hint="'--home'")
         os.environ["ASSISTANT_HOME"] = path
     _start_log(verbose, ctx.invoked_subcommand)
-    from assistant.journal import encryption  # light: lets an encrypted journal ask for its passphrase
-
-    encryption.set_prompt(_ask_passphrase)
     if ctx.invoked_subcommand is None:
         from assistant.cli.practice import menu
 
@@ -213,13 +210,16 @@ def _log_error(exc: BaseException) -> None:
         return
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-    log.warning("command failed: error[%s] raised at %s", exc.code, where)
-
-
-def _ask_passphrase() -> str:
-    from assistant.text import t
-
-    return click.prompt(t("safety.passphrase_prompt"), hide_input=True, err=True, default="", show_default=False)
+    cause = exc.__cause__
+    # The error it was made from (a database or file error) by type and place only: its words may quote a path.
+    if cause is None:
+        because = ""
+    else:
+        kind = f"error[{cause.code}]" if isinstance(cause, AssistantError) else f"{type(cause).__module__}." \
+            f"{type(cause).__name__}"
+        tb = traceback.extract_tb(cause.__traceback__)
+        because = f" from {kind}" + (f" at {tb[-1].filename}:{tb[-1].lineno}" if tb else "")
+    log.warning("command failed: error[%s] raised at %s%s", exc.code, where, because)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -274,10 +274,8 @@ def _model_checks() -> list[Check]:
 
     language = Settings.load().language
     vosk_name, whisper_name = t("audio.doctor.vosk_model", language=language), t("audio.doctor.whisper_model")
-    try:
-        from assistant.speech.models.catalog import find_vosk_model, whisper_model
-    except (ImportError, AttributeError):  # a broken install must not break doctor, which reports it
-        return [Check(vosk_name, False, t("audio.doctor.models_not_ready"), t("audio.doctor.models_hint"))]
+    from assistant.speech.models.catalog import find_vosk_model, whisper_model
+
     checks = []
     try:
         whisper = whisper_model()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.cli.options import make_mode, practice_options, usage_errors
+from assistant.cli.options import make_mode, practice_options, unlock_journal, usage_errors
 
 
 @click.command("breathe")
@@ -40,6 +40,7 @@ def breathe(name, list_only, custom, cycles, minutes, tones, words, counts, text
     if not words and not tones and not no_audio:
         raise fail("breathing_silent")
     mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)
+    unlock_journal()
     with Practice(mode, console=ClickConsole()) as practice:
         practice.breathing = BreathingOptions(pattern, rounds, counts=counts, tones=tones, words=words)
         result = practice.run("breathe")

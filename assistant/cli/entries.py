@@ -6,16 +6,14 @@ import json
 
 import click
 
-from assistant.cli.options import usage_errors
+from assistant.cli.options import open_store, usage_errors
 from assistant.text import counted, t
 
 DAY_HELP = "YYYY-MM-DD, today, yesterday, 7d or 2w."
 
 
 def _open():
-    from assistant.journal.store import Store
-
-    return Store.open()
+    return open_store()
 
 
 def _answers_words(count: int) -> str:

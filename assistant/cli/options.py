@@ -7,6 +7,8 @@ from typing import Iterator
 
 import click
 
+from assistant.events import ConfirmMode
+
 ENGINE_CHOICE = click.Choice(["auto", "vosk", "whisper"])
 
 
@@ -24,6 +26,26 @@ def usage_errors(*codes: str) -> Iterator[None]:
         raise click.UsageError(f"{exc.message}; {exc.hint}" if exc.hint else exc.message) from exc
 
 
+def ask_passphrase() -> str:
+    """The journal's passphrase, asked at the terminal without echo; handed to the journal, which never prompts."""
+    from assistant.text import t
+
+    return click.prompt(t("safety.passphrase_prompt"), hide_input=True, err=True, default="", show_default=False)
+
+
+def open_store(path: str | None = None):
+    """The journal, asking for its passphrase at the terminal when it is encrypted and none was given."""
+    from assistant.journal.store import Store
+
+    return Store.open(path, ask_passphrase=ask_passphrase)
+
+
+def unlock_journal() -> None:
+    """Open the journal once before a practice runs: the practice opens it by itself, with no way to ask a
+    person, so an encrypted journal's passphrase is asked here (and kept for the rest of the process)."""
+    open_store().close()
+
+
 def engine_options(func):
     """--engine/--model/--language, shared by every command that listens."""
     func = click.option("--language", default=None,
@@ -36,7 +58,7 @@ def engine_options(func):
 
 
 def practice_options(func):
-    func = click.option("--confirm", type=click.Choice(["auto", "always", "ratings", "never"]), default=None,
+    func = click.option("--confirm", type=click.Choice([str(m) for m in ConfirmMode]), default=None,
                         help="Which answers are read back for confirmation (default: settings, auto: a heard "
                              "rating the recogniser is unsure of).")(func)
     func = click.option("--audio-in", "audio_in", multiple=True, metavar="FILE",
@@ -94,6 +116,7 @@ def finish(result) -> None:
 def run_script(script: str, mode, resume_id: str | None = None, step_id: str | None = None, on_event=None):
     from assistant.practice.run import Practice
 
+    unlock_journal()
     with Practice(mode, console=ClickConsole()) as practice:
         result = practice.run(script, resume_id, on_event=on_event, step_id=step_id)
     finish(result)

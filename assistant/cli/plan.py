@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import click
 
-from assistant.cli.options import usage_errors
+from assistant.cli.options import open_store, usage_errors
 from assistant.growth.config import lookup, w
 from assistant.text import counted
 
@@ -20,9 +20,7 @@ DAY_HELP = "YYYY-MM-DD, today, tomorrow, a weekday, 'in three days'; none clears
 
 
 def _open():
-    from assistant.journal.store import Store
-
-    return Store.open()
+    return open_store()
 
 
 SPEAK = click.option("--speak/--no-speak", default=None,

@@ -7,7 +7,16 @@ import json
 
 import click
 
-from assistant.cli.options import ClickConsole, engine_options, finish, make_mode, practice_options, run_script
+from assistant.cli.options import (
+    ClickConsole,
+    engine_options,
+    finish,
+    make_mode,
+    open_store,
+    practice_options,
+    run_script,
+    unlock_journal,
+)
 from assistant.text import counted, t
 
 SHIPPED = {  # command name → script name
@@ -27,9 +36,8 @@ def _check_step(step_id: str | None) -> None:
     if step_id is None:
         return
     from assistant.growth.ladder import get_step
-    from assistant.journal.store import Store
 
-    with Store.open() as store:
+    with open_store() as store:
         get_step(store, step_id)
 
 
@@ -54,7 +62,6 @@ def _make(command_name: str, script: str) -> click.Command:
 def build_ladder(mode) -> None:
     """Run the ladder-build script, then turn its answers into ladder steps."""
     from assistant.growth.ladder import add_step
-    from assistant.journal.store import Store
 
     answers: dict[int, dict] = {}
     goal: list[str] = []
@@ -74,7 +81,7 @@ def build_ladder(mode) -> None:
     if not goal:
         return
     added = 0
-    with Store.open() as store:
+    with open_store() as store:
         for _round, step in sorted(answers.items()):
             if "step_text" not in step:
                 continue
@@ -112,11 +119,10 @@ def practice(name, text, no_audio, audio_in, confirm, engine, model, language, f
 @click.argument("files", nargs=-1, metavar="[AUDIO_FILES]...")
 def resume(script_name, text, no_audio, audio_in, confirm, engine, model, language, files):
     """Continue the last unfinished session where it stopped."""
-    from assistant.journal.store import Store
     from assistant.text import fail
     from assistant.times import local_time
 
-    with Store.open() as store:
+    with open_store() as store:
         store.close_abandoned()
         row = store.unfinished(script_name)
     if row is None:
@@ -191,6 +197,7 @@ def demo(ctx, no_audio, engine, model, language):
     click.echo(data()["intro"], err=True)
     source = SpokenAnswers(load_in_background(mode, ClickConsole()), kinds_of(load_script("debrief")),
                            on_say=lambda voice, text: click.echo(data()["says"].format(voice=voice, text=text)))
+    unlock_journal()
     with Practice(mode, source=source, console=ClickConsole()) as practice:
         result = practice.run("debrief")
     report(result)
@@ -210,6 +217,7 @@ def menu(ctx, text, no_audio, audio_in, confirm, engine, model, language):
 
     mode = make_mode(text, no_audio, audio_in, confirm, engine, model, language)
     spoken = tuple(t(f"menu.{key}") for key in MENU)
+    unlock_journal()  # a crisis heard at the menu is flagged in the journal
     with Practice(mode, console=ClickConsole()) as practice:
         try:
             again = t("menu.again_typed" if practice.typed else "menu.again")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from assistant.cli.options import ask_passphrase, open_store
 from assistant.text import counted, fail, t
 
 
@@ -27,13 +28,12 @@ def backup(output: str | None) -> None:
     """Copy the journal to a file, safely, even while a session is running."""
     from assistant.config import ensure_home
     from assistant.journal import files as journal_file
-    from assistant.journal.store import Store
 
     if output is None:
         folder = ensure_home() / "backups"
         folder.mkdir(exist_ok=True, mode=0o700)
         output = str(folder / f"journal-{journal_file.stamp()}.db")
-    with Store.open() as store:
+    with open_store() as store:
         done = journal_file.backup(store, Path(output))
     click.echo(t("safety.backup_written", path=done.path, sessions=counted("session", done.sessions),
                  answers=counted("answer", done.answers),
@@ -53,7 +53,7 @@ def restore(file: str, keep_plain: bool) -> None:
     from assistant.journal import files as journal_file
 
     ensure_home()
-    done = journal_file.restore(Path(file), _journal_path(), keep_plain=keep_plain)
+    done = journal_file.restore(Path(file), _journal_path(), ask=ask_passphrase, keep_plain=keep_plain)
     checked = done.checked
     click.echo(t("safety.restored", path=_journal_path(), sessions=counted("session", checked.sessions),
                  answers=counted("answer", checked.answers)),
@@ -96,16 +96,15 @@ def _convert(encrypt: bool) -> tuple[Path, str | None]:
     from assistant.config import ensure_home
     from assistant.journal import encryption
     from assistant.journal import files as journal_file
-    from assistant.journal.store import Store
 
     ensure_home()
     path = _journal_path()
     if journal_file.inspect(path) is journal_file.Kind.NEW and not encryption.is_marked(path):
         raise fail("journal_none", path=path)
-    with Store.open() as store:  # checks the file (and the old passphrase) and brings the schema up to date
+    with open_store() as store:  # checks the file (and the old passphrase) and brings the schema up to date
         if store.encrypted == encrypt:
             raise fail("journal_already_encrypted" if encrypt else "journal_not_encrypted")
-        old_key = encryption.passphrase(path) if store.encrypted else None
+        old_key = encryption.passphrase(path, ask=ask_passphrase) if store.encrypted else None
         new_key = _new_passphrase() if encrypt else None
         journal_file.change_encryption(store, old_key, new_key)
     return path, new_key

@@ -8,10 +8,11 @@ import click
 
 from assistant.cli.options import engine_options
 from assistant.errors import AssistantError
+from assistant.events import CLOSED_KINDS, AnswerKind
 from assistant.text import t
 
-# The answer kinds a session listens for (practice.hearing.KINDS; not imported here: --help stays light).
-KINDS = ["rating", "yesno", "choice", "duration", "date", "command", "text", "emotions", "reflection"]
+# The answer kinds a session listens for (as practice.hearing.KINDS; not imported here: --help stays light).
+KINDS = [str(k) for k in (*CLOSED_KINDS, AnswerKind.TEXT, AnswerKind.EMOTIONS, AnswerKind.REFLECTION)]
 
 
 def open_engine(engine: str | None, model: str | None, language: str | None):
@@ -60,7 +61,7 @@ def transcribe(files: tuple[str, ...], engine: str | None, model: str | None, la
 
 def _choices(kind: str | None, given: str | None) -> tuple[str, ...]:
     """--choices "a,b,c": the options of the choice question (required with --as choice, only there)."""
-    if (given is not None) != (kind == "choice"):
+    if (given is not None) != (kind == AnswerKind.CHOICE):
         raise click.UsageError(t("transcribe.choices_need_choice"))
     if given is None:
         return ()

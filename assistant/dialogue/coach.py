@@ -9,12 +9,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.dialogue.words import plain
 from assistant.text import data_file as data
-
-
-def _plain(text: str) -> str:
-    """Lowercase, apostrophes dropped ("don't" → "dont"); punctuation kept."""
-    return text.lower().replace("’", "").replace("'", "").replace("‘", "")
 
 
 @dataclass(frozen=True)
@@ -36,12 +32,12 @@ def _coach() -> tuple[int, list[tuple[str, list[re.Pattern], str]]]:
 def suggest(text: str, exclude: set[str] | frozenset[str] = frozenset()) -> Suggestion | None:
     """One invitation reframe for ``text``, or None. Patterns in ``exclude`` are passed over."""
     max_words, patterns = _coach()
-    plain = _plain(text)
+    said = plain(text)
     for pattern_id, matchers, template in patterns:
         if pattern_id in exclude:
             continue
         for matcher in matchers:
-            found = matcher.search(plain)
+            found = matcher.search(said)
             if found:
                 rest = (found.groupdict().get("rest") or "").strip()
                 rest = " ".join(re.split(r"[.,;:!?]", rest)[0].split()[:max_words])

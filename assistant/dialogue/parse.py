@@ -41,57 +41,49 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from assistant.dialogue.closed import grammar as grammar
+from assistant.dialogue.closed import phrasings as phrasings
+from assistant.dialogue.readback import spoken as spoken
+from assistant.dialogue.words import find, phrases, words
+from assistant.events import COMMANDS as COMMANDS
+from assistant.events import AnswerKind
+from assistant.events import Command as Command
 from assistant.text import data_file as data
 
-COMMANDS = ("repeat", "skip", "back", "pause", "resume", "stop", "help", "slower", "faster")
+
+class Problem(StrEnum):
+    """Why an answer was not taken; each has its own re-ask hint in session.toml [say] (retry_<problem>...)."""
+
+    UNCLEAR = "unclear"
+    OUT_OF_RANGE = "out_of_range"
+    NEGATIVE = "negative"
+    INVALID_DATE = "invalid_date"
+    PAST_DATE = "past_date"
 
 
-# Why an answer was not taken; each has its own re-ask hint in session.toml [say] (retry_<problem>...).
-PROBLEMS = ("unclear", "out_of_range", "negative", "invalid_date", "past_date")
+PROBLEMS = tuple(Problem)
 
 
 @dataclass(frozen=True)
 class Parsed:
     value: Any = None
-    problem: str = ""  # "" when ok, else one of PROBLEMS
+    problem: str = ""  # "" when ok, else a Problem
 
     @property
     def ok(self) -> bool:
         return not self.problem
 
 
-UNCLEAR = Parsed(problem="unclear")
-
-
-# A word is letters of any alphabet with their accents ("maría", also written with a combining accent), so a
-# name is never cut at its first letter outside a-z; emoji and other symbols are not words.
-_LETTERS = r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f])*"  # a letter, then letters or combining accents
-WORD_PATTERN = rf"\d+(?:\.\d+)?(?:st|nd|rd|th)?|{_LETTERS}(?:-{_LETTERS})*"
-
-
-def words(text: str) -> list[str]:
-    """Lowercase tokens; apostrophes dropped ("don't" → "dont"), other punctuation is a space."""
-    text = text.lower().replace("’", "'").replace("'", "")
-    return re.findall(WORD_PATTERN, text)
+UNCLEAR = Parsed(problem=Problem.UNCLEAR)
 
 
 @lru_cache(maxsize=None)
 def _vocab() -> dict[str, Any]:
     return data("session.toml")
-
-
-def _phrases(items: list[str]) -> list[tuple[str, ...]]:
-    return sorted({tuple(words(p)) for p in items if words(p)}, key=len, reverse=True)
-
-
-def _find(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Every occurrence (start, end, phrase), then drop those inside a longer one."""
-    hits = [(i, i + len(p), p) for p in phrases for i in range(len(tokens) - len(p) + 1)
-            if tuple(tokens[i:i + len(p)]) == p]
-    return [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
 
 
 def _number(token: str, table: dict[str, int]) -> float | None:
@@ -119,7 +111,7 @@ def _numbers(tokens: list[str]) -> list[tuple[int, float]]:
 
 
 def _after_scale(tokens: list[str], position: int) -> bool:
-    scale = _phrases(_vocab()["words"]["scale_phrases"])
+    scale = phrases(_vocab()["words"]["scale_phrases"])
     return any(tuple(tokens[max(0, position - len(p) - k):position - k]) == p for p in scale for k in (0, 1, 2, 3))
 
 
@@ -143,12 +135,13 @@ def _negative(text: str) -> bool:
     if _MINUS_SIGN.search(text):
         return True
     tokens, numbers = words(text), _vocab()["words"]["numbers"]
-    return any(t in ("minus", "negative") and _number(n, numbers) is not None for t, n in zip(tokens, tokens[1:]))
+    below = set(_vocab()["words"]["below_zero"])
+    return any(t in below and _number(n, numbers) is not None for t, n in zip(tokens, tokens[1:]))
 
 
 def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
     if _negative(text):
-        return Parsed(None, "negative")
+        return Parsed(None, Problem.NEGATIVE)
     scale_word = _vocab()["words"]["scale_phrases"][0]
     tokens = words(re.sub(r"(\d)\s*/\s*(\d)", rf"\1 {scale_word} \2", text))  # "6/10"
     found = [(i, v) for i, v in _numbers(tokens) if not _after_scale(tokens, i)]
@@ -158,25 +151,25 @@ def parse_rating(text: str, low: int = 0, high: int = 10) -> Parsed:
                  if homophones.get(t) in numbers and (i == len(tokens) - 1 or _after_scale(tokens, len(tokens) - 1))]
     if not found and len(tokens) <= 4:  # "probably the sixth": whisper's spelling of a lone "six"
         ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
-        found = [(start, ordinals[p]) for start, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True))]
+        found = [(start, ordinals[p]) for start, _, p in find(tokens, sorted(ordinals, key=len, reverse=True))]
     if not found:
-        if _find(tokens, _phrases(_vocab()["words"]["zero_phrases"])):
+        if find(tokens, phrases(_vocab()["words"]["zero_phrases"])):
             return Parsed(low)
         return UNCLEAR
     value = _pick(tokens, found)
     if value is None:
         return UNCLEAR
     value = math.floor(value + 0.5)
-    return Parsed(value) if low <= value <= high else Parsed(value, "out_of_range")
+    return Parsed(value) if low <= value <= high else Parsed(value, Problem.OUT_OF_RANGE)
 
 
 def parse_yesno(text: str) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["yesno"]
-    polarity: dict[tuple[str, ...], bool | None] = {p: True for p in _phrases(table["yes"])}
-    polarity |= {p: False for p in _phrases(table["no"])}
-    polarity |= {p: None for p in _phrases(table["unsure"])}  # "I'm not sure" is neither
-    found = {polarity[p] for _, _, p in _find(tokens, sorted(polarity, key=len, reverse=True))}
+    polarity: dict[tuple[str, ...], bool | None] = {p: True for p in phrases(table["yes"])}
+    polarity |= {p: False for p in phrases(table["no"])}
+    polarity |= {p: None for p in phrases(table["unsure"])}  # "I'm not sure" is neither
+    found = {polarity[p] for _, _, p in find(tokens, sorted(polarity, key=len, reverse=True))}
     if None in found:
         return UNCLEAR
     return Parsed(found.pop()) if len(found) == 1 else UNCLEAR
@@ -188,7 +181,7 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
     if not tokens:
         return UNCLEAR
     ordinals = {tuple(words(k)): v for k, v in vocab["ordinals"].items()}
-    picks = {v for _, _, p in _find(tokens, sorted(ordinals, key=len, reverse=True)) for v in [ordinals[p]]}
+    picks = {v for _, _, p in find(tokens, sorted(ordinals, key=len, reverse=True)) for v in [ordinals[p]]}
     for i, token in enumerate(tokens[:-1]):
         if token in vocab["choice_markers"]:
             number = _number(tokens[i + 1], vocab["numbers"])
@@ -197,7 +190,7 @@ def parse_choice(text: str, choices: tuple[str, ...] | list[str]) -> Parsed:
     alone = _number(tokens[0], vocab["numbers"]) if len(tokens) == 1 else None
     if alone is not None:
         picks.add(int(alone))
-    if _find(tokens, _phrases(vocab["last"])):
+    if find(tokens, phrases(vocab["last"])):
         picks.add(len(choices))
     if len(picks) == 1 and 1 <= (index := picks.pop()) <= len(choices):
         return Parsed(choices[index - 1])
@@ -229,7 +222,7 @@ def _alike(a: str, b: str) -> bool:
 def parse_duration(text: str) -> Parsed:
     """Minutes: "about ten minutes" → 10, "an hour and a half" → 90, "30 seconds" → 0.5, "45" → 45."""
     if _negative(text):
-        return Parsed(None, "negative")
+        return Parsed(None, Problem.NEGATIVE)
     tokens = words(text)
     table = _vocab()["words"]["duration"]
     units, amounts, numbers = table["units"], table["amounts"], _vocab()["words"]["numbers"]
@@ -269,7 +262,7 @@ def parse_duration(text: str) -> Parsed:
     if not found and pending is not None and _only_hedges(tokens):
         total, found = pending, True  # "45", "about twenty": a bare number is minutes
     if not found:
-        vague = _find(tokens, _phrases(list(table["vague"])))
+        vague = find(tokens, phrases(list(table["vague"])))
         if not vague:
             return UNCLEAR
         key = {tuple(words(k)): v for k, v in table["vague"].items()}[vague[0][2]]
@@ -299,7 +292,7 @@ def parse_date(text: str, today: dt.date | None = None, day_first: bool = False)
     try:
         return _parse_date(text, today)
     except (OverflowError, ValueError):  # "in 417420 weeks": past the year 9999
-        return Parsed(None, "out_of_range")
+        return Parsed(None, Problem.OUT_OF_RANGE)
 
 
 def _typed_date(text: str, today: dt.date, day_first: bool) -> Parsed | None:
@@ -326,9 +319,9 @@ def _typed_date(text: str, today: dt.date, day_first: bool) -> Parsed | None:
     try:
         day_value = dt.date(year, month, day)
     except ValueError:
-        return Parsed(None, "invalid_date")
+        return Parsed(None, Problem.INVALID_DATE)
     if day_value < today:
-        return Parsed(day_value.isoformat(), "past_date")
+        return Parsed(day_value.isoformat(), Problem.PAST_DATE)
     return Parsed(day_value.isoformat())
 
 
@@ -336,7 +329,7 @@ def _parse_date(text: str, today: dt.date) -> Parsed:
     tokens = words(text)
     table = _vocab()["words"]["dates"]
     relative = {tuple(words(k)): v for k, v in table["relative"].items()}
-    hits = _find(tokens, sorted(relative, key=len, reverse=True))
+    hits = find(tokens, sorted(relative, key=len, reverse=True))
     if hits:
         days = relative[hits[0][2]]
         if days < 0:  # the weekend: the coming Saturday
@@ -363,7 +356,7 @@ def _parse_date(text: str, today: dt.date) -> Parsed:
 
 def _day_of_month(tokens: list[str]) -> int | None:
     ordinals = {tuple(words(k)): v for k, v in _vocab()["words"]["ordinals"].items()}
-    hits = _find(tokens, sorted(ordinals, key=len, reverse=True))
+    hits = find(tokens, sorted(ordinals, key=len, reverse=True))
     if hits:
         return ordinals[hits[0][2]]
     for token in tokens:
@@ -375,7 +368,7 @@ def _day_of_month(tokens: list[str]) -> int | None:
 
 def _next_day(today: dt.date, day: int, month: int | None) -> Parsed:
     if not 1 <= day <= 31:
-        return Parsed(day, "out_of_range")
+        return Parsed(day, Problem.OUT_OF_RANGE)
     for offset in range(0, 25):
         year, m = divmod(today.month - 1 + offset, 12)
         year, m = today.year + year, m + 1
@@ -384,7 +377,7 @@ def _next_day(today: dt.date, day: int, month: int | None) -> Parsed:
         candidate = dt.date(year, m, day)
         if candidate > today:
             return Parsed(candidate.isoformat())
-    return Parsed(day, "out_of_range")
+    return Parsed(day, Problem.OUT_OF_RANGE)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -430,9 +423,9 @@ def _known_emotions(tokens: list[str]) -> list[str]:
     forms = emotion_forms()
     negations = set(_vocab()["words"]["negations"])
     found: list[str] = []
-    for start, _, phrase in sorted(_find(tokens, sorted(forms, key=len, reverse=True))):
+    for start, _, phrase in sorted(find(tokens, sorted(forms, key=len, reverse=True))):
         negated = negations & set(tokens[max(0, start - 2):start])
-        if negated and not {"but", "and"} & set(tokens[max(0, start - 1):start]):
+        if negated and not set(_vocab()["words"]["negation_ends"]) & set(tokens[max(0, start - 1):start]):
             continue
         name = forms[phrase][0]
         if name not in found:
@@ -447,17 +440,17 @@ def families(emotions: list[str]) -> list[str]:
 
 def parse_answer(kind: str, text: str, *, choices: tuple[str, ...] = (), today: dt.date | None = None,
                  day_first: bool = False) -> Parsed:
-    if kind == "rating":
+    if kind == AnswerKind.RATING:
         return parse_rating(text)
-    if kind == "yesno":
+    if kind == AnswerKind.YESNO:
         return parse_yesno(text)
-    if kind == "choice":
+    if kind == AnswerKind.CHOICE:
         return parse_choice(text, choices)
-    if kind == "duration":
+    if kind == AnswerKind.DURATION:
         return parse_duration(text)
-    if kind == "date":
+    if kind == AnswerKind.DATE:
         return parse_date(text, today, day_first)
-    if kind == "emotions":
+    if kind == AnswerKind.EMOTIONS:
         return parse_emotions(text)
     stripped = " ".join(text.split())
     return Parsed(stripped) if stripped else UNCLEAR
@@ -469,11 +462,11 @@ def match_command(text: str) -> str | None:
     tokens = words(text)
     leading = set(words(" ".join(table["leading"])))
     fillers = set(table["fillers"])
-    breaks = set(_phrases(table["before_a_pause"]))
+    breaks = set(phrases(table["before_a_pause"]))
     start = 0
     while start < len(tokens) and tokens[start] in leading:
         start += 1
-    candidates = [(len(p), name, p) for name in COMMANDS for p in _phrases(table[name])]
+    candidates = [(len(p), name, p) for name in COMMANDS for p in phrases(table[name])]
     for _, name, phrase in sorted(candidates, reverse=True):
         for begin in {start, 0}:
             end = begin + len(phrase)
@@ -489,109 +482,3 @@ def _breaks_after(text: str, phrase: tuple[str, ...]) -> bool:
     """"skip, I don't want to" — a punctuation break right after the leading command."""
     pattern = r"^\W*(?:\w+\W+){0,3}?" + r"\W+".join(map(re.escape, phrase)) + r"\s*[,.;:!?—–-]"
     return re.match(pattern, text.lower().replace("'", "").replace("’", "")) is not None
-
-
-def grammar(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """The closed vocabulary for constrained recognition (Vosk), or None for free speech."""
-    vocab = _vocab()["words"]
-    extra: list[str] = []
-    if kind == "rating":
-        extra = [k for k, v in vocab["numbers"].items() if v <= 20] + [
-            "out of", "about", "maybe", "like", "a", "an", "it was", "i'd say", "or", "to", "none", "nothing", "half"
-        ]
-    elif kind in ("yesno", "command"):
-        extra = vocab["yesno"]["yes"] + vocab["yesno"]["no"] if kind == "yesno" else []
-    elif kind == "choice":
-        ordinals = [k for k in vocab["ordinals"] if k.isalpha()][:10]
-        extra = list(choices) + ordinals + vocab["choice_markers"] + ["the", "one", "last"]
-        extra += [k for k, v in vocab["numbers"].items() if 1 <= v <= len(choices)]
-    elif kind == "duration":
-        duration = vocab["duration"]
-        extra = list(vocab["numbers"]) + list(duration["units"]) + list(duration["amounts"]) + list(duration["vague"])
-        extra += ["and", "about", "of", "or", "to", "maybe"]
-    elif kind == "date":
-        dates = vocab["dates"]
-        extra = dates["weekdays"] + dates["months"] + list(dates["relative"]) + list(dates["units"])
-        extra += list(vocab["numbers"]) + [k for k in vocab["ordinals"] if not k[0].isdigit()]
-        extra += ["in", "on", "the", "next", "this", "of", "a"]
-    else:  # text, emotions: free speech, the words themselves are the answer
-        return None
-    commands = [p for name in COMMANDS for p in _vocab()["commands"][name]]
-    seen: dict[str, None] = {}
-    for phrase in extra + commands + ["[unk]"]:
-        normal = phrase if phrase == "[unk]" else " ".join(re.sub(r"[^a-z0-9' ]", " ", phrase.lower()).split())
-        seen.setdefault(normal, None)
-    return tuple(seen)
-
-
-def spoken(kind: str, value: Any) -> str:
-    """How an answer sounds when it is said back: "yes", "scared and sad", "2 hours and 30 minutes"."""
-    words_for = data("session.toml")["spoken"]
-    if isinstance(value, bool):
-        return words_for["yes"] if value else words_for["no"]
-    if isinstance(value, list) and len(value) > 1:
-        return f"{', '.join(value[:-1])} {words_for['list_and']} {value[-1]}"
-    if isinstance(value, list):
-        return value[0] if value else words_for["missing"]
-    if kind == "duration" and isinstance(value, (int, float)):
-        return _spoken_minutes(value, words_for)
-    if kind == "date" and isinstance(value, str):
-        return _spoken_date(value, words_for)
-    return str(value).strip().rstrip(".!?;, ")  # read back inside a sentence: its own full stop would double
-
-
-def _spoken_minutes(minutes: float, spoken: dict[str, Any]) -> str:
-    def form(unit: str, count: int) -> str:
-        return spoken[unit]["one" if count == 1 else "many"].format(count=count)
-
-    if minutes < 1:
-        return form("seconds", round(minutes * 60))
-    hours, rest = divmod(round(minutes), 60)
-    if not hours:
-        return form("minutes", rest)
-    if not rest:
-        return form("hours", hours)
-    return spoken["hours_minutes"].format(hours=form("hours", hours), minutes=form("minutes", rest))
-
-
-def _spoken_date(iso: str, spoken: dict[str, str]) -> str:
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    names = data("session.toml")["words"]["dates"]
-    return spoken["date"].format(
-        weekday=names["weekdays"][day.weekday()].capitalize(),
-        month=names["months"][day.month - 1].capitalize(),
-        day=day.day,
-    )
-
-
-def phrasings(kind: str, choices: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """Whole closed answers as people say them (``[phrasings]``), for a recogniser that scores candidates;
-    () for free speech. A rating's numbers are digits; every closed kind also gets the commands."""
-    table = _vocab()["phrasings"]
-    found: list[str] = []
-    if kind == "rating":
-        for template in table["rating"]:
-            found += [re.sub(r"\ba (?=8\b)", "an ", template.format(n=n)) for n in range(11)] if "{n}" in template \
-                else [template]
-    elif kind == "yesno":
-        found = list(table["yesno"])
-    elif kind == "choice":
-        places = {v: k for k, v in _vocab()["words"]["ordinals"].items() if k.isalpha()}
-        numbers = {v: k for k, v in _vocab()["words"]["numbers"].items()}
-        stop = set(_vocab()["words"]["stopwords"])
-        for i, choice in enumerate(choices, 1):
-            found += [t.format(choice=choice, place=places.get(i, i), number=numbers.get(i, i))
-                      for t in table["choice"]]
-            said = choice.split()
-            found += [w for w in said if w.lower() not in stop and len(w) >= table["choice_word_letters"]]
-            if i == len(choices):  # "the last one", as the parser takes it
-                found += [p for p in _vocab()["words"]["last"] if len(p.split()) > 1]
-            lead = said[: table["choice_lead_words"]]
-            if len(said) > len(lead):
-                found += [" ".join(lead), " ".join("a" if w.lower() == "one" else w for w in lead)]
-    elif kind not in ("duration", "date", "command"):
-        return ()
-    return tuple(dict.fromkeys(found + list(table["command"])))

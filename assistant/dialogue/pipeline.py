@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from assistant.events import Listen, Say, SessionEvent, Transcript
+from assistant.events import EventType, Listen, Say, SessionEvent, Transcript
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,11 @@ class Runner:
             elif isinstance(out, SessionEvent):
                 if self.store is not None:
                     self.store.record(out)  # written before anything else happens: nothing confirmed is lost
-                if out.type == "answer":
+                if out.type == EventType.ANSWER:
                     self.answers += 1
-                if out.type in ("finished", "stopped", "flagged"):
-                    self.status = "flagged" if out.type == "flagged" or self.status == "flagged" else out.type
+                if out.type in (EventType.FINISHED, EventType.STOPPED, EventType.FLAGGED):
+                    flagged = out.type == EventType.FLAGGED or self.status == "flagged"
+                    self.status = "flagged" if flagged else out.type
                 if self.on_event:
                     self.on_event(out)
             elif isinstance(out, Wait) and self.wait:

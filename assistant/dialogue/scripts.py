@@ -8,6 +8,7 @@ Shipped scripts live in ``package_data_dir("prompts")/"scripts"``; a user's own 
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 import tomllib
@@ -16,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant.dialogue.conditions import Condition, ExpressionError  # noqa: F401  (part of this module's API)
+from assistant.events import SCRIPT_KINDS, AnswerKind
 from assistant.text import fail
 
+log = logging.getLogger(__name__)
+
 STEP_TYPES = ("say", "ask", "reflect", "pause", "breathe", "readback")
-KINDS = ("text", "rating", "yesno", "choice", "duration", "emotions", "date")
+KINDS = SCRIPT_KINDS  # the kinds a question may have (assistant.events)
 # What a ``when`` may test besides earlier answers: facts about the session, set by the session itself.
 SESSION_FLAGS = ("first_session",)  # true in a person's first session ever (no "welcome back" then)
 RESERVED_FIELDS = ("round", "yes", "no", "and", "or", *SESSION_FLAGS)
@@ -309,7 +313,7 @@ def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:
     if kind not in KINDS:
         raise ValueError(_problem("unknown_kind", value=kind, choices=", ".join(KINDS)))
     choices = entry.get("choices")
-    if kind == "choice":
+    if kind == AnswerKind.CHOICE:
         if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c for c in choices):
             raise ValueError(_problem("no_choices"))
     elif choices is not None:
@@ -417,7 +421,9 @@ def script_words(name: str) -> tuple[str | None, dict[str, str]]:
 
     try:
         script = load_script(name)
-    except (AssistantError, OSError):  # deleted or broken since: fall back to the stored names
+    except (AssistantError, OSError) as exc:  # deleted or broken since: fall back to the stored names
+        log.warning("script %r could not be loaded (%s); its stored names are shown", name,
+                    getattr(exc, "code", type(exc).__name__))
         return None, {}
     labels: dict[str, str] = {}
     for s in script.steps:

@@ -19,6 +19,7 @@ A missed week is reported as information about the week, never as a failure.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ from assistant.growth.config import rules as load_rules
 from assistant.journal.ratings import merge_rating
 from assistant.text import counted, fail
 from assistant.times import local_day_start, local_moment
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from assistant.journal.store import Store
@@ -171,7 +174,9 @@ def asked_fields(fields: Fields | None = None) -> set[str]:
     for name in (fields or answer_fields()).debrief_scripts:
         try:
             asked |= {s.field for s in load_script(name).steps if s.field}
-        except (AssistantError, OSError):
+        except (AssistantError, OSError) as exc:  # a debrief script broken or gone: its fields are not counted
+            log.warning("debrief script %r could not be loaded (%s); its fields are left out of the plan", name,
+                        getattr(exc, "code", type(exc).__name__))
             continue
     return asked
 

@@ -47,14 +47,10 @@ PASSPHRASE_ENV = "ASSISTANT_PASSPHRASE"
 MARKER_SUFFIX = ".encrypted"
 CIPHER = {"cipher": "sqlcipher", "version": 4}
 
-_prompt: Callable[[], str] | None = None  # installed by the CLI; storage itself never prompts
+# How to ask a person for the passphrase (the CLI hands in a hidden terminal prompt); storage itself never
+# prompts, and with no prompt given only ``ASSISTANT_PASSPHRASE`` or one asked earlier opens the journal.
+Prompt = Callable[[], str] | None
 _remembered: str | None = None  # asked once per process
-
-
-def set_prompt(prompt: Callable[[], str] | None) -> None:
-    """Install how to ask a person for the passphrase (a hidden terminal prompt in the CLI)."""
-    global _prompt
-    _prompt = prompt
 
 
 def forget_passphrase() -> None:
@@ -81,16 +77,16 @@ def remove_marker(path: Path) -> None:
     marker(path).unlink(missing_ok=True)
 
 
-def passphrase(path: Path, ask: bool = True) -> str:
-    """The passphrase for ``path``: the environment, one asked earlier, or the prompt (a terminal only)."""
+def passphrase(path: Path, ask: Prompt = None) -> str:
+    """The passphrase for ``path``: the environment, one asked earlier, or ``ask`` (at a terminal only)."""
     global _remembered
     given = os.environ.get(PASSPHRASE_ENV)
     if given:
         return given
     if _remembered:
         return _remembered
-    if ask and _prompt is not None and _stdin_is_terminal():
-        value = _prompt()
+    if ask is not None and _stdin_is_terminal():
+        value = ask()
         if not value:
             raise fail("passphrase_empty")
         _remembered = value
@@ -98,10 +94,10 @@ def passphrase(path: Path, ask: bool = True) -> str:
     raise fail("journal_locked", path=path, env=PASSPHRASE_ENV)
 
 
-def can_get_passphrase(ask: bool = True) -> bool:
+def can_get_passphrase(ask: Prompt = None) -> bool:
     """Whether :func:`passphrase` would find one (given, remembered, or asked at a terminal)."""
     return bool(os.environ.get(PASSPHRASE_ENV) or _remembered
-                or (ask and _prompt is not None and _stdin_is_terminal()))
+                or (ask is not None and _stdin_is_terminal()))
 
 
 def _stdin_is_terminal() -> bool:

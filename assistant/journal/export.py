@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from assistant.events import AnswerKind
 from assistant.journal.ratings import STAGES, merge_rating
 from assistant.journal.rows import AnswerRow, Entry
 from assistant.text import counted, fail, t
@@ -25,7 +26,7 @@ from assistant.times import local_now, local_time
 FORMATS = ("md", "csv", "json")
 CSV_COLUMNS = ("session_id", "started_at", "script", "field", "label", "kind", "value", "text", "round", "source",
                "from")
-STRING_KINDS = ("text", "choice", "date", "command")  # kinds whose value is a plain string
+STRING_KINDS = (AnswerKind.TEXT, AnswerKind.CHOICE, AnswerKind.DATE, AnswerKind.COMMAND)  # a plain string value
 
 
 # --- Values for reading ----------------------------------------------------------------------------
@@ -44,9 +45,9 @@ def show_value(answer: AnswerRow) -> str:
         return answer.text or t("entries.value_none")
     if isinstance(value, bool):
         return t("entries.yes") if value else t("entries.no")
-    if answer.kind == "rating":
+    if answer.kind == AnswerKind.RATING:
         return t("entries.rating", value=value)
-    if answer.kind == "duration":
+    if answer.kind == AnswerKind.DURATION:
         return t("entries.minutes", value=value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)

@@ -130,7 +130,7 @@ def repair_side_files(path: Path) -> None:
             raise fail("journal_side_readonly", path=side, reason=t("safety.still_readonly"))
 
 
-def connect(path: Path, timeout: float, ask: bool = True):
+def connect(path: Path, timeout: float, ask: encryption.Prompt = None):
     """A connection for the journal at ``path``: plain, or encrypted with the passphrase.
 
     Returns ``(connection, encrypted)``. Nothing is written to an existing file before it is known
@@ -170,7 +170,7 @@ class Verified:
     answers: int
 
 
-def verify(path: Path, ask: bool = True) -> Verified:
+def verify(path: Path, ask: encryption.Prompt = None) -> Verified:
     """Prove ``path`` is a whole, readable journal of this assistant; never writes to it."""
     path = Path(path)
     if not path.exists():
@@ -267,7 +267,7 @@ def backup(store, output: Path) -> Verified:
         os.chmod(part, 0o600)
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
-        checked = verify(part, ask=False)
+        checked = verify(part)
         os.replace(part, output)
     except Exception as exc:
         part.unlink(missing_ok=True)
@@ -308,7 +308,7 @@ class Restored:
     reencrypted: bool  # a plain backup was encrypted on the way in, like the journal it replaced
 
 
-def restore(source: Path, journal: Path, ask: bool = True, keep_plain: bool = False) -> Restored:
+def restore(source: Path, journal: Path, ask: encryption.Prompt = None, keep_plain: bool = False) -> Restored:
     """Replace ``journal`` with a verified copy of ``source``; the old journal is set aside.
 
     Encryption is never turned off by accident: when the journal is encrypted and the backup is not,

@@ -32,7 +32,7 @@ from typing import Callable, Iterator, Sequence
 from sqlite_utils import Database
 
 from assistant.errors import AssistantError
-from assistant.events import EVENT_TYPES, SessionEvent, Word
+from assistant.events import EVENT_TYPES, EventType, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 from assistant.journal.plans import PlanTables
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
@@ -131,11 +131,14 @@ class Store(PlanTables):
         self.encrypted = False
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, _attempt: int = 0) -> "Store":
+    def open(cls, path: str | os.PathLike | None = None, *, ask_passphrase: Callable[[], str] | None = None,
+             _attempt: int = 0) -> "Store":
         """Open (creating and migrating if needed) the journal at ``path`` or ``home()/journal.db``.
 
         A damaged file is refused before anything is written to it; an encrypted one needs the
-        passphrase (``encryption.passphrase``). See ``journal_file``.
+        passphrase (``encryption.passphrase``): from the environment, one given earlier in this process, or
+        ``ask_passphrase`` (the caller's way to ask a person; the journal itself never prompts). See
+        ``journal_file``.
         """
         from assistant.config import ensure_home
         from assistant.journal import files as journal_file
@@ -155,7 +158,7 @@ class Store(PlanTables):
                 create_private(db_path)
             journal_file.repair_side_files(db_path)
             # The pipeline may record from its audio thread; writes are serialised by ``_lock``.
-            conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000)
+            conn, encrypted = journal_file.connect(db_path, BUSY_TIMEOUT_MS / 1000, ask_passphrase)
             create_private(db_path)  # tightens the mode of a file made elsewhere
             db = JournalDatabase(conn, execute_plugins=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -174,7 +177,7 @@ class Store(PlanTables):
                     # Switching a brand-new file to WAL takes a lock the busy handler does not wait
                     # for; when several processes create the journal at once, try again shortly.
                     time.sleep(0.05 * (_attempt + 1))
-                    return cls.open(path, _attempt + 1)
+                    return cls.open(path, ask_passphrase=ask_passphrase, _attempt=_attempt + 1)
                 if "locked" in text or "busy" in text:
                     raise fail("journal_busy", path=db_path) from exc
                 if "malformed" in text or "not a database" in text:
@@ -211,13 +214,13 @@ class Store(PlanTables):
             raise ValueError(f"unknown SessionEvent type {event.type!r}")
         at = self._stamp(event.at)
         detail = dict(event.detail)
-        if event.type in ("started", "resumed"):
+        if event.type in (EventType.STARTED, EventType.RESUMED):
             detail.setdefault("pid", os.getpid())  # which process runs it: see close_abandoned()
         try:
             with self._lock, self.db.atomic():
                 self._ensure_session(event, at, detail)
                 self._log(event, at, detail)
-                if event.type == "answer":
+                if event.type == EventType.ANSWER:
                     self._upsert_answer(event, at, detail)
                 self._update_session(event, at, detail)
         except Exception as exc:
@@ -226,7 +229,7 @@ class Store(PlanTables):
             if is_db_error(exc) and ("locked" in str(exc) or "busy" in str(exc)):
                 raise fail("journal_busy", path=self.path) from exc
             raise
-        if self.path is not None and event.type == "started":
+        if self.path is not None and event.type == EventType.STARTED:
             tighten_sidecars(self.path)
 
     def _ensure_session(self, event: SessionEvent, at: str, detail: dict) -> None:
@@ -238,7 +241,7 @@ class Store(PlanTables):
         )
 
     def _log(self, event: SessionEvent, at: str, detail: dict) -> None:
-        is_answer = event.type == "answer"
+        is_answer = event.type == EventType.ANSWER
         self.db.execute(
             "INSERT INTO events (session_id, type, step_id, field, value_json, text, detail_json, at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -285,16 +288,16 @@ class Store(PlanTables):
             sets.append("engine = coalesce(engine, ?)")
             sets.append("model = coalesce(model, ?)")
             args += [tr.engine, tr.model or None]
-        if event.type == "flagged":
+        if event.type == EventType.FLAGGED:
             sets.append("status = 'flagged'")
             sets.append("flagged_reason = ?")
             args.append(str(detail.get("reason") or event.text or "") or None)
         elif event.type in ENDING:
             sets.append("ended_at = ?")
             sets.append("status = CASE WHEN status = 'flagged' THEN status ELSE ? END")
-            empty = event.type == "finished" and detail.get("empty")
+            empty = event.type == EventType.FINISHED and detail.get("empty")
             args += [at, "empty" if empty else ENDING[event.type]]
-        elif event.type in ("resumed", "started"):
+        elif event.type in (EventType.RESUMED, EventType.STARTED):
             # Carrying on with a stopped session reopens it; a flagged one stays flagged.
             sets.append("ended_at = CASE WHEN status = 'flagged' THEN ended_at ELSE NULL END")
             sets.append("status = CASE WHEN status = 'flagged' THEN status ELSE 'in_progress' END")
