@@ -3,21 +3,11 @@ template engine, and the language coach."""
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
 
 from assistant.dialogue.coach import suggest
 from assistant.dialogue.crisis import Outcome, assess, is_crisis, reply_to_question
-
-CORPUS = Path(__file__).parent / "corpus"
-
-
-def dev_phrases() -> list[dict]:
-    with open(CORPUS / "crisis_dev.toml", "rb") as fh:
-        return tomllib.load(fh)["phrase"]
-
+from crisis_corpus import phrases as dev_phrases
 
 # --- every development phrase, per family (tests/corpus/crisis_dev.toml) -----------------------------
 

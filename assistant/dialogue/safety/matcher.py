@@ -87,7 +87,7 @@ class _Compiler:
     def _sequence(self, parts: list[str], pos: int, top: bool) -> tuple[int, list[str]]:
         """Alternatives of sequences until a closing bracket (or the end); returns the position after them."""
         options: list[str] = []
-        items: list[tuple[str, bool]] = []  # (regex, is a gap marker)
+        items: list[tuple[str, str]] = []  # (regex, kind: "part" | "optional" | "gap" | "guard")
         while pos < len(parts):
             part = parts[pos]
             if part in (")", "]"):
@@ -101,23 +101,23 @@ class _Compiler:
                 pos = self._close(parts, pos, ")" if part == "(" else "]")
                 optional = part == "[" or (pos < len(parts) and parts[pos] == "?")
                 pos += pos < len(parts) and parts[pos] == "?"
-                items.append((f"(?:{self._alternatives(inner, optional)})" + ("?" if optional else ""), False))
+                items.append((f"(?:{self._alternatives(inner, optional)})", "optional" if optional else "part"))
             elif part == "..":
-                items.append((self.wide, True))
+                items.append((self.wide, "gap"))
             elif part == "$":
-                items.append((f"(?=\\{BREAK} |$)", True))
+                items.append((f"(?=\\{BREAK} |$)", "gap"))
             elif part == "!":
                 if pos >= len(parts) or parts[pos] != "(":
                     raise TemplateError("! must be followed by (words)")
                 pos, inner = self._sequence(parts, pos + 1, top=False)
                 pos = self._close(parts, pos, ")")
-                items.append((f"(?!{self._alternatives(inner)})", True))
+                items.append((f"(?!{self._alternatives(inner)})", "guard"))
             elif part.startswith("{"):
-                items.append((self._named(self.lists, part[1:-1], "list"), False))
+                items.append((self._named(self.lists, part[1:-1], "list"), "part"))
             elif part.startswith("<"):
-                items.append((self._named(self.rules, part[1:-1], "rule"), False))
+                items.append((self._named(self.rules, part[1:-1], "rule"), "part"))
             elif part != "?":
-                items.append((self._word(part), False))
+                items.append((self._word(part), "part"))
         options.append(self._join(items, top))
         return pos, options
 
@@ -155,14 +155,20 @@ class _Compiler:
         stemmed = stem(word)
         return re.escape(NEGATION + stemmed if stemmed in self.negators else stemmed) + " "
 
-    def _join(self, items: list[tuple[str, bool]], top: bool) -> str:
+    def _join(self, items: list[tuple[str, str]], top: bool) -> str:
+        """The parts in order, ``gap`` words allowed between two parts. An optional part that is absent leaves
+        no gap of its own ("want [to] die" is not "want *these two words* die"), and the part a ``!(...)``
+        guards follows the one before it closely: else the gap would let "forced me to go to the party" slip
+        past ``me to !(go)`` by taking the second "to"."""
         out = ""
         between = self.gap if top else self.filler
         items = [item for item in items if item[0]]
-        for i, (regex, is_gap) in enumerate(items):
-            if i and not is_gap and not items[i - 1][1]:
-                out += between
-            out += regex
+        words = ("part", "optional")
+        for i, (regex, kind) in enumerate(items):
+            joined = i > 0 and kind in words and items[i - 1][1] in words
+            guarded = i + 1 < len(items) and items[i + 1][1] == "guard"
+            before = (self.filler if guarded else between) if joined else ""
+            out += f"(?:{before}{regex})?" if kind == "optional" else before + regex
         return out
 
 
