@@ -132,12 +132,14 @@ def heard(engine, rows: list[dict], voice: str, folder: Path, transcripts: dict 
 
 
 def _subset(rows: list[dict], per_family: int) -> list[dict]:
-    taken: dict = defaultdict(int)
-    out = []
+    """``per_family`` phrases of each family, spread evenly over its rows (the first one always among them)."""
+    by_family: dict = defaultdict(list)
     for row in rows:
-        if taken[row["family"]] < per_family:
-            taken[row["family"]] += 1
-            out.append(row)
+        by_family[row["family"]].append(row)
+    out = []
+    for family_rows in by_family.values():
+        step = max(1, len(family_rows) // per_family)
+        out += family_rows[::step][:per_family]
     return out
 
 
@@ -150,6 +152,7 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
 
     ctx = ctx or {}
     quick = bool(ctx.get("quick"))
+    per_family = int(ctx.get("per_family") or 0)  # spoken: only N phrases of each family
     sets = {"dev": phrases(DEV)} if "dev" in typed_sets else {}
     if HELDOUT.exists() and "heldout" in typed_sets:
         sets = {"heldout": phrases(HELDOUT), **sets}  # the held-out figures first: they are the ones that matter
@@ -175,7 +178,7 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
         for name, rows in sets.items():
             if name not in spoken_sets:
                 continue
-            rows = _subset(rows, 1) if quick else rows
+            rows = _subset(rows, 1 if quick else per_family) if quick or per_family else rows
             started = time.perf_counter()
             texts = heard(engine, rows, voice, folder, transcripts)
             if transcripts_file:
@@ -217,13 +220,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--per-family", type=int, default=0, help="spoken: only N phrases per family")
     parser.add_argument("--voices", default="", help="comma-separated: piper,en-us,en-gb (default: all)")
     parser.add_argument("--sets", default="heldout,dev", help="which sets to measure: heldout,dev")
     parser.add_argument("--spoken", default="heldout,dev", help="which of them to hear spoken (\"\": typed only)")
     parser.add_argument("--transcripts", type=Path, default=None,
                         help="a JSON file of what was heard, kept and reused (the recogniser is the slow part)")
     args = parser.parse_args()
-    figures = bench({"quick": args.quick}, show_misses=args.misses,
+    figures = bench({"quick": args.quick, "per_family": args.per_family}, show_misses=args.misses,
                     voices=tuple(v for v in args.voices.split(",") if v) or None, transcripts_file=args.transcripts,
                     spoken_sets=tuple(s for s in args.spoken.split(",") if s),
                     typed_sets=tuple(s for s in args.sets.split(",") if s))

@@ -200,6 +200,8 @@ def _about_someone_else(words, stems, clause_start: int, start: int, end: int, v
 
 def _negation(words, stems, clause_start: int, start: int, vocab) -> str:
     """"negated" when a negation governs the match, "hedged" when it is "I don't think / I'm not sure", else ""."""
+    if stems[start] in vocab["scope_resets"]:
+        return ""  # the match opens a clause of its own ("he won't leave me alone and threatens me")
     lowest = max(clause_start, start - 6)
     for i in range(start - 1, lowest - 1, -1):
         word = stems[i]
