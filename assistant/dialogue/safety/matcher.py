@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from assistant.dialogue.safety.tokens import BREAK, COMMA, NEGATION, rewrites, stem, table
 
+_END = f"(?=\\{BREAK} |$)"  # the end of a clause
 _PART = re.compile(r"\.\.|\{[a-z_]+\}|<[a-z_]+>|!|\$|[()\[\]|?]|[a-z0-9']+")
 
 
@@ -87,7 +88,7 @@ class _Compiler:
     def _sequence(self, parts: list[str], pos: int, top: bool) -> tuple[int, list[str]]:
         """Alternatives of sequences until a closing bracket (or the end); returns the position after them."""
         options: list[str] = []
-        items: list[tuple[str, str]] = []  # (regex, kind: "part" | "optional" | "gap" | "guard")
+        items: list[tuple[str, str]] = []  # (regex, kind: part | optional | part_or_end | gap | guard)
         while pos < len(parts):
             part = parts[pos]
             if part in (")", "]"):
@@ -101,11 +102,15 @@ class _Compiler:
                 pos = self._close(parts, pos, ")" if part == "(" else "]")
                 optional = part == "[" or (pos < len(parts) and parts[pos] == "?")
                 pos += pos < len(parts) and parts[pos] == "?"
+                words = [option for option in inner if option != _END]
+                if len(words) < len(inner) and words and not optional:  # "(again|$)": the end needs no gap
+                    items.append((f"(?:{self._alternatives(words)})", "part_or_end"))
+                    continue
                 items.append((f"(?:{self._alternatives(inner, optional)})", "optional" if optional else "part"))
             elif part == "..":
                 items.append((self.wide, "gap"))
             elif part == "$":
-                items.append((f"(?=\\{BREAK} |$)", "gap"))
+                items.append((_END, "gap"))
             elif part == "!":
                 if pos >= len(parts) or parts[pos] != "(":
                     raise TemplateError("! must be followed by (words)")
@@ -159,16 +164,22 @@ class _Compiler:
         """The parts in order, ``gap`` words allowed between two parts. An optional part that is absent leaves
         no gap of its own ("want [to] die" is not "want *these two words* die"), and the part a ``!(...)``
         guards follows the one before it closely: else the gap would let "forced me to go to the party" slip
-        past ``me to !(go)`` by taking the second "to"."""
+        past ``me to !(go)`` by taking the second "to". In ``(again|$)`` only the words take a gap before them:
+        the end of the clause comes right after the part before it ("I'm burnt out" is not "burnt $")."""
         out = ""
         between = self.gap if top else self.filler
         items = [item for item in items if item[0]]
-        words = ("part", "optional")
+        words = ("part", "optional", "part_or_end")
         for i, (regex, kind) in enumerate(items):
             joined = i > 0 and kind in words and items[i - 1][1] in words
             guarded = i + 1 < len(items) and items[i + 1][1] == "guard"
             before = (self.filler if guarded else between) if joined else ""
-            out += f"(?:{before}{regex})?" if kind == "optional" else before + regex
+            if kind == "optional":
+                out += f"(?:{before}{regex})?"
+            elif kind == "part_or_end":
+                out += f"(?:{before}{regex}|{_END})"
+            else:
+                out += before + regex
         return out
 
 
