@@ -56,17 +56,17 @@ class Family:
 
 class _Compiler:
     def __init__(self, data: dict, strict: bool = False) -> None:
-        """``strict``: no gaps at all between the parts (idioms are said as they are)."""
+        """``strict``: no gaps at all between the parts, not even a comma (idioms are said as they are)."""
         self.lists: dict = data["lists"]
         self.rules: dict = data["rules"]
         words = data["words"]
         self.single = rewrites()[0]
         other = f"[^{NEGATION}\\{BREAK} ]\\S* "  # any word but a negation or a clause break
         self.negators = frozenset(stem(w) for w in words["negators"])
-        self.gap = "(?:, )?" if strict else f"(?:{other}){{0,{int(words['gap'])}}}"
+        self.gap = "" if strict else f"(?:{other}){{0,{int(words['gap'])}}}"
         self.wide = f"(?:{other}){{0,{int(words['wide_gap'])}}}"
         self.fillers = frozenset(words["fillers"])
-        self.filler = "(?:, )?"
+        self.filler = "" if strict else "(?:, )?"  # an idiom never reaches over a comma ("wake up, you know")
         self._depth = 0
 
     def compile(self, template: str) -> str:
