@@ -11,25 +11,33 @@ from crisis_corpus import phrases as dev_phrases
 
 # --- every development phrase, per family (tests/corpus/crisis_dev.toml) -----------------------------
 
-@pytest.mark.parametrize("row", dev_phrases(), ids=lambda row: f"{row['family']}:{row['text'][:40]}")
-def test_development_phrases_get_their_outcome(row):
+FAMILIES = ("wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm", "harmed_by_someone",
+            "negated", "idiom", "other_person", "fiction")
+
+
+def _right(row: dict, found) -> bool:
     """crisis → stop or ask; gentle (negated) → resources offered gently, never a stop; none → no alarm (talk
     about someone else may be offered the resources gently)."""
-    found = assess(row["text"])
     if row["expect"] == "crisis":
-        assert found.outcome >= Outcome.ASK, found
-    elif row["expect"] == "gentle":
-        assert found.outcome == Outcome.GENTLE, found
-    elif row["family"] == "other_person":
-        assert found.outcome <= Outcome.GENTLE, found
-    else:
-        assert found.outcome == Outcome.NONE, found
+        return found.outcome >= Outcome.ASK
+    if row["expect"] == "gentle":
+        return found.outcome == Outcome.GENTLE
+    if row["family"] == "other_person":
+        return found.outcome <= Outcome.GENTLE
+    return found.outcome == Outcome.NONE
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_development_phrases_get_their_outcome(family):
+    """One test per family (some families have hundreds of phrases); a failure lists every phrase that is wrong."""
+    wrong = [(row["text"], str(found.outcome), found.words) for row in dev_phrases() if row["family"] == family
+             for found in [assess(row["text"])] if not _right(row, found)]
+    assert not wrong, wrong
 
 
 def test_every_family_has_development_phrases():
     families = {row["family"] for row in dev_phrases()}
-    assert families == {"wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm",
-                        "harmed_by_someone", "negated", "idiom", "other_person", "fiction"}
+    assert families == set(FAMILIES)
     counts = {f: sum(row["family"] == f for row in dev_phrases()) for f in families}
     assert min(counts.values()) >= 5, counts
 

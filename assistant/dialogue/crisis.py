@@ -22,7 +22,8 @@ are tried. A match an idiom explains (overlapping it and ending no later) is dro
 in context: about someone else (a third-person subject before it, or "herself" in it) → ``gentle``, or
 ``none`` when the talk is about a film, a book, a character (or a film or book comes before it in its clause:
 "a documentary about suicide"); "makes me want to die" → at most ``ask``; a negation before it in its clause ("not",
-"never", and "no" right before) → ``gentle``; a hedge ("I don't think", "I'm not sure") or a past
+"never", and "no" right before) → ``gentle``, unless the match opens a clause of its own ("he won't leave me alone
+and threatens me"); a hedge ("I don't think", "I'm not sure") or a past
 ("used to", "years ago") → at most ``ask``. The most severe match decides.
 
 Why rules and not a sentence-embedding model: negation and idioms are exactly where similarity fails ("I

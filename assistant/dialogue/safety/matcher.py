@@ -12,7 +12,11 @@ Template syntax (``prompts/safety.toml``):
   ``[words].fillers`` ("just", "really", "um") are dropped from utterances and templates alike;
 - ``..``: a wider gap (up to ``wide_gap`` words) where the family's sense allows it
   ("everyone *in my life* would be better off without me");
-- ``!(a|b)``: not followed by one of these words; ``$``: the end of the clause; ``(a|b)?`` is ``[a|b]``.
+- ``!(a|b)``: not followed by one of these words; ``$``: the end of the clause; ``(a|b)?`` is ``[a|b]``;
+- an optional part that is absent leaves no gap of its own; the word a ``!(...)`` guards, and the end in
+  ``(again|$)``, follow the part before them closely (else a gap would carry the guard past the word it was
+  written for, or put the end of the clause after words the template never named);
+- idioms are compiled with no gaps at all, not even a comma: they are said as they are.
 """
 
 from __future__ import annotations
