@@ -62,6 +62,12 @@ def test_every_family_has_development_phrases():
     ("I can't do this anymore with him, we need to talk", Outcome.NONE, ""),
     ("the suspense is killing me", Outcome.NONE, ""),
     ("I wanted to die of embarrassment, and honestly I still want to die", Outcome.STOP, ""),
+    ("he won't leave me alone and threatens me", Outcome.STOP, ""),  # the match opens a clause of its own
+    ("he won't stop hitting me", Outcome.STOP, ""),  # "won't stop" is "keeps", not a negation
+    ("nobody is hurting me at home", Outcome.GENTLE, ""),
+    ("I just make their lives harder", Outcome.ASK, ""),  # "their" in the words, the speaker before them
+    ("i wish i could go to sleep and just not wake up, you know", Outcome.STOP, ""),  # no idiom across a comma
+    ("I thought I was going to die of anxiety", Outcome.NONE, ""),
 ])
 def test_context_decides_the_outcome(text, outcome, why):
     found = assess(text)
@@ -79,6 +85,12 @@ def test_context_decides_the_outcome(text, outcome, why):
     "everybody would be better of without me",
     "I WANT TO DIE.",
     "I’m going to kill myself",  # a typographic apostrophe
+    "I'll just and it all",  # "end it all", with a filler word inside the slip
+    "nobody would give a damn if I disappeared",  # a filler word that is part of the phrase
+    "gonna of myself",  # "off myself"
+    "I want to and my life",
+    "I'm going to hunt myself",  # "hang myself" (espeak-ng heard by tiny.en)
+    "my bf hits me",
 ])
 def test_recogniser_slips_and_typing_are_forgiven(text):
     assert assess(text).outcome >= Outcome.ASK
@@ -116,6 +128,12 @@ def test_here_is_not_her():
     ("not want to be here !(at|in)", ["I don't want to be here anymore"], ["I don't want to be here at work"]),
     ("picked the date $", ["I picked the date", "I picked the date. It's done"], ["I picked the date for it",
                                                                               "I picked the date, for the party"]),
+    # an absent optional part leaves no gap of its own: two words between the parts, not four
+    ("stay [calm] safe", ["stay calm safe", "stay at home safe"], ["stay here at home safe"]),
+    # the word a guard follows stands right after the one before it (no second "to" further on)
+    ("forced me to !(go|stay)", ["he forced me to lie"], ["my mom forced me to go to the party"]),
+    # in (again|$) only the words take a gap: the end of the clause comes right after "burn"
+    ("burn (again|$)", ["I burn", "I burn my arm again"], ["I burn out"]),
 ])
 def test_templates(template, matches, misses):
     from assistant.dialogue.safety.matcher import compile_template

@@ -132,9 +132,11 @@ def tokens(text: str) -> Tokens:
     raw: list[str] = []
     for word in _WORD.findall(plain):
         raw.extend(single.get(word, (word,)))
-    words = _mend(_mend(raw, pairs), pairs)  # twice: one mend can make the next ("wont tokyo" → "want to kill")
-    breaks = set(table()["words"]["clause_breaks"])
     fillers = set(table()["words"]["fillers"])
+    # Mended twice, one mend can make the next ("wont tokyo" → "want to kill"): before the filler words are dropped
+    # ("give a damn") and after ("I'll just and it all").
+    words = _mend([word for word in _mend(raw, pairs) if word not in fillers], pairs)
+    breaks = set(table()["words"]["clause_breaks"])
     out_words: list[str] = []
     out_stems: list[str] = []
     for word in words:
