@@ -26,11 +26,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from crisis_corpus import DEV, HELDOUT, phrases  # noqa: E402 (tests/ is on the path only from here)
-
+CORPUS = ROOT / "tests" / "corpus"
+DEV = CORPUS / "crisis_dev.toml"
+HELDOUT = CORPUS / "crisis_heldout.toml"
 CRISIS = ("wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm", "harmed_by_someone")
 NEGATIVE = ("idiom", "other_person", "fiction")  # a false alarm: any stop or ask
 ESPEAK_VOICES = ("en-us", "en-gb")
+
+
+def phrases(path: Path = DEV) -> list[dict]:
+    """Every phrase of a crisis phrase file as ``{"family", "text", "expect"}`` (``tests/test_safety.py`` reads
+    the development phrases through this too). A file holds single ``[[phrase]]`` tables and ``[[group]]``
+    tables: one family, one expected outcome, where the wordings come from, and many ``texts``."""
+    import tomllib
+
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    rows = [{"family": row["family"], "text": row["text"], "expect": row["expect"]} for row in data.get("phrase", [])]
+    for group in data.get("group", []):
+        rows += [{"family": group["family"], "text": text, "expect": group["expect"]} for text in group["texts"]]
+    return rows
 
 
 def verdict(row: dict, outcome) -> bool:

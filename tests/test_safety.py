@@ -3,11 +3,22 @@ template engine, and the language coach."""
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
+from pathlib import Path
+
 import pytest
 
 from assistant.dialogue.coach import suggest
 from assistant.dialogue.crisis import Outcome, assess, is_crisis, reply_to_question
-from crisis_corpus import phrases as dev_phrases
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import bench_crisis  # noqa: E402 (the phrase files are read one way, for the benchmark and here)
+
+
+@lru_cache(maxsize=1)
+def dev_phrases() -> tuple[dict, ...]:
+    return tuple(bench_crisis.phrases(bench_crisis.DEV))
 
 # --- every development phrase, per family (tests/corpus/crisis_dev.toml) -----------------------------
 
