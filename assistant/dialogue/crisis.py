@@ -76,7 +76,7 @@ class Assessment:
 NOTHING = Assessment(Outcome.NONE)
 
 
-_AS_SAID = ("hedges", "self_subjects", "past")  # compared with the words as said
+_AS_SAID = ("hedges", "self_subjects", "past", "objects")  # compared with the words as said
 _STEMMED = ("negators", "keeps", "scope_resets", "other_subjects", "other_reflexives", "other_possessives", "fiction")
 
 
@@ -181,7 +181,9 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
 def _about_someone_else(words, stems, clause_start: int, start: int, end: int, vocab) -> bool:
     """Whether the match is about another person: "me" in it is the speaker ("he forced himself on me"); else
     "herself" or "his" in it, or the nearest subject before it ("my friend says she ..."). "my" before another
-    person ("my mom") is theirs, not the speaker's."""
+    person ("my mom") is theirs, not the speaker's; "him", "everyone" and the like are someone else only when
+    they open the clause or follow "and" or a comma ("I told everyone I love them like it's the last time" is the
+    speaker's)."""
 
     def speaker(i: int) -> bool:
         return words[i] in vocab["self_subjects"] and not (
@@ -195,6 +197,8 @@ def _about_someone_else(words, stems, clause_start: int, start: int, end: int, v
         if speaker(i):
             return False
         if stems[i] in vocab["other_subjects"]:
+            if words[i] in vocab["objects"] and i > clause_start and words[i - 1] not in ("and", COMMA):
+                continue
             return True
     return False
 
