@@ -22,6 +22,7 @@ from assistant.text import data_file
 BREAK = "|"
 NEGATION = "~"
 COMMA = ","
+_CENSORED = re.compile(r"(?<=[a-z])\*+(?=[a-z])")  # a star written for a letter
 _WORD = re.compile(r"[a-z0-9]+|[.?!;]|,")
 _APOSTROPHES = re.compile(r"\b(won't|can't|shan't|[a-z]+n't|[a-z]+'(?:ll|re|ve|d|m)|[a-z]+'s(?= been| got| gone))\b")
 _ENDINGS = {"n't": " not", "'ll": " will", "'re": " are", "'ve": " have", "'d": " would", "'m": " am",
@@ -128,7 +129,7 @@ def tokens(text: str) -> Tokens:
     """``text`` as the phrase families see it (see the module docstring)."""
     single, pairs = rewrites()
     plain = _APOSTROPHES.sub(_expand, text.lower().replace("’", "'").replace("‘", "'"))
-    plain = plain.replace("'", "").replace("-", " ")
+    plain = _CENSORED.sub("", plain.replace("'", "").replace("-", " "))  # "k*ll", "s*icide"
     raw: list[str] = []
     for word in _WORD.findall(plain):
         raw.extend(single.get(word, (word,)))
