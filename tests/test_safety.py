@@ -79,6 +79,8 @@ def test_every_family_has_development_phrases():
     ("I just make their lives harder", Outcome.ASK, ""),  # "their" in the words, the speaker before them
     ("i wish i could go to sleep and just not wake up, you know", Outcome.STOP, ""),  # no idiom across a comma
     ("I thought I was going to die of anxiety", Outcome.NONE, ""),
+    ("suicide isn't an option for me", Outcome.GENTLE, "negated"),  # denied after the words
+    ("I want to kill myself not joking", Outcome.STOP, ""),  # a bare "not" after them denies nothing
 ])
 def test_context_decides_the_outcome(text, outcome, why):
     found = assess(text)

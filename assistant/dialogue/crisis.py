@@ -170,6 +170,8 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
     if start >= 2 and stems[start - 2:start] == ("make", "me"):  # "this traffic makes me want to die"
         level = min(level, Outcome.ASK)
     negation = _negation(words, stems, clause_start, start, vocab)
+    if not negation and _negated_after(stems, end, vocab):  # "suicide isn't an option for me"
+        negation = "negated"
     if negation == "negated":
         return Assessment(min(level, Outcome.GENTLE), family, said, "negated")
     clause_text = " " + " ".join(words[clause_start:clause_end]) + " "
@@ -222,6 +224,14 @@ def _negation(words, stems, clause_start: int, start: int, vocab) -> str:
                 return "hedged"  # "I don't think I ..." (but "I don't think about ..." is a plain negation)
             return "negated"
     return ""
+
+
+def _negated_after(stems, end: int, vocab) -> bool:
+    """The words right after the match deny it: "killing myself isn't something I'd do", "suicide never crossed my
+    mind" (only so: "I want to kill myself, not joking" and "I want to die no matter what" deny nothing)."""
+    after = tuple(stems[end:end + 2])
+    return len(after) == 2 and after[1] in vocab["negators"] and after[0] == "be" or (
+        len(after) == 2 and after[0] == "never" and after[1] in ("cross", "enter", "occur", "be"))
 
 
 def check(text: str) -> str | None:
