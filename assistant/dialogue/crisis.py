@@ -172,6 +172,8 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
     negation = _negation(words, stems, clause_start, start, vocab)
     if not negation and _negated_after(stems, end, vocab):  # "suicide isn't an option for me"
         negation = "negated"
+    if not negation and start > 0 and words[start - 1] in ("stopped", "quit"):  # "I've stopped hurting myself"
+        negation = "negated"
     if negation == "negated":
         return Assessment(min(level, Outcome.GENTLE), family, said, "negated")
     clause_text = " " + " ".join(words[clause_start:clause_end]) + " "
