@@ -167,10 +167,13 @@ def test_a_ladder_step_question_asks_gently_too(run_cli):
 # Each recording made once per test run (``speak_piper`` is session-scoped) and heard by whisper in this process:
 # the command's exit status is what a shell sees (``test_care`` runs the same stop in a real process), and the
 # recogniser is loaded once instead of once per command.
+# The borderline words carry no "can't": a recogniser that drops it ("I can go on like this") would test the ear,
+# not the path.
+BORDERLINE_SAID = "nobody would even notice if I was gone"
 RECORDED = {
-    "menu, asked, yes": (["menu"], ["I can't go on like this anymore", "yes"], CRISIS_EXIT),
+    "menu, asked, yes": (["menu"], [BORDERLINE_SAID, "yes"], CRISIS_EXIT),
     "open answer": (["checkin"], ["I have been thinking about killing myself"], CRISIS_EXIT),
-    "asked, no": (["checkin"], ["I can't go on like this anymore", "no, I'm okay"], 0),
+    "asked, no": (["checkin"], [BORDERLINE_SAID, "no, I'm okay"], 0),
 }
 
 
