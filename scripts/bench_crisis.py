@@ -8,9 +8,11 @@ heard by the real whisper recogniser exactly as an open answer of a check-in is 
 then checked. ``quick`` (``ctx["quick"]``): a few phrases per family, one espeak-ng voice.
 
 Run alone: ``.venv/bin/python scripts/bench_crisis.py [--quick] [--misses] [--voices piper,en-us]
-[--transcripts FILE]`` (``--misses`` prints what was missed or raised an alarm, with the transcript, for the
-development phrases only, so that nobody tunes the rules on the held-out ones; ``--transcripts`` keeps what
-the recogniser heard, so the rules can be measured again without hearing everything again).
+[--sets heldout,dev] [--spoken heldout,dev] [--transcripts FILE]``. ``--misses`` prints what was missed or
+raised an alarm, with the transcript, for the development phrases only, so that nobody tunes the rules on the
+held-out ones; ``--sets dev`` leaves the held-out set out altogether while rules are written (its figures are
+taken only now and then); ``--spoken ""`` measures typed only, with no recogniser loaded; ``--transcripts``
+keeps what the recogniser heard, so the rules can be measured again on the same hearing.
 """
 
 from __future__ import annotations
@@ -18,23 +20,32 @@ from __future__ import annotations
 import json
 import sys
 import time
-import tomllib
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-DEV = ROOT / "tests" / "corpus" / "crisis_dev.toml"
-HELDOUT = ROOT / "tests" / "corpus" / "crisis_heldout.toml"
+CORPUS = ROOT / "tests" / "corpus"
+DEV = CORPUS / "crisis_dev.toml"
+HELDOUT = CORPUS / "crisis_heldout.toml"
 CRISIS = ("wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm", "harmed_by_someone")
 NEGATIVE = ("idiom", "other_person", "fiction")  # a false alarm: any stop or ask
 ESPEAK_VOICES = ("en-us", "en-gb")
 
 
-def phrases(path: Path) -> list[dict]:
+def phrases(path: Path = DEV) -> list[dict]:
+    """Every phrase of a crisis phrase file as ``{"family", "text", "expect"}`` (``tests/test_safety.py`` reads
+    the development phrases through this too). A file holds single ``[[phrase]]`` tables and ``[[group]]``
+    tables: one family, one expected outcome, where the wordings come from, and many ``texts``."""
+    import tomllib
+
     with open(path, "rb") as fh:
-        return tomllib.load(fh)["phrase"]
+        data = tomllib.load(fh)
+    rows = [{"family": row["family"], "text": row["text"], "expect": row["expect"]} for row in data.get("phrase", [])]
+    for group in data.get("group", []):
+        rows += [{"family": group["family"], "text": text, "expect": group["expect"]} for text in group["texts"]]
+    return rows
 
 
 def verdict(row: dict, outcome) -> bool:
@@ -136,23 +147,29 @@ def heard(engine, rows: list[dict], voice: str, folder: Path, transcripts: dict 
 
 
 def _subset(rows: list[dict], per_family: int) -> list[dict]:
-    taken: dict = defaultdict(int)
-    out = []
+    """``per_family`` phrases of each family, spread evenly over its rows (the first one always among them)."""
+    by_family: dict = defaultdict(list)
     for row in rows:
-        if taken[row["family"]] < per_family:
-            taken[row["family"]] += 1
-            out.append(row)
+        by_family[row["family"]].append(row)
+    out = []
+    for family_rows in by_family.values():
+        step = max(1, len(family_rows) // per_family)
+        out += family_rows[::step][:per_family]
     return out
 
 
 def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str, ...] | None = None,
-          transcripts_file: Path | None = None, spoken_sets: tuple[str, ...] = ("heldout", "dev")) -> dict:
+          transcripts_file: Path | None = None, spoken_sets: tuple[str, ...] = ("heldout", "dev"),
+          typed_sets: tuple[str, ...] = ("heldout", "dev")) -> dict:
+    """``typed_sets``: the sets measured at all (leave out "heldout" while writing rules, so that its figures are
+    not looked at after every change); ``spoken_sets``: those also heard spoken (none: no recogniser loaded)."""
     import tempfile
 
     ctx = ctx or {}
     quick = bool(ctx.get("quick"))
-    sets = {"dev": phrases(DEV)}
-    if HELDOUT.exists():
+    per_family = int(ctx.get("per_family") or 0)  # spoken: only N phrases of each family
+    sets = {"dev": phrases(DEV)} if "dev" in typed_sets else {}
+    if HELDOUT.exists() and "heldout" in typed_sets:
         sets = {"heldout": phrases(HELDOUT), **sets}  # the held-out figures first: they are the ones that matter
     result: dict = {"timing": timing([r["text"] for rows in sets.values() for r in rows], repeat=2 if quick else 5)}
     for name, rows in sets.items():
@@ -160,6 +177,9 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
         if show_misses and name == "dev":
             for miss in misses(rows, [r["text"] for r in rows]):
                 print("typed miss:", miss, file=sys.stderr)
+    if not any(name in spoken_sets for name in sets):
+        result["summary"] = summary(result)
+        return result
     from assistant.speech.models.catalog import whisper_model
     from assistant.speech.stt.whisper_engine import WhisperEngine
 
@@ -173,7 +193,7 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
         for name, rows in sets.items():
             if name not in spoken_sets:
                 continue
-            rows = _subset(rows, 1) if quick else rows
+            rows = _subset(rows, 1 if quick else per_family) if quick or per_family else rows
             started = time.perf_counter()
             texts = heard(engine, rows, voice, folder, transcripts)
             if transcripts_file:
@@ -215,12 +235,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--per-family", type=int, default=0, help="spoken: only N phrases per family")
     parser.add_argument("--voices", default="", help="comma-separated: piper,en-us,en-gb (default: all)")
-    parser.add_argument("--spoken", default="heldout,dev", help="which sets to hear spoken: heldout,dev")
+    parser.add_argument("--sets", default="heldout,dev", help="which sets to measure: heldout,dev")
+    parser.add_argument("--spoken", default="heldout,dev", help="which of them to hear spoken (\"\": typed only)")
     parser.add_argument("--transcripts", type=Path, default=None,
                         help="a JSON file of what was heard, kept and reused (the recogniser is the slow part)")
     args = parser.parse_args()
-    figures = bench({"quick": args.quick}, show_misses=args.misses,
+    figures = bench({"quick": args.quick, "per_family": args.per_family}, show_misses=args.misses,
                     voices=tuple(v for v in args.voices.split(",") if v) or None, transcripts_file=args.transcripts,
-                    spoken_sets=tuple(args.spoken.split(",")))
+                    spoken_sets=tuple(s for s in args.spoken.split(",") if s),
+                    typed_sets=tuple(s for s in args.sets.split(",") if s))
     print(json.dumps(figures, indent=1))

@@ -164,25 +164,36 @@ def test_a_ladder_step_question_asks_gently_too(run_cli):
 
 # --- recorded answers through the real recogniser ------------------------------------------------------
 
-@pytest.mark.parametrize("args, clips", [
-    (["menu"], ["I want to kill myself"]),
-    (["checkin"], ["I have been thinking about killing myself"]),
-    (["checkin"], ["I can't go on like this anymore", "yes"]),  # the gentle question, answered yes
-])
-def test_recorded_answers_stop_with_the_exit_status(args, clips, cli_process, speak_piper):
-    files = [str(speak_piper(text)) for text in clips]
-    done = cli_process(*args, "--no-audio", *[f"--audio-in={f}" for f in files], timeout=300)
-    assert done.returncode == CRISIS_EXIT, (done.stdout, done.stderr)
-    assert "988" in done.stdout and "Traceback" not in done.stderr
-    (row,) = flagged_entries()
-    assert row.flagged_reason == "crisis"
+# Each recording made once per test run (``speak_piper`` is session-scoped) and heard by whisper in this process:
+# the command's exit status is what a shell sees (``test_care`` runs the same stop in a real process), and the
+# recogniser is loaded once instead of once per command.
+# The borderline words carry no "can't": a recogniser that drops it ("I can go on like this") would test the ear,
+# not the path.
+BORDERLINE_SAID = "nobody would even notice if I was gone"
+RECORDED = {
+    "menu, asked, yes": (["menu"], [BORDERLINE_SAID, "yes"], CRISIS_EXIT),
+    "open answer": (["checkin"], ["I have been thinking about killing myself"], CRISIS_EXIT),
+    "asked, no": (["checkin"], [BORDERLINE_SAID, "no, I'm okay"], 0),
+}
 
 
-def test_recorded_no_to_the_gentle_question_goes_on(cli_process, speak_piper):
-    files = [str(speak_piper(text)) for text in ("I can't go on like this anymore", "no, I'm okay")]
-    done = cli_process("checkin", "--no-audio", *[f"--audio-in={f}" for f in files], timeout=300)
-    assert done.returncode == 0, (done.stdout, done.stderr)  # the recordings ran out: stopped, resumable
-    assert ASK in done.stdout and crisis.say("thanks") in done.stdout and not flagged_entries()
+@pytest.mark.parametrize("case", RECORDED, ids=list(RECORDED))
+def test_recorded_answers_are_checked_like_typed_ones(case, run_cli, speak_piper):
+    """At the menu and at an open answer, from files through whisper: clear words stop at once; borderline ones
+    ask the gentle question, a spoken yes stops and a spoken no goes on (the recordings then run out: the
+    session stops, resumable, with status 0)."""
+    args, texts, status = RECORDED[case]
+    files = [f"--audio-in={speak_piper(text)}" for text in texts]
+    done = run_cli(*args, "--no-audio", *files)
+    assert done.exit_code == status, done.stdout
+    if len(texts) > 1:
+        assert ASK in done.stdout
+    if status == CRISIS_EXIT:
+        assert "988" in done.stdout
+        (row,) = flagged_entries()
+        assert row.flagged_reason == "crisis"
+    else:
+        assert crisis.say("thanks") in done.stdout and not flagged_entries()
 
 
 # --- hands-free: the virtual microphone ----------------------------------------------------------------
@@ -191,12 +202,15 @@ def test_recorded_no_to_the_gentle_question_goes_on(cli_process, speak_piper):
     (["menu", "--confirm", "never"], ("menu.prompt", "menu.again")),
     (["checkin", "--confirm", "never"], ("checkin.reflection",)),
 ])
-def test_hands_free_crisis_words_stop_with_the_exit_status(args, captions, pulse, speak_piper):
+def test_hands_free_crisis_words_stop_with_the_exit_status(args, captions, pulse, speak_piper, run_cli):
     """The person says it again when asked again, as a person would (the very first answer of a run can be
-    missed while the recogniser is still loading)."""
+    missed while the recogniser is still loading). The assistant speaks briskly and a told answer ends after a
+    second of quiet: what is proven is the path from the microphone to the stop, not the pace."""
     from assistant.text import t
     from test_hands_free import converse
 
+    for key, value in (("rate", "240"), ("reflection_silence_s", "1.0"), ("reflection_max_s", "60")):
+        assert run_cli("settings", "set", key, value).exit_code == 0
     reflection = " ".join(next(s.text for s in load_script("checkin").steps if s.id == "reflection").split())
     questions = {t(key) if key.startswith("menu") else reflection for key in captions}
     clip = speak_piper("I have been thinking about killing myself")

@@ -3,7 +3,8 @@ template engine, and the language coach."""
 
 from __future__ import annotations
 
-import tomllib
+import sys
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -11,35 +12,43 @@ import pytest
 from assistant.dialogue.coach import suggest
 from assistant.dialogue.crisis import Outcome, assess, is_crisis, reply_to_question
 
-CORPUS = Path(__file__).parent / "corpus"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import bench_crisis  # noqa: E402 (the phrase files are read one way, for the benchmark and here)
 
 
-def dev_phrases() -> list[dict]:
-    with open(CORPUS / "crisis_dev.toml", "rb") as fh:
-        return tomllib.load(fh)["phrase"]
-
+@lru_cache(maxsize=1)
+def dev_phrases() -> tuple[dict, ...]:
+    return tuple(bench_crisis.phrases(bench_crisis.DEV))
 
 # --- every development phrase, per family (tests/corpus/crisis_dev.toml) -----------------------------
 
-@pytest.mark.parametrize("row", dev_phrases(), ids=lambda row: f"{row['family']}:{row['text'][:40]}")
-def test_development_phrases_get_their_outcome(row):
+FAMILIES = ("wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm", "harmed_by_someone",
+            "negated", "idiom", "other_person", "fiction")
+
+
+def _right(row: dict, found) -> bool:
     """crisis → stop or ask; gentle (negated) → resources offered gently, never a stop; none → no alarm (talk
     about someone else may be offered the resources gently)."""
-    found = assess(row["text"])
     if row["expect"] == "crisis":
-        assert found.outcome >= Outcome.ASK, found
-    elif row["expect"] == "gentle":
-        assert found.outcome == Outcome.GENTLE, found
-    elif row["family"] == "other_person":
-        assert found.outcome <= Outcome.GENTLE, found
-    else:
-        assert found.outcome == Outcome.NONE, found
+        return found.outcome >= Outcome.ASK
+    if row["expect"] == "gentle":
+        return found.outcome == Outcome.GENTLE
+    if row["family"] == "other_person":
+        return found.outcome <= Outcome.GENTLE
+    return found.outcome == Outcome.NONE
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_development_phrases_get_their_outcome(family):
+    """One test per family (some families have hundreds of phrases); a failure lists every phrase that is wrong."""
+    wrong = [(row["text"], str(found.outcome), found.words) for row in dev_phrases() if row["family"] == family
+             for found in [assess(row["text"])] if not _right(row, found)]
+    assert not wrong, wrong
 
 
 def test_every_family_has_development_phrases():
     families = {row["family"] for row in dev_phrases()}
-    assert families == {"wish_dead", "burden", "not_missed", "cant_go_on", "plan_method_intent", "self_harm",
-                        "harmed_by_someone", "negated", "idiom", "other_person", "fiction"}
+    assert families == set(FAMILIES)
     counts = {f: sum(row["family"] == f for row in dev_phrases()) for f in families}
     assert min(counts.values()) >= 5, counts
 
@@ -64,6 +73,14 @@ def test_every_family_has_development_phrases():
     ("I can't do this anymore with him, we need to talk", Outcome.NONE, ""),
     ("the suspense is killing me", Outcome.NONE, ""),
     ("I wanted to die of embarrassment, and honestly I still want to die", Outcome.STOP, ""),
+    ("he won't leave me alone and threatens me", Outcome.STOP, ""),  # the match opens a clause of its own
+    ("he won't stop hitting me", Outcome.STOP, ""),  # "won't stop" is "keeps", not a negation
+    ("nobody is hurting me at home", Outcome.GENTLE, ""),
+    ("I just make their lives harder", Outcome.ASK, ""),  # "their" in the words, the speaker before them
+    ("i wish i could go to sleep and just not wake up, you know", Outcome.STOP, ""),  # no idiom across a comma
+    ("I thought I was going to die of anxiety", Outcome.NONE, ""),
+    ("suicide isn't an option for me", Outcome.GENTLE, "negated"),  # denied after the words
+    ("I want to kill myself not joking", Outcome.STOP, ""),  # a bare "not" after them denies nothing
 ])
 def test_context_decides_the_outcome(text, outcome, why):
     found = assess(text)
@@ -81,6 +98,12 @@ def test_context_decides_the_outcome(text, outcome, why):
     "everybody would be better of without me",
     "I WANT TO DIE.",
     "I’m going to kill myself",  # a typographic apostrophe
+    "I'll just and it all",  # "end it all", with a filler word inside the slip
+    "nobody would give a damn if I disappeared",  # a filler word that is part of the phrase
+    "gonna of myself",  # "off myself"
+    "I want to and my life",
+    "I'm going to hunt myself",  # "hang myself" (espeak-ng heard by tiny.en)
+    "my bf hits me",
 ])
 def test_recogniser_slips_and_typing_are_forgiven(text):
     assert assess(text).outcome >= Outcome.ASK
@@ -118,6 +141,12 @@ def test_here_is_not_her():
     ("not want to be here !(at|in)", ["I don't want to be here anymore"], ["I don't want to be here at work"]),
     ("picked the date $", ["I picked the date", "I picked the date. It's done"], ["I picked the date for it",
                                                                               "I picked the date, for the party"]),
+    # an absent optional part leaves no gap of its own: two words between the parts, not four
+    ("stay [calm] safe", ["stay calm safe", "stay at home safe"], ["stay here at home safe"]),
+    # the word a guard follows stands right after the one before it (no second "to" further on)
+    ("forced me to !(go|stay)", ["he forced me to lie"], ["my mom forced me to go to the party"]),
+    # in (again|$) only the words take a gap: the end of the clause comes right after "burn"
+    ("burn (again|$)", ["I burn", "I burn my arm again"], ["I burn out"]),
 ])
 def test_templates(template, matches, misses):
     from assistant.dialogue.safety.matcher import compile_template

@@ -22,7 +22,8 @@ are tried. A match an idiom explains (overlapping it and ending no later) is dro
 in context: about someone else (a third-person subject before it, or "herself" in it) → ``gentle``, or
 ``none`` when the talk is about a film, a book, a character (or a film or book comes before it in its clause:
 "a documentary about suicide"); "makes me want to die" → at most ``ask``; a negation before it in its clause ("not",
-"never", and "no" right before) → ``gentle``; a hedge ("I don't think", "I'm not sure") or a past
+"never", and "no" right before) → ``gentle``, unless the match opens a clause of its own ("he won't leave me alone
+and threatens me"); a hedge ("I don't think", "I'm not sure") or a past
 ("used to", "years ago") → at most ``ask``. The most severe match decides.
 
 Why rules and not a sentence-embedding model: negation and idioms are exactly where similarity fails ("I
@@ -75,7 +76,7 @@ class Assessment:
 NOTHING = Assessment(Outcome.NONE)
 
 
-_AS_SAID = ("hedges", "self_subjects", "past")  # compared with the words as said
+_AS_SAID = ("hedges", "self_subjects", "past", "objects")  # compared with the words as said
 _STEMMED = ("negators", "keeps", "scope_resets", "other_subjects", "other_reflexives", "other_possessives", "fiction")
 
 
@@ -169,6 +170,10 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
     if start >= 2 and stems[start - 2:start] == ("make", "me"):  # "this traffic makes me want to die"
         level = min(level, Outcome.ASK)
     negation = _negation(words, stems, clause_start, start, vocab)
+    if not negation and _negated_after(stems, end, vocab):  # "suicide isn't an option for me"
+        negation = "negated"
+    if not negation and start > 0 and words[start - 1] in ("stopped", "quit"):  # "I've stopped hurting myself"
+        negation = "negated"
     if negation == "negated":
         return Assessment(min(level, Outcome.GENTLE), family, said, "negated")
     clause_text = " " + " ".join(words[clause_start:clause_end]) + " "
@@ -180,7 +185,9 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
 def _about_someone_else(words, stems, clause_start: int, start: int, end: int, vocab) -> bool:
     """Whether the match is about another person: "me" in it is the speaker ("he forced himself on me"); else
     "herself" or "his" in it, or the nearest subject before it ("my friend says she ..."). "my" before another
-    person ("my mom") is theirs, not the speaker's."""
+    person ("my mom") is theirs, not the speaker's; "him", "everyone" and the like are someone else only when
+    they open the clause or follow "and" or a comma ("I told everyone I love them like it's the last time" is the
+    speaker's)."""
 
     def speaker(i: int) -> bool:
         return words[i] in vocab["self_subjects"] and not (
@@ -194,12 +201,16 @@ def _about_someone_else(words, stems, clause_start: int, start: int, end: int, v
         if speaker(i):
             return False
         if stems[i] in vocab["other_subjects"]:
+            if words[i] in vocab["objects"] and i > clause_start and words[i - 1] not in ("and", COMMA):
+                continue
             return True
     return False
 
 
 def _negation(words, stems, clause_start: int, start: int, vocab) -> str:
     """"negated" when a negation governs the match, "hedged" when it is "I don't think / I'm not sure", else ""."""
+    if stems[start] in vocab["scope_resets"]:
+        return ""  # the match opens a clause of its own ("he won't leave me alone and threatens me")
     lowest = max(clause_start, start - 6)
     for i in range(start - 1, lowest - 1, -1):
         word = stems[i]
@@ -215,6 +226,14 @@ def _negation(words, stems, clause_start: int, start: int, vocab) -> str:
                 return "hedged"  # "I don't think I ..." (but "I don't think about ..." is a plain negation)
             return "negated"
     return ""
+
+
+def _negated_after(stems, end: int, vocab) -> bool:
+    """The words right after the match deny it: "killing myself isn't something I'd do", "suicide never crossed my
+    mind" (only so: "I want to kill myself, not joking" and "I want to die no matter what" deny nothing)."""
+    after = tuple(stems[end:end + 2])
+    return len(after) == 2 and after[1] in vocab["negators"] and after[0] == "be" or (
+        len(after) == 2 and after[0] == "never" and after[1] in ("cross", "enter", "occur", "be"))
 
 
 def check(text: str) -> str | None:

@@ -12,7 +12,11 @@ Template syntax (``prompts/safety.toml``):
   ``[words].fillers`` ("just", "really", "um") are dropped from utterances and templates alike;
 - ``..``: a wider gap (up to ``wide_gap`` words) where the family's sense allows it
   ("everyone *in my life* would be better off without me");
-- ``!(a|b)``: not followed by one of these words; ``$``: the end of the clause; ``(a|b)?`` is ``[a|b]``.
+- ``!(a|b)``: not followed by one of these words; ``$``: the end of the clause; ``(a|b)?`` is ``[a|b]``;
+- an optional part that is absent leaves no gap of its own; the word a ``!(...)`` guards, and the end in
+  ``(again|$)``, follow the part before them closely (else a gap would carry the guard past the word it was
+  written for, or put the end of the clause after words the template never named);
+- idioms are compiled with no gaps at all, not even a comma: they are said as they are.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from functools import lru_cache
 
 from assistant.dialogue.safety.tokens import BREAK, COMMA, NEGATION, rewrites, stem, table
 
+_END = f"(?=\\{BREAK} |$)"  # the end of a clause
 _PART = re.compile(r"\.\.|\{[a-z_]+\}|<[a-z_]+>|!|\$|[()\[\]|?]|[a-z0-9']+")
 
 
@@ -55,17 +60,17 @@ class Family:
 
 class _Compiler:
     def __init__(self, data: dict, strict: bool = False) -> None:
-        """``strict``: no gaps at all between the parts (idioms are said as they are)."""
+        """``strict``: no gaps at all between the parts, not even a comma (idioms are said as they are)."""
         self.lists: dict = data["lists"]
         self.rules: dict = data["rules"]
         words = data["words"]
         self.single = rewrites()[0]
         other = f"[^{NEGATION}\\{BREAK} ]\\S* "  # any word but a negation or a clause break
         self.negators = frozenset(stem(w) for w in words["negators"])
-        self.gap = "(?:, )?" if strict else f"(?:{other}){{0,{int(words['gap'])}}}"
+        self.gap = "" if strict else f"(?:{other}){{0,{int(words['gap'])}}}"
         self.wide = f"(?:{other}){{0,{int(words['wide_gap'])}}}"
         self.fillers = frozenset(words["fillers"])
-        self.filler = "(?:, )?"
+        self.filler = "" if strict else "(?:, )?"  # an idiom never reaches over a comma ("wake up, you know")
         self._depth = 0
 
     def compile(self, template: str) -> str:
@@ -87,7 +92,7 @@ class _Compiler:
     def _sequence(self, parts: list[str], pos: int, top: bool) -> tuple[int, list[str]]:
         """Alternatives of sequences until a closing bracket (or the end); returns the position after them."""
         options: list[str] = []
-        items: list[tuple[str, bool]] = []  # (regex, is a gap marker)
+        items: list[tuple[str, str]] = []  # (regex, kind: part | optional | part_or_end | gap | guard)
         while pos < len(parts):
             part = parts[pos]
             if part in (")", "]"):
@@ -101,23 +106,27 @@ class _Compiler:
                 pos = self._close(parts, pos, ")" if part == "(" else "]")
                 optional = part == "[" or (pos < len(parts) and parts[pos] == "?")
                 pos += pos < len(parts) and parts[pos] == "?"
-                items.append((f"(?:{self._alternatives(inner, optional)})" + ("?" if optional else ""), False))
+                words = [option for option in inner if option != _END]
+                if len(words) < len(inner) and words and not optional:  # "(again|$)": the end needs no gap
+                    items.append((f"(?:{self._alternatives(words)})", "part_or_end"))
+                    continue
+                items.append((f"(?:{self._alternatives(inner, optional)})", "optional" if optional else "part"))
             elif part == "..":
-                items.append((self.wide, True))
+                items.append((self.wide, "gap"))
             elif part == "$":
-                items.append((f"(?=\\{BREAK} |$)", True))
+                items.append((_END, "gap"))
             elif part == "!":
                 if pos >= len(parts) or parts[pos] != "(":
                     raise TemplateError("! must be followed by (words)")
                 pos, inner = self._sequence(parts, pos + 1, top=False)
                 pos = self._close(parts, pos, ")")
-                items.append((f"(?!{self._alternatives(inner)})", True))
+                items.append((f"(?!{self._alternatives(inner)})", "guard"))
             elif part.startswith("{"):
-                items.append((self._named(self.lists, part[1:-1], "list"), False))
+                items.append((self._named(self.lists, part[1:-1], "list"), "part"))
             elif part.startswith("<"):
-                items.append((self._named(self.rules, part[1:-1], "rule"), False))
+                items.append((self._named(self.rules, part[1:-1], "rule"), "part"))
             elif part != "?":
-                items.append((self._word(part), False))
+                items.append((self._word(part), "part"))
         options.append(self._join(items, top))
         return pos, options
 
@@ -155,14 +164,26 @@ class _Compiler:
         stemmed = stem(word)
         return re.escape(NEGATION + stemmed if stemmed in self.negators else stemmed) + " "
 
-    def _join(self, items: list[tuple[str, bool]], top: bool) -> str:
+    def _join(self, items: list[tuple[str, str]], top: bool) -> str:
+        """The parts in order, ``gap`` words allowed between two parts. An optional part that is absent leaves
+        no gap of its own ("want [to] die" is not "want *these two words* die"), and the part a ``!(...)``
+        guards follows the one before it closely: else the gap would let "forced me to go to the party" slip
+        past ``me to !(go)`` by taking the second "to". In ``(again|$)`` only the words take a gap before them:
+        the end of the clause comes right after the part before it ("I'm burnt out" is not "burnt $")."""
         out = ""
         between = self.gap if top else self.filler
         items = [item for item in items if item[0]]
-        for i, (regex, is_gap) in enumerate(items):
-            if i and not is_gap and not items[i - 1][1]:
-                out += between
-            out += regex
+        words = ("part", "optional", "part_or_end")
+        for i, (regex, kind) in enumerate(items):
+            joined = i > 0 and kind in words and items[i - 1][1] in words
+            guarded = i + 1 < len(items) and items[i + 1][1] == "guard"
+            before = (self.filler if guarded else between) if joined else ""
+            if kind == "optional":
+                out += f"(?:{before}{regex})?"
+            elif kind == "part_or_end":
+                out += f"(?:{before}{regex}|{_END})"
+            else:
+                out += before + regex
         return out
 
 

@@ -22,6 +22,7 @@ from assistant.text import data_file
 BREAK = "|"
 NEGATION = "~"
 COMMA = ","
+_CENSORED = re.compile(r"(?<=[a-z])\*+(?=[a-z])")  # a star written for a letter
 _WORD = re.compile(r"[a-z0-9]+|[.?!;]|,")
 _APOSTROPHES = re.compile(r"\b(won't|can't|shan't|[a-z]+n't|[a-z]+'(?:ll|re|ve|d|m)|[a-z]+'s(?= been| got| gone))\b")
 _ENDINGS = {"n't": " not", "'ll": " will", "'re": " are", "'ve": " have", "'d": " would", "'m": " am",
@@ -128,13 +129,15 @@ def tokens(text: str) -> Tokens:
     """``text`` as the phrase families see it (see the module docstring)."""
     single, pairs = rewrites()
     plain = _APOSTROPHES.sub(_expand, text.lower().replace("’", "'").replace("‘", "'"))
-    plain = plain.replace("'", "").replace("-", " ")
+    plain = _CENSORED.sub("", plain.replace("'", "").replace("-", " "))  # "k*ll", "s*icide"
     raw: list[str] = []
     for word in _WORD.findall(plain):
         raw.extend(single.get(word, (word,)))
-    words = _mend(_mend(raw, pairs), pairs)  # twice: one mend can make the next ("wont tokyo" → "want to kill")
-    breaks = set(table()["words"]["clause_breaks"])
     fillers = set(table()["words"]["fillers"])
+    # Mended twice, one mend can make the next ("wont tokyo" → "want to kill"): before the filler words are dropped
+    # ("give a damn") and after ("I'll just and it all").
+    words = _mend([word for word in _mend(raw, pairs) if word not in fillers], pairs)
+    breaks = set(table()["words"]["clause_breaks"])
     out_words: list[str] = []
     out_stems: list[str] = []
     for word in words:
