@@ -271,6 +271,9 @@ SLOW_TESTS = {
         "test_doctor_reports_both_engines",
         "test_say_out_writes_with_the_active_engine",
     ),
+    "test_noisy_room.py": (
+        "*",  # the room's babble is spoken by Piper
+    ),
     "test_practice.py": (
         "test_audio_in_debrief_stores_what_was_spoken",
         "test_files_running_out_stops_and_resume_finishes",

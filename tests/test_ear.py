@@ -102,6 +102,20 @@ def test_in_a_noisy_room_only_an_answer_worded_as_one_is_stored_unasked(free, ca
     assert noisy.meaning in (None, quiet.meaning)  # read back or asked again, never another value
 
 
+def test_in_a_noisy_room_a_forced_answer_is_read_back_however_sure():
+    """Whisper wrote nothing that means a rating ("The news is"), and forced scoring is sure of one: in a quiet room
+    that is taken, through noise it is offered for a read-back only (a forced "1 out of 10" for a real "nine"
+    under babble had a posterior of 0.99)."""
+    from assistant.text import data_file
+
+    sure = data_file("session.toml")["settings"]["confirm_below"]
+    texts, values = scores(**{"1 out of 10": -0.3, "9": -2.5})
+    quiet = forced.decide(closed("rating"), "The news is", -1.0, texts, values, forced.Tuning())
+    noisy = forced.decide(closed("rating"), "The news is", -1.0, texts, values, forced.Tuning(), noisy=True)
+    assert (quiet.how, noisy.how) == ("forced", "forced") and quiet.meaning == noisy.meaning is not None
+    assert quiet.confidence >= sure > noisy.confidence
+
+
 @pytest.mark.parametrize("free,value", [("When I'm going to", "2"), ("for", "4")])
 def test_through_noise_a_sound_alike_is_no_rating(free, value):
     """A TV's "going to" with no quiet around it, a lone word short enough to be exempt from standing out: a

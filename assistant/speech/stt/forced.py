@@ -128,6 +128,8 @@ class ForcedScorer:
                        [a.score for a in scored.values()], self.tuning, stands_out, noisy)
         if heard.meaning is None and stands_out:
             heard = self.second_opinion(pcm16, closed, budget, scored) or heard
+            if noisy and heard.how == "again":  # through noise a second opinion is offered, never stored unasked
+                heard = replace(heard, confidence=min(heard.confidence, self.tuning.noisy_most))
         # A second opinion's words are timed when a scored phrasing has them ("9." and "9").
         chosen = free_aligned if free_aligned and heard.text == free else scored.get(heard.text) or next(
             (a for a in scored.values() if _bare(a.text) == _bare(heard.text)), None)
@@ -418,14 +420,15 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
 
     ``noisy``: the utterance has no quiet at all (``has_quiet``), so a voice that stands out is heard through
     noise and forced scoring is less sure of the right answer too. Its best is then offered from
-    ``Tuning.read_back_at`` instead of ``accept_at``, with that posterior as its confidence: below
+    ``Tuning.read_back_at`` instead of ``accept_at``, at most ``Tuning.noisy_most`` sure: below
     ``confirm_below``, so under ``confirm = auto`` it is read back ("I heard 7. Is that right?"), never stored
-    unasked. And whisper writes the room's talk as words around a number ("I'll be 10." for a real "five"
-    under babble, "Okay, one" for a "three", "on the first few" for a "zero"; forced scoring then agrees at
-    0.93-0.99, since the number fits the words whisper heard): an answer agreed on in a noisy room is stored
-    unasked only when it is said as answers are (``said_as_an_answer``: the words of one of the answer's
-    phrasings, "7", "it was a 7", "7, I think"); otherwise it is at most ``Tuning.noisy_most`` sure and read
-    back. In a quiet room nothing changes."""
+    unasked (a forced "1 out of 10" for a real "nine" under babble had a posterior of 0.99; so does a second
+    opinion, ``ForcedScorer.hear``). And whisper writes the room's talk as words around a number ("I'll be
+    10." for a real "five" under babble, "Okay, one" for a "three", "on the first few" for a "zero"; forced
+    scoring then agrees at 0.93-0.99, since the number fits the words whisper heard): an answer agreed on in a
+    noisy room is stored unasked only when it is said as answers are (``said_as_an_answer``: the words of one
+    of the answer's phrasings, "7", "it was a 7", "7, I think"); otherwise it is at most ``Tuning.noisy_most``
+    sure and read back. In a quiet room nothing changes."""
     pooled: dict[Hashable, float] = {}
     best_text: dict[Hashable, tuple[float, str]] = {}
     for text, score in zip(candidates, scores):
@@ -464,7 +467,8 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     else:
         accept_at = min(tuning.accept_at, tuning.read_back_at) if noisy else tuning.accept_at
     if stands_out and best is not None and posterior[best] >= accept_at:
-        return Heard(best_text[best][1], best, posterior[best], free, "forced")
+        sure = min(posterior[best], tuning.noisy_most) if noisy else posterior[best]
+        return Heard(best_text[best][1], best, sure, free, "forced")
     # Nobody is sure: report nothing that parses (a free text that parses is dropped), so the session asks again.
     return Heard(free if heard_free is None else "", None, posterior[best] if best is not None else 0.0, free,
                  "unsure")

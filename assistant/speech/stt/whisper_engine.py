@@ -37,6 +37,13 @@ UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: s
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
 MIN_SPEECH_S = 0.09  # shorter voiced bursts are clicks, not words (a quiet real "six" has 3 frames above -50 dBFS)
 MAX_UTTERANCE_S = 28.0  # whisper's window is 30 s
+# Live speech in noise has few pauses the detector calls silence (a story in a fan's hum ran 27 s as one
+# utterance): past this length any unvoiced frame closes the utterance, so a final is never a 28 s decode.
+SOFT_MAX_UTTERANCE_S = 12.0
+# A partial decodes the last few seconds of the utterance only: enough for the words on screen and a closing
+# phrase, and its cost does not grow with the story (a partial every second of voice over the whole of a 27 s
+# utterance took more CPU than the story lasted).
+PARTIAL_WINDOW_S = 6.0
 # A closed answer is a few words: cut at 20 s, so that even the 15 % slower copy of the second opinion
 # (forced.py) fits whisper's 30 s window when noise keeps an utterance open.
 MAX_CLOSED_UTTERANCE_S = 20.0
@@ -209,6 +216,8 @@ class WhisperRecognizer:
                 self._silence_s >= BATCH_LONG_PAUSE_S)
         else:
             closing = self._silence_s >= UTTERANCE_SILENCE_S
+        if not self._batch and not voiced and length_s >= SOFT_MAX_UTTERANCE_S:
+            closing = True
         if closing or length_s >= self._max_utterance_s:
             out.extend(self._close())
         elif self._partials and voiced:
@@ -219,7 +228,10 @@ class WhisperRecognizer:
         return out
 
     def _partial(self) -> list[Transcript]:
-        result = self._engine.decode(bytes(self._utterance), self._utt_start, words=False)
+        window = int(PARTIAL_WINDOW_S * SAMPLE_RATE) * 2
+        tail = bytes(self._utterance[-window:])
+        start = self._utt_start + (len(self._utterance) - len(tail)) / (2 * SAMPLE_RATE)
+        result = self._engine.decode(tail, start, words=False)
         if result is None or result.text == self._last_partial:
             return []
         self._last_partial = result.text
