@@ -125,11 +125,11 @@ def _side_by_side(engine, raw, path: Path, runs: int = 9) -> tuple[float, float]
 
 
 def _speech_end_s(pcm: bytes) -> float:
-    from assistant.speech.stt.vad import FRAME_S, EnergyVad
+    from assistant.speech.stt.vad import ENERGY_FRAME_S, EnergyVad
 
     flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
     last = max(i for i, voiced in enumerate(flags) if voiced)
-    return (last + 1) * FRAME_S
+    return (last + 1) * ENERGY_FRAME_S
 
 
 def _endpoint_latency_ms(engine, paths: list[Path]) -> list[float]:

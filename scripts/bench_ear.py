@@ -96,13 +96,13 @@ def _confirm_below() -> float:
 
 def _as_segmented(pcm: bytes) -> bytes:
     """The utterance the recogniser would cut from a clip: the voice with 0.3 s of silence either side."""
-    from assistant.speech.stt.vad import FRAME_BYTES, EnergyVad
+    from assistant.speech.stt.vad import ENERGY_FRAME_BYTES, EnergyVad
 
     flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
     voiced = [i for i, v in enumerate(flags) if v]
     margin = int(0.3 / 0.03)
     first, last = max(0, voiced[0] - margin), min(len(flags), voiced[-1] + 1 + margin)
-    return pcm[first * FRAME_BYTES : last * FRAME_BYTES]
+    return pcm[first * ENERGY_FRAME_BYTES : last * ENERGY_FRAME_BYTES]
 
 
 def final_after_speech_ms(rec, pcm: bytes, speech_end_s: float, chunk: int = 960) -> float:
@@ -126,13 +126,13 @@ def _closed_latency_ms(engine, folder: Path, said=CLOSED_LATENCY) -> list[float]
     import ear_clips
     from assistant.audio.formats import load_for_recognition
     from assistant.practice.hearing import closed_answer
-    from assistant.speech.stt.vad import FRAME_S, EnergyVad
+    from assistant.speech.stt.vad import ENERGY_FRAME_S, EnergyVad
 
     out = []
     for text, kind in said:
         pcm = load_for_recognition(ear_clips.espeak(text, folder, pad=0.5))
         flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
-        speech_end = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+        speech_end = (max(i for i, v in enumerate(flags) if v) + 1) * ENERGY_FRAME_S
         out.append(final_after_speech_ms(engine.recognizer(partials=False, closed=closed_answer(kind)), pcm,
                                          speech_end))
     return out
@@ -170,7 +170,7 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
     import ear_clips
     from assistant.audio.formats import load_for_recognition
     from assistant.dialogue.scripts import load_script
-    from assistant.speech.stt.vad import FRAME_S, EnergyVad
+    from assistant.speech.stt.vad import ENERGY_FRAME_S, EnergyVad
     from assistant.text import data_file
     from audio_fixtures import SpeakerMonitor
     from test_hands_free import ANSWERS  # what the simulated person says, field by field (the same as the test)
@@ -189,7 +189,7 @@ def conversation(ctx, pulse, flow: str = "guided") -> dict:
         if key not in clips:
             clips[key] = ear_clips.piper(said[key], folder)
             flags = [frame.voiced for frame in EnergyVad().frames(load_for_recognition(clips[key]))]
-            voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * FRAME_S
+            voice_end[key] = (max(i for i, v in enumerate(flags) if v) + 1) * ENERGY_FRAME_S
         return clips[key]
 
     if not quick:  # a quick run makes only the one answer it gives

@@ -61,10 +61,10 @@ class Conversation:
 def voice_end_s(clip: Path) -> float:
     """Where the voice ends in a clean clip (energy: exact for synthetic speech in digital silence)."""
     from assistant.audio.formats import load_for_recognition
-    from assistant.speech.stt.vad import FRAME_S, EnergyVad
+    from assistant.speech.stt.vad import ENERGY_FRAME_S, EnergyVad
 
     flags = [frame.voiced for frame in EnergyVad().frames(load_for_recognition(clip))]
-    return (max(i for i, voiced in enumerate(flags) if voiced) + 1) * FRAME_S
+    return (max(i for i, voiced in enumerate(flags) if voiced) + 1) * ENERGY_FRAME_S
 
 
 def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, env: dict[str, str] | None = None,

@@ -344,11 +344,11 @@ def test_an_utterance_as_long_as_the_mel_bands_is_heard(whisper_engine, speak, s
     """CTranslate2 takes an input with n_mels (80) rows for a spectrogram, not an encoding: a 1.6 s utterance
     was encoded twice and heard as noise ("around five" -> "–", no answer)."""
     from assistant.audio.formats import load_for_recognition
-    from assistant.speech.stt.vad import FRAME_BYTES, EnergyVad
+    from assistant.speech.stt.vad import ENERGY_FRAME_BYTES, EnergyVad
 
     pcm = load_for_recognition(speak("around five"))
     voiced = [i for i, frame in enumerate(EnergyVad().frames(pcm)) if frame.voiced]
-    voice = pcm[voiced[0] * FRAME_BYTES : (voiced[-1] + 1) * FRAME_BYTES]
+    voice = pcm[voiced[0] * ENERGY_FRAME_BYTES : (voiced[-1] + 1) * ENERGY_FRAME_BYTES]
     lead = (samples * 2 - len(voice)) // 4 * 2
     utterance = bytes(lead) + voice + bytes(samples * 2 - len(voice) - lead)
     encoded, _frames = whisper_engine.forced.encode(utterance)

@@ -13,7 +13,7 @@ import pytest
 import room
 from assistant.audio.formats import chunk_bytes, load_for_recognition, silence
 from assistant.practice.hearing import Ear, listen_for
-from assistant.speech.stt.vad import FRAME_S, EnergyVad, SileroVad
+from assistant.speech.stt.vad import ENERGY_FRAME_S, FRAME_S, EnergyVad, SileroVad
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def noise_dir(tmp_path_factory) -> Path:
 def _voice_span(pcm: bytes) -> tuple[float, float]:
     flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
     voiced = [i for i, v in enumerate(flags) if v]
-    return voiced[0] * FRAME_S, (voiced[-1] + 1) * FRAME_S
+    return voiced[0] * ENERGY_FRAME_S, (voiced[-1] + 1) * ENERGY_FRAME_S
 
 
 def _hear(engine, pcm: bytes, kind: str, ear: Ear | None = None):

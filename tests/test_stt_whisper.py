@@ -9,7 +9,7 @@ import pytest
 from assistant.audio.formats import chunk_bytes, load_for_recognition, silence
 from assistant.speech.stt.base import transcribe_chunks
 from assistant.speech.stt.endpoint import EndpointConfig, listen
-from assistant.speech.stt.vad import FRAME_S, EnergyVad
+from assistant.speech.stt.vad import ENERGY_FRAME_S, EnergyVad
 
 
 def words_of(text: str) -> set[str]:
@@ -118,7 +118,7 @@ def test_answer_ends_after_trailing_silence(whisper_engine, speak):
     assert answer.reason == "silence"
     assert "afterwards" in words_of(answer.text)
     flags = [frame.voiced for frame in EnergyVad().frames(pcm)]
-    speech_end_s = (max(i for i, voiced in enumerate(flags) if voiced) + 1) * FRAME_S
+    speech_end_s = (max(i for i, voiced in enumerate(flags) if voiced) + 1) * ENERGY_FRAME_S
     assert speech_end_s + 1.7 <= answer.audio_s <= speech_end_s + 2.0  # ~1.8 s after the speech, not at the end
 
 

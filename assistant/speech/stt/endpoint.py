@@ -94,7 +94,7 @@ class AnswerListener:
         self._vad = vad if vad is not None else getattr(recognizer, "voice", None) or voice_detector()
         self._finals: list[Transcript] = []
         self._audio_s = 0.0
-        self._recent: deque[bool] = deque(maxlen=round(START_WINDOW_S / FRAME_S))
+        self._recent: deque[float] = deque(maxlen=round(START_WINDOW_S / FRAME_S))  # voiced seconds per frame
         self._started = False
         self._run = 0  # voiced frames in a row
         self._trailing_s = 0.0
@@ -107,15 +107,15 @@ class AnswerListener:
             return self.answer
         self._audio_s += len(pcm16) / (2 * SAMPLE_RATE)
         for frame in self._vad.frames(pcm16):
-            self._recent.append(frame.voiced)
-            if not self._started and sum(self._recent) * FRAME_S >= START_VOICED_S - 1e-9:
+            self._recent.append(frame.seconds if frame.voiced else 0.0)
+            if not self._started and sum(self._recent) >= START_VOICED_S - 1e-9:
                 self._started = True
             # A lone voiced frame (a TV's loud syllable) does not restart the silence; voice comes in runs.
             self._run = self._run + 1 if frame.voiced else 0
             if self._run >= 2:
                 self._trailing_s = 0.0
             else:
-                self._trailing_s += FRAME_S
+                self._trailing_s += frame.seconds
         results = self.rec.accept(pcm16)
         for result in results:
             if result.final:

@@ -28,14 +28,14 @@ from typing import Sequence
 from assistant.events import EngineInfo, Transcript, Word
 from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
 from assistant.speech.stt.forced import ForcedScorer
-from assistant.speech.stt.vad import FRAME_S, EnergyVad, Shared, Vad, voice_detector
+from assistant.speech.stt.vad import EnergyVad, Shared, Vad, voice_detector
 from assistant.text import fail
 
 PAD_S = 0.8
 PREROLL_S = 0.3
 UTTERANCE_SILENCE_S = 0.3  # silence that closes an utterance (not the answer: see endpoint.py)
 SPECULATE_AFTER_S = 0.09  # start decoding this early into a pause
-MIN_SPEECH_S = 0.09  # shorter voiced bursts are clicks, not words (a quiet real "six" has 3 frames above -50 dBFS)
+MIN_SPEECH_S = 0.12  # shorter voiced bursts are clicks, not words
 MAX_UTTERANCE_S = 28.0  # whisper's window is 30 s
 # Live speech in noise has few pauses the detector calls silence (a story in a fan's hum ran 27 s as one
 # utterance): past this length any unvoiced frame closes the utterance, so a final is never a 28 s decode.
@@ -186,25 +186,26 @@ class WhisperRecognizer:
 
     def _frame(self, frame: bytes, voiced: bool) -> list[Transcript]:
         out: list[Transcript] = []
-        self._stream_s += FRAME_S
+        frame_s = len(frame) / (2 * SAMPLE_RATE)
+        self._stream_s += frame_s
         if not self._utterance:
             if voiced:
-                self._utt_start = self._stream_s - FRAME_S - len(self._preroll) / (2 * SAMPLE_RATE)
+                self._utt_start = self._stream_s - frame_s - len(self._preroll) / (2 * SAMPLE_RATE)
                 self._utterance += self._preroll + frame
-                self._voiced_s, self._silence_s = FRAME_S, 0.0
+                self._voiced_s, self._silence_s = frame_s, 0.0
             else:
                 self._preroll += frame
                 del self._preroll[: max(0, len(self._preroll) - int(PREROLL_S * SAMPLE_RATE) * 2)]
             return out
         self._utterance += frame
         if voiced:
-            self._voiced_s += FRAME_S
+            self._voiced_s += frame_s
             self._silence_s = 0.0
             if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
                 self._spec[1].cancel()  # started must not hold up the next (a 35 s reflection queued 26)
                 self._spec = None
         else:
-            self._silence_s += FRAME_S
+            self._silence_s += frame_s
             if (not self._batch and self._silence_s >= SPECULATE_AFTER_S and self._spec is None
                     and self._voiced_s >= MIN_SPEECH_S):
                 snapshot = bytes(self._utterance)
@@ -221,7 +222,7 @@ class WhisperRecognizer:
         if closing or length_s >= self._max_utterance_s:
             out.extend(self._close())
         elif self._partials and voiced:
-            self._since_partial_s += FRAME_S
+            self._since_partial_s += frame_s
             if self._since_partial_s >= 1.0:
                 self._since_partial_s = 0.0
                 out.extend(self._partial())
@@ -240,9 +241,10 @@ class WhisperRecognizer:
     def _close(self) -> list[Transcript]:
         utterance, spec = bytes(self._utterance), self._spec
         self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
-        # The utterance's own tail is the next one's preroll: a word that starts right after the close keeps
+        # Live, the utterance's own tail is the next one's preroll: a word that starts right after the close keeps
         # its soft onset, which Silero calls voice a frame or two late ("That's all" was heard "next all").
-        self._preroll = bytearray(utterance[-int(PREROLL_S * SAMPLE_RATE) * 2 :])
+        tail = int(PREROLL_S * SAMPLE_RATE) * 2
+        self._preroll = bytearray(utterance[-tail:]) if getattr(self._vad, "late_onset", False) else bytearray()
         if self._voiced_s < MIN_SPEECH_S:
             return []
         # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
