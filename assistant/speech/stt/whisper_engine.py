@@ -55,7 +55,7 @@ BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
 # with a beam of 5 instead of greedily: the beam costs little for a few tokens (the encoder is most of the
 # time) and finds what the random fallback found by luck ("That's all" greedy: "next all"; beam: "That's
 # all."). Every decode is bounded to a few tokens per second of audio, so a loop ends there.
-FALLBACK_FROM_S = 2.0  # utterances shorter than this are decoded once, at temperature 0, with a beam
+FALLBACK_FROM_S = 2.0  # utterances shorter than this are decoded with a beam (all at temperature 0)
 SHORT_BEAM = 5
 TOKENS_PER_S = 8  # speech is ~3 words, ~4-5 tokens a second; twice that, and ...
 TOKENS_BASE = 12  # ... a few more for punctuation and a short word
@@ -123,7 +123,9 @@ class WhisperEngine:
         audio = np.concatenate([pad, np.frombuffer(pcm16, "<i2").astype(np.float32) / 32768.0, pad])
         seconds = len(pcm16) / (2 * SAMPLE_RATE)
         short = seconds < FALLBACK_FROM_S
-        temperature: float | list[float] = 0.0 if short else [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        # Never faster-whisper's temperature fallback: it samples, so the same audio came back different from run
+        # to run ("Sam asked kind questions" empty 1 time in 12, and the session asked again at random).
+        temperature = 0.0
         max_new_tokens = min(220, TOKENS_BASE + int(TOKENS_PER_S * seconds))
         with self._decode_lock:
             segments, _info = self.model.transcribe(audio, language="en", beam_size=SHORT_BEAM if short else 1,
