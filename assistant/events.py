@@ -31,6 +31,8 @@ SCRIPT_KINDS = (AnswerKind.TEXT, AnswerKind.RATING, AnswerKind.YESNO, AnswerKind
 # the speaker stops, and that a reflection's gaps are asked for first.
 CLOSED_KINDS = (AnswerKind.RATING, AnswerKind.YESNO, AnswerKind.CHOICE, AnswerKind.DURATION, AnswerKind.DATE,
                 AnswerKind.COMMAND)
+# Every kind an answer can be heard as (``assistant transcribe --as``): the closed ones and free speech.
+HEARD_KINDS = (*CLOSED_KINDS, AnswerKind.TEXT, AnswerKind.EMOTIONS, AnswerKind.REFLECTION)
 
 
 class Command(StrEnum):

@@ -8,11 +8,10 @@ import click
 
 from assistant.cli.options import engine_options
 from assistant.errors import AssistantError
-from assistant.events import CLOSED_KINDS, AnswerKind
+from assistant.events import HEARD_KINDS, AnswerKind
 from assistant.text import t
 
-# The answer kinds a session listens for (as practice.hearing.KINDS; not imported here: --help stays light).
-KINDS = [str(k) for k in (*CLOSED_KINDS, AnswerKind.TEXT, AnswerKind.EMOTIONS, AnswerKind.REFLECTION)]
+KINDS = [str(kind) for kind in HEARD_KINDS]  # the answer kinds a session listens for
 
 
 def open_engine(engine: str | None, model: str | None, language: str | None):

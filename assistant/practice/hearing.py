@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import Callable, Hashable, Iterable
 
 from assistant.dialogue.pipeline import Heard
-from assistant.events import Listen
+from assistant.events import CLOSED_KINDS, HEARD_KINDS, Listen
 
-CLOSED_KINDS = ("rating", "yesno", "choice", "duration", "date", "command")
-KINDS = CLOSED_KINDS + ("text", "emotions", "reflection")
+KINDS = tuple(str(kind) for kind in HEARD_KINDS)
 
 
 def meaning(kind: str, choices: tuple[str, ...] = ()) -> Callable[[str], Hashable | None]:
