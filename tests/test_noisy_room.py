@@ -139,54 +139,47 @@ def test_the_room_check_says_what_to_change(speak_piper, noise_dir, kind, snr_db
     assert check.snr_db is not None and abs(check.snr_db - snr_db) < 6, check
 
 
-def test_doctor_listen_on_the_virtual_microphone(pulse, speak_piper, noise_dir, tmp_path):
-    """`assistant doctor --listen` with babble looped into the microphone 5 dB under the phrase, which is played
-    when it asks for it: it reports the room and the voice and says to move away from the TV."""
+def _doctor_listen(pulse, phrase) -> tuple[int, str, str]:
+    """Run `assistant doctor --listen`, playing ``phrase`` into the microphone when it asks for it."""
     import os
     import subprocess
     import sys
 
+    from assistant.text import t
+
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "doctor", "--listen"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    lines = []
+    assert proc.stdout is not None and proc.stderr is not None
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+        if line.startswith(t("audio.listen.say_phrase", phrase="").split('"')[0]):
+            pulse.play_into_mic(phrase)
+    proc.wait(60)
+    return proc.returncode, "\n".join(lines), proc.stderr.read()
+
+
+def test_doctor_listen_on_the_virtual_microphone(pulse, speak_piper, noise_dir, tmp_path):
+    """`assistant doctor --listen` with babble looped into the microphone 5 dB under the phrase, which is played
+    when it asks for it: it reports the room and the voice and says to move away from the TV."""
     from assistant.text import t
     from hands_free import noise_wav
 
     phrase = speak_piper(t("audio.listen.phrase"), pad=0.3)
     tv = noise_wav(tmp_path, "babble", 5.0, phrase)
     with pulse.noise_in_mic(tv):
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "doctor", "--listen"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        lines = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip())
-            if line.startswith(t("audio.listen.say_phrase", phrase="").split('"')[0]):
-                pulse.play_into_mic(phrase)
-        proc.wait(60)
-    out = "\n".join(lines)
-    assert proc.returncode == 1, (out, proc.stderr.read() if proc.stderr else "")
+        code, out, err = _doctor_listen(pulse, phrase)
+    assert code == 1, (out, err)
     assert t("audio.listen.verdict_noisy") in out, out
     assert t("audio.listen.advice_tv") in out and t("audio.listen.talking") in out, out
     assert "dBFS" in out and "Traceback" not in out
 
 
 def test_doctor_listen_in_a_quiet_room(pulse, speak_piper):
-    import os
-    import subprocess
-    import sys
-
     from assistant.text import t
 
-    phrase = speak_piper(t("audio.listen.phrase"), pad=0.3)
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "doctor", "--listen"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    lines = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line.rstrip())
-        if line.startswith(t("audio.listen.say_phrase", phrase="").split('"')[0]):
-            pulse.play_into_mic(phrase)
-    proc.wait(60)
-    out = "\n".join(lines)
-    assert proc.returncode == 0, (out, proc.stderr.read() if proc.stderr else "")
+    code, out, err = _doctor_listen(pulse, speak_piper(t("audio.listen.phrase"), pad=0.3))
+    assert code == 0, (out, err)
     assert t("audio.listen.verdict_good") in out, out
 
 
