@@ -92,29 +92,29 @@ def test_own_cues_do_not_trigger_commands(pulse, voice, whisper_engine):
 
 
 def test_ratings_before_and_after_are_stored_and_said_back(cli_process):
-    proc = cli_process("breathe", "4-1-2", "--cycles", "1", "--text", "--no-audio", stdin="seven\nyes\nfour\nyes\n")
+    proc = cli_process("breathe", "2-1-1", "--cycles", "1", "--text", "--no-audio", stdin="seven\nyes\nfour\nyes\n")
     assert proc.returncode == 0, proc.stderr
     assert "You went from 7 to 4" in proc.stdout
-    assert "[00:04.0] Hold" in proc.stdout and "[00:05.0] Breathe out" in proc.stdout
+    assert "[00:02.0] Hold" in proc.stdout and "[00:03.0] Breathe out" in proc.stdout
     with Store.open() as store:
         (row,) = store.list_sessions()
         answers = store.answers_for(row.id)
     assert row.script == "breathe"
     assert (answers["distress_before"], answers["distress_after"]) == (7, 4)
     assert (answers["cycles_planned"], answers["cycles_completed"], answers["breathing_stopped_early"]) == (1, 1, False)
-    assert answers["breathing_pattern"] == "custom-4-1-2"
+    assert answers["breathing_pattern"] == "custom-2-1-1"
     listed = cli_process("entries", "list")
     assert "breathe" in listed.stdout and "7→4" in listed.stdout
 
 
 def test_captions_keep_time_without_audio(cli_process):
     started = time.monotonic()
-    proc = cli_process("breathe", "2-1-2", "--cycles", "1", "--text", "--no-audio", stdin="skip\nskip\n")
+    proc = cli_process("breathe", "1-1-1", "--cycles", "1", "--text", "--no-audio", stdin="skip\nskip\n")
     took = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     assert [line for line in proc.stdout.splitlines() if line.startswith("[")] == [
-        "[00:00.0] Breathe in", "[00:02.0] Hold", "[00:03.0] Breathe out"]
-    assert took >= 5.0  # the captions really waited for the phases
+        "[00:00.0] Breathe in", "[00:01.0] Hold", "[00:02.0] Breathe out"]
+    assert took >= 3.0  # the captions really waited for the phases
 
 
 @pytest.mark.parametrize("args", [["nope"], ["4-x"], ["--cycles", "0"], ["--minutes", "100"],
