@@ -20,7 +20,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -36,6 +35,7 @@ from assistant.events import EVENT_TYPES, EventType, SessionEvent, Word
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 from assistant.journal.plans import PlanTables
 from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
+from assistant.journal.search import fts_query, marked, symbols
 from assistant.text import fail
 from assistant.times import day_bounds, utc_iso
 
@@ -68,52 +68,6 @@ def _loads(text: str | None) -> object:
 
 
 __all__ = ["AnswerRow", "Entry", "SearchHit", "SessionRow", "Store", "fts_query"]
-
-
-# --- FTS query quoting -----------------------------------------------------------------------------
-
-_WORD = re.compile(r"(\w+)(\*?)")
-
-
-def fts_query(text: str) -> str:
-    """Any user text → a safe FTS5 query: every word quoted, so no FTS syntax survives.
-
-    ``worr*`` keeps its meaning as a prefix search; everything else (quotes, AND/OR/NOT/NEAR,
-    parentheses, ``^``, ``-``, ``:``) is treated as plain words or dropped. Returns "" when no word
-    is left. (sqlite-utils' ``quote_fts`` keeps unbalanced punctuation-only tokens and returns "" for
-    empty input, which MATCH rejects; this is stricter.)
-    """
-    parts = [f'"{word}"' + ("*" if star else "") for word, star in _WORD.findall(text)]
-    return " ".join(parts)
-
-
-# Inside an emoji: zero-width joiner, variation selectors, keycap, skin tones.
-_IN_EMOJI = {"\u200d", "\ufe0e", "\ufe0f", "\u20e3", *map(chr, range(0x1F3FB, 0x1F400))}
-
-
-def symbols(text: str) -> list[str]:
-    """The emoji and other symbols in ``text`` ("😢", "❤️", "👨‍👩‍👧"), one run each: FTS5's tokenizer drops
-    them as separators, so a search for them is a plain substring search of the answers' text."""
-    import unicodedata
-
-    runs, current = [], ""
-    for char in text:
-        if unicodedata.category(char) == "So" or (current and char in _IN_EMOJI):
-            current += char
-        elif current:
-            runs.append(current)
-            current = ""
-    return runs + [current] if current else runs
-
-
-def _marked(text: str, sign: str, marks: tuple[str, str], ellipsis: str, reach: int = 60) -> str:
-    """``text`` around the first ``sign``, marked as FTS5's ``snippet`` marks a word."""
-    at = text.find(sign)
-    if at < 0:
-        return text
-    start, end = max(0, at - reach), min(len(text), at + len(sign) + reach)
-    return ((ellipsis if start else "") + text[start:at] + marks[0] + sign + marks[1]
-            + text[at + len(sign):end] + (ellipsis if end < len(text) else ""))
 
 
 # --- The store -----------------------------------------------------------------------------------
@@ -443,7 +397,7 @@ class Store(PlanTables):
                 f"SELECT NULL, 0.0, {_ANSWER_COLUMNS} FROM answers a WHERE 1{also} ORDER BY a.id DESC LIMIT ?",
                 [*signs, int(limit)],
             )
-        found = [(snippet if snippet is not None else _marked(_answer(row).text or "", signs[0], marks, ellipsis),
+        found = [(snippet if snippet is not None else marked(_answer(row).text or "", signs[0], marks, ellipsis),
                   rank, _answer(row)) for snippet, rank, *row in cursor.fetchall()]
         ids = sorted({answer.session_id for _, _, answer in found})
         sessions = {s.id: s for s in self._sessions(f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
