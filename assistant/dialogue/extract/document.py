@@ -114,6 +114,9 @@ def _with_clause(tokens: list[Token], words: list[str], hit: Hit) -> Hit | None:
            for k in range(hit.end, min(hit.end + 3, len(words)))):
         return None
     stops = word_set("ratings", "clauses", "stops") | word_set("ratings", "clauses", "new_subjects")
+    if with_subject and (first in stops or first in ("a", "an") or rating_number(words, hit.end) is not None):
+        # The subject was the clause's last word ("when I said it and after ..."): it ends here.
+        return Hit(hit.start, hit.end, hit.label.removeprefix("near:"), hit.phrase, clause=True)
     end = hit.end + 1
     while (end < len(words) and end - hit.end < rules["reach"] and tokens[end].sentence == tokens[hit.end].sentence
            and not tokens[end].comma_before and words[end] not in stops

@@ -44,7 +44,8 @@ def read_ratings(doc: Doc, lenient: bool = False) -> list[Extracted]:
         elif a_kind == "number" and b_kind == "cue":
             ok = (b_start - a_end <= 2 and not doc.breaks_between(a_end - 1, b_start)
                   and all(w in fillers for w in doc.words[a_end:b_start])
-                  and (b.clause or not opens_statement(doc, b.end)))
+                  and (b.clause or not opens_statement(doc, b.end))
+                  and not _own_statement(doc, items, len(edges) + 1))
         edges.append(ok)
     # Across a comma, "a seven, at the worst ..." belongs to the cue before it, if it has one.
     for k, ok in enumerate(edges):
@@ -111,6 +112,19 @@ def read_ratings(doc: Doc, lenient: bool = False) -> list[Extracted]:
         found += _no_higher(doc, groups, found)
         found += _arrows(doc, groups, found)
     return found
+
+
+def _own_statement(doc: Doc, items: list, k: int) -> bool:
+    """Whether the cue ``items[k]`` goes on to a number of its own through a verb ("the worst was an eight"):
+    then it is that number's, not the one before it."""
+    if k + 1 >= len(items) or items[k + 1][2] != "number":
+        return False
+    rules = extract_rules()["ratings"]["statements"]
+    between = doc.words[items[k][1]:items[k + 1][0]]
+    verbs = word_set("ratings", "statements", "verbs")
+    fillers = word_set("ratings", "evidence", "near_fillers")
+    return (0 < len(between) <= rules["reach"] and between[0] in verbs and all(w in fillers | verbs for w in between)
+            and not doc.breaks_between(items[k][1] - 1, items[k + 1][0]))
 
 
 def _arrows(doc: Doc, groups: list[Group], found: list[Extracted]) -> list[Extracted]:
