@@ -215,10 +215,10 @@ ROWS: list[Row] = [
     Row("I slept maybe five hours before the call. We talked ten minutes. Before I dialled I was a seven.",
         {"conversation_minutes": 10, "anxiety_before": 7},
         ("anxiety_duration",)),
-    # 48 a bound is not a reading
+    # 48 "never went above a six" is the worst, as the written corpus's listeners take it (tests/corpus); a bound
+    # said without such a cue ("above a five") is still no reading
     Row("At first I was maybe a four and it never went above a six. Now a two.",
-        {"anxiety_before": 4, "anxiety_after": 2},
-        ("anxiety_peak",)),
+        {"anxiety_before": 4, "anxiety_peak": 6, "anxiety_after": 2}),
     # 49 two numbers with only a comma between are a range
     Row("Before the talk I was a six, seven. After, a three.",
         {"anxiety_before": 7, "anxiety_after": 3}),

@@ -268,7 +268,8 @@ def test_what_a_length_is_said_of(said, want):
      {"anxiety_before": 6, "anxiety_peak": 6, "anxiety_after": 2}),
     ("i was a five the whole time", {}),  # no moment named: a level, not before / worst / after
     ("I was at a seven going in and it never went above that.", {"anxiety_before": 7, "anxiety_peak": 7}),
-    ("At first I was maybe a four and it never went above a six.", {"anxiety_before": 4}),  # a bound
+    ("At first I was maybe a four and it never went above a six.", {"anxiety_before": 4, "anxiety_peak": 6}),
+    ("I was at a four going in and later it went above a six.", {"anxiety_before": 4}),  # a bound, not the worst
 ])
 def test_levels_that_hold(said, want):
     assert _numbers(said) == want

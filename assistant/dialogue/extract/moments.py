@@ -115,16 +115,18 @@ def read_ratings(doc: Doc, lenient: bool = False) -> list[Extracted]:
 
 
 def _own_statement(doc: Doc, items: list, k: int) -> bool:
-    """Whether the cue ``items[k]`` goes on to a number of its own through a verb ("the worst was an eight"):
-    then it is that number's, not the one before it."""
-    if k + 1 >= len(items) or items[k + 1][2] != "number":
+    """Whether the cue ``items[k]`` reads forward only: it ends in a word that leads to a number ("never went
+    above", "went up to"), or goes on to a number of its own through a verb ("the worst was an eight"). Then
+    it does not take the number before it."""
+    if k + 1 >= len(items) or items[k + 1][2] != "number" or doc.breaks_between(items[k][1] - 1, items[k + 1][0]):
         return False
     rules = extract_rules()["ratings"]["statements"]
     between = doc.words[items[k][1]:items[k + 1][0]]
     verbs = word_set("ratings", "statements", "verbs")
     fillers = word_set("ratings", "evidence", "near_fillers")
-    return (0 < len(between) <= rules["reach"] and between[0] in verbs and all(w in fillers | verbs for w in between)
-            and not doc.breaks_between(items[k][1] - 1, items[k + 1][0]))
+    if doc.words[items[k][1] - 1] in word_set("ratings", "statements", "forward_ends"):
+        return len(between) <= 2 and all(w in fillers for w in between)  # "never went above a six"
+    return 0 < len(between) <= rules["reach"] and between[0] in verbs and all(w in fillers | verbs for w in between)
 
 
 def _arrows(doc: Doc, groups: list[Group], found: list[Extracted]) -> list[Extracted]:

@@ -127,8 +127,8 @@ def _is_rating(doc: Doc, run: Run) -> bool:
     led_by_cue = any(c.end == run.start for c in doc.cues)  # "going in, eight": "in" ends the cue
     if run.bare and before in rules["not_after"] and not led_by_cue and not (run.transition and before == "from"):
         return False
-    if before in rules["bounds"] and not doc.tokens[run.start].comma_before:
-        return False
+    if before in rules["bounds"] and not doc.tokens[run.start].comma_before and not led_by_cue:
+        return False  # a bound ("above a five"), unless a cue says it was the worst ("never went above a five")
     scaled = words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end) or _of_ten(doc, run.end)
     if scaled:
         return True

@@ -47,6 +47,7 @@ RULE_KINDS = {
     "ratings.clauses.new_subjects": "phrases", "ratings.clauses.stops": "phrases",
     "ratings.clauses.course": "phrases", "ratings.clauses.reach": "count",
     "ratings.statements.verbs": "phrases", "ratings.statements.reach": "count",
+    "ratings.statements.forward_ends": "phrases",
     "ratings.hold.phrases": "phrases", "ratings.hold.stayed": "phrases", "ratings.hold.through": "phrases",
     "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
     "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
