@@ -141,7 +141,9 @@ def _is_point_in_time(doc: Doc, start: int, end: int) -> bool:
         return False
     if end + 1 < len(words) and words[end + 1] in rules["clause_starts"] and not doc.tokens[end + 1].comma_before:
         return False
-    led_by_for = "for" in words[max(0, start - 3):start]
+    lead = words[max(0, start - 3):start]
+    led_by_for = "for" in lead or any(tuple(lead[k:k + len(p)]) == p for p in phrase_set("durations", "refer")
+                                      for k in range(len(lead)))  # "lasted maybe 30 mins after"
     return not (led_by_for and words[end] in rules["point_ends_after_for"])
 
 
@@ -207,6 +209,12 @@ def duration_cues() -> Matcher:
     return rule_matcher(labelled + [("refer", phrase) for phrase in rules["refer"]])
 
 
+def _subject_of_lasted(doc: Doc, hit: Hit) -> bool:
+    """The cue is the subject of a `refer` word right after it ("the bad part lasted ..."): it names what that
+    later length was of."""
+    return any(tuple(doc.words[hit.end:hit.end + len(p)]) == p for p in phrase_set("durations", "refer"))
+
+
 def _nearest_cue(doc: Doc, hits: list[Hit], start: int, end: int) -> tuple[Hit, int] | None:
     """The duration cue nearest the reading (its label is the field) and its cost, or None when none or two
     tie. A rating as a cue costs `rating_cost` more: it is a weaker sign than the words of a field."""
@@ -220,6 +228,8 @@ def _nearest_cue(doc: Doc, hits: list[Hit], start: int, end: int) -> tuple[Hit, 
             continue
         if point_clause and hit.start >= end and not new_clause(doc, end, hit.start) and not doc.comma_between(
                 end, hit.start):
+            continue
+        if hit.start >= end and _subject_of_lasted(doc, hit):  # "the bad part lasted five": a later one
             continue
         a, b = (hit.end - 1, start) if hit.end <= start else (end - 1, hit.start)
         if doc.breaks_between(a, b):

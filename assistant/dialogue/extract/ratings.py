@@ -68,11 +68,23 @@ def _find_rating_runs(doc: Doc, lenient: bool) -> list[Run]:
             if value.ok and not replaced:
                 run.value = value.value
                 kept.append(run)
-        elif value.ok and _is_rating(doc, run):
+        elif value.ok and (_is_rating(doc, run) or _corrects(doc, run, kept)):
             run.value = value.value
             run.end = _past_scale(doc, run.end)
             kept.append(run)
     return kept
+
+
+def _corrects(doc: Doc, run: Run, kept: list[Run]) -> bool:
+    """A number said as a correction of a rating just before it ("a seven, no, let's just say eight"): a rating
+    too, though nothing else about it says so."""
+    if not kept or run.start - kept[-1].end > extract_rules()["ratings"]["group_reach"]:
+        return False
+    lead = doc.words[kept[-1].end:run.start]
+    fillers = word_set("ratings", "evidence", "near_fillers")
+    return _follower_ok(doc, run.end) and any(
+        tuple(lead[k:k + len(p)]) == p and len(lead) - k - len(p) <= 3 and all(w in fillers for w in lead[k + len(p):])
+        for p in phrase_set("ratings", "evidence", "corrections") for k in range(len(lead)))
 
 
 def _past_scale(doc: Doc, end: int) -> int:
@@ -201,7 +213,15 @@ def _follower_ok(doc: Doc, end: int) -> bool:
     follow = phrase_set("ratings", "evidence", "may_follow")
     if any(tuple(doc.words[end:end + len(p)]) == p for p in follow):
         return True
+    if _doing(doc.words[end]):  # "peaked at 6 ordering", "an eight walking over": what they were doing then
+        return True
     return any(c.start == end for c in doc.cues)
+
+
+def _doing(word: str) -> bool:
+    """An -ing word that says what someone was doing ("ordering", "walking"), not a count ("six meetings") or a
+    time of day ("seven morning")."""
+    return word.endswith("ing") and len(word) > 5 and word not in word_set("ratings", "evidence", "not_doing")
 
 
 def _cue_adjacent(doc: Doc, run: Run) -> bool:

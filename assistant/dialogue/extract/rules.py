@@ -57,7 +57,7 @@ RULE_KINDS = {
     "ratings.evidence.homophones": "numbers",
     **{f"ratings.evidence.{name}": "phrases" for name in (
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
-        "leading_states", "may_follow", "corrections", "bounds", "scale")},
+        "leading_states", "may_follow", "not_doing", "corrections", "bounds", "scale")},
     "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (
