@@ -358,6 +358,23 @@ def test_readings_told_in_order(said, want):
                                                                        "anxiety_after": 5}),
     ("i was at a tree before and it went up to five", {"anxiety_before": 3, "anxiety_peak": 5}),
     ("On the walk there I was an eight. By the end about a 3.", {"anxiety_before": 8, "anxiety_after": 3}),
+    # a fifth writer: spoken, run together, non-native grammar
+    ("uh my number was four walking in, it went up to like a six, and by the end I was at a two.",
+     {"anxiety_before": 4, "anxiety_peak": 6, "anxiety_after": 2}),
+    ("The worst part was right at the start, probably a nine.", {"anxiety_peak": 9}),  # "at the start" says when
+    ("I was seven on the scale before I dialled.", {"anxiety_before": 7}),
+    ("honestly I was hovering around five the whole time, start to finish",
+     {"anxiety_before": 5, "anxiety_peak": 5, "anxiety_after": 5}),
+    ("it went up to eight at one point because she went quiet", {"anxiety_peak": 8}),
+    ("my anxiety went from a six to a two", {"anxiety_before": 6, "anxiety_after": 2}),
+    ("it went from a 4 to an 8 when she asked", {"anxiety_before": 4, "anxiety_peak": 8}),
+    ("the party went from 6 to 2", {}),  # times
+    ("Apologised to Priya. 7 -> 2. ~10 mins.", {"anxiety_before": 7, "anxiety_after": 2, "conversation_minutes": 10}),
+    ("before 4. peak 6 or 7. after 3.", {"anxiety_before": 4, "anxiety_peak": 7, "anxiety_after": 3}),
+    ("We met after 3.", {}),
+    ("Started high like eight. Ended low like two.", {"anxiety_before": 8, "anxiety_after": 2}),
+    ("When I asked it, maybe a six. After, a two.", {"anxiety_peak": 6, "anxiety_after": 2}),
+    ("The whole conversation was under five minutes.", {}),  # a bound from above is no length
 ])
 def test_how_another_writer_tells_it(said, want):
     assert _numbers(said) == want

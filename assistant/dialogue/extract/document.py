@@ -69,7 +69,22 @@ def document(text: str) -> Doc:
     hits = [c for h in _cue_matcher().find(tokens) if h.label != "not" and (c := _with_clause(tokens, words, h))]
     hits = [h for h in hits if not any(o.start < h.start < o.end for o in hits)]  # inside a cue's clause
     hits += _prefix_cues(words, hits)
-    return Doc(text, tokens, words, sorted(hits, key=lambda h: h.start))
+    return Doc(text, tokens, words, _without_timings(words, sorted(hits, key=lambda h: h.start)))
+
+
+def _without_timings(words: list[str], cues: list[Hit]) -> list[Hit]:
+    """"The worst part was right at the start": a moment cue said of another ("at the start" tells when the worst
+    was) is not a moment of its own."""
+    verbs = word_set("ratings", "statements", "verbs")
+    fillers = word_set("ratings", "evidence", "near_fillers")
+    dropped = set()
+    for a, b in zip(cues, cues[1:]):
+        between = words[a.end:b.start]
+        if (a.label != b.label and not a.label.startswith("near:") and not b.label.startswith("near:")
+                and not a.clause and 0 < len(between) <= 3 and between[0] in verbs - {"i", "it", "its", "im", "id"}
+                and all(w in fillers | verbs for w in between)):
+            dropped.add(id(b))
+    return [c for c in cues if id(c) not in dropped]
 
 
 def _prefix_cues(words: list[str], hits: list[Hit]) -> list[Hit]:

@@ -28,7 +28,8 @@ def read_durations(doc: Doc) -> list[Extracted]:
     readings: dict[str, list[tuple[Any, int, int, Hit, int]]] = {}
     not_lengths = _not_lengths().find(doc.tokens)
     lengths = [(start, end, length_of(doc, start, end)) for start, end in _duration_spans(doc)
-               if not _is_point_in_time(doc, start, end) and not _inside_any(doc, start, end, not_lengths)]
+               if not _is_point_in_time(doc, start, end) and not _inside_any(doc, start, end, not_lengths)
+               and not _bounded(doc, start)]
     for start, end, value in _ranges(doc, [(a, b, v) for a, b, v in lengths if v is not None]):
         # "the first ten minutes (of the call)": a part of the meeting, never its length.
         portion = bool(set(doc.words[max(0, start - 2):start]) & word_set("durations", "portion_lead"))
@@ -124,6 +125,12 @@ def _duration_spans(doc: Doc) -> list[tuple[int, int]]:
             spans.append((start, end))
         i = end
     return spans
+
+
+def _bounded(doc: Doc, start: int) -> bool:
+    """"under five minutes", "less than an hour": a bound from above, not a length."""
+    lead = doc.words[max(0, start - 3):start]
+    return any(tuple(lead[-len(p):]) == p for p in phrase_set("durations", "bound_lead") if len(p) <= len(lead))
 
 
 def _is_point_in_time(doc: Doc, start: int, end: int) -> bool:

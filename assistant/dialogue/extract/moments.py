@@ -111,7 +111,24 @@ def read_ratings(doc: Doc, lenient: bool = False) -> list[Extracted]:
         found += _in_sequence(doc, free, found)
         found += _no_higher(doc, groups, found)
         found += _arrows(doc, groups, found)
+        found += _changes(doc, [items[k][3] for k in range(len(items)) if items[k][2] == "number" and k not in taken],
+                          found)
     return found
+
+
+def _changes(doc: Doc, free: list[Group], found: list[Extracted]) -> list[Extracted]:
+    """"my anxiety went from a six to a two" with no moment named: the first is before; the later is after when
+    it is lower, the worst when it is higher. Only one such change, and only for moments not said otherwise."""
+    changes = [g for g in free if g.change is not None]
+    if len(changes) != 1:
+        return []
+    group = changes[0]
+    first, later = group.change  # type: ignore[misc]
+    said = {e.field for e in found}
+    pairs = [("anxiety_before", first), ("anxiety_after" if later < first else "anxiety_peak", later)]
+    if first == later or any(field in said for field, _ in pairs):
+        return []
+    return [extracted(doc, field, value, group.start, group.end) for field, value in pairs]
 
 
 def _own_statement(doc: Doc, items: list, k: int) -> bool:

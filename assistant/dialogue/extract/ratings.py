@@ -4,11 +4,12 @@ not a count or a time, and readings grouped per cue (a correction takes the late
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.dialogue import parse
 from assistant.dialogue.extract.document import Doc, Run, phrases_within, said_as_numbers
 from assistant.dialogue.extract.rules import extract_rules, number, phrase_set, rating_number, simple_matcher, word_set
-from assistant.dialogue.words import Hit
+from assistant.dialogue.words import Hit, Matcher
 from assistant.text import data_file
 
 
@@ -96,7 +97,18 @@ def _past_scale(doc: Doc, end: int) -> int:
         return end + 3
     if _slash_scale(doc, end):
         return end + 1
-    return end
+    said = _scale_said(doc, end)
+    return said.end if said is not None else end
+
+
+def _scale_said(doc: Doc, end: int) -> Hit | None:
+    """A scale said right after a number ("seven on the scale", "a four on a scale of one to ten")."""
+    return next((h for h in _scale_matcher().find(doc.tokens) if h.start == end), None)
+
+
+@lru_cache(maxsize=None)
+def _scale_matcher() -> Matcher:
+    return simple_matcher("scale", extract_rules()["ratings"]["evidence"]["scale"])
 
 
 def _inside_bigger(words: list[str], i: int) -> bool:
@@ -106,9 +118,8 @@ def _inside_bigger(words: list[str], i: int) -> bool:
 
 
 def _scale_tokens(doc: Doc) -> set[int]:
-    matcher = simple_matcher("scale", extract_rules()["ratings"]["evidence"]["scale"])
     found: set[int] = set()
-    for hit in matcher.find(doc.tokens):
+    for hit in _scale_matcher().find(doc.tokens):
         found.update(range(hit.start, hit.end))
     found.update(i for i in range(len(doc.tokens)) if _slash_scale(doc, i))  # "7/10": the 10 is the scale
     for i in range(1, len(doc.tokens)):  # "(0-10)", "a 1-10 scale": both numbers are the scale
@@ -141,7 +152,8 @@ def _is_rating(doc: Doc, run: Run) -> bool:
         return False
     if before in rules["bounds"] and not doc.tokens[run.start].comma_before and not led_by_cue:
         return False  # a bound ("above a five"), unless a cue says it was the worst ("never went above a five")
-    scaled = words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end) or _of_ten(doc, run.end)
+    scaled = (words[run.end:run.end + 2] == ["out", "of"] or _slash_scale(doc, run.end) or _of_ten(doc, run.end)
+              or _scale_said(doc, run.end) is not None)
     if scaled:
         return True
     if not _follower_ok(doc, run.end):
@@ -151,7 +163,8 @@ def _is_rating(doc: Doc, run: Run) -> bool:
     if words[first] in rules["pronouns"] and not led_by_cue:
         return False
     # "one at five", "at one at one": a count or a time (and often a mishearing), never a rating.
-    if words[run.end:run.end + 1] == ["at"] and run.end + 1 < len(words) and number(words[run.end + 1]) is not None:
+    if (words[run.end:run.end + 1] == ["at"] and run.end + 1 < len(words) and number(words[run.end + 1]) is not None
+            and words[run.end + 2:run.end + 3] != ["point"]):  # "up to eight at one point" is a rating
         return False
     if before == "at" and run.start >= 2 and number(words[run.start - 2]) is not None:
         return False
@@ -160,7 +173,8 @@ def _is_rating(doc: Doc, run: Run) -> bool:
     if before in rules["time_words"]:
         own_cue = [c for c in doc.cues if c.end == run.start]
         if own_cue and len(own_cue[0].phrase.split()) == 1:
-            if not doc.tokens[first].comma_before and not _in_list(doc, run, own_cue[0]):
+            if not doc.tokens[first].comma_before and not _in_list(doc, run, own_cue[0]) and not _said_alone(
+                    doc, own_cue[0], run):
                 return False
         elif not own_cue:
             ahead = words[run.start - 2] if run.start >= 2 else ""
@@ -174,7 +188,35 @@ def _is_rating(doc: Doc, run: Run) -> bool:
                 return False
     near = phrases_within(doc, phrase_set("ratings", "evidence", "anxiety_words"), first,
                           extract_rules()["ratings"]["anxiety_reach"])
-    return near or _cue_adjacent(doc, run) or _trails_its_cue(doc, run)
+    return near or _cue_adjacent(doc, run) or _trails_its_cue(doc, run) or _held(doc, run) or _arrowed(doc, run)
+
+
+def _arrowed(doc: Doc, run: Run) -> bool:
+    """"7 -> 2": a number joined by an arrow to another number 0-10 is a reading of a changing level."""
+    def reading(i: int) -> bool:
+        value = rating_number(doc.words, i) if 0 <= i < len(doc.words) else None
+        return value is not None and 0 <= value <= 10
+    return ((run.end < len(doc.words) and arrow_between(doc, run.end - 1, run.end) and reading(run.end))
+            or (run.start > 0 and arrow_between(doc, run.start - 1, run.start) and reading(run.start - 1)))
+
+
+def _held(doc: Doc, run: Run) -> bool:
+    """"hovering around five the whole time, start to finish": a level said to hold, right after the number."""
+    return any(run.end <= h.start <= run.end + 1 and doc.same_sentence(run.end - 1, h.start)
+               for h in _hold_words().find(doc.tokens))
+
+
+@lru_cache(maxsize=None)
+def _hold_words() -> Matcher:
+    rules = extract_rules()["ratings"]["hold"]
+    return simple_matcher("hold", [*rules["phrases"], *rules["through"]])
+
+
+def _said_alone(doc: Doc, cue: Hit, run: Run) -> bool:
+    """"before 4. peak 6 or 7. after 3.": a moment and a number as a whole sentence are a reading, not a time."""
+    starts = cue.start == 0 or doc.breaks_between(cue.start - 1, cue.start)
+    ends = run.end >= len(doc.words) or doc.breaks_between(run.end - 1, run.end)
+    return starts and ends
 
 
 def _trails_its_cue(doc: Doc, run: Run) -> bool:
@@ -307,7 +349,8 @@ def opens_statement(doc: Doc, cue_end: int) -> bool:
     """A cue followed by a subject ("... a six. Right now I am at a two", its full stop lost in a transcript:
     "maybe a six right now I am ...") opens a statement of its own: it does not take the number before it."""
     return (cue_end < len(doc.words) and doc.words[cue_end] in word_set("tokens", "statement_subjects")
-            and not doc.breaks_between(cue_end - 1, cue_end))
+            and not doc.breaks_between(cue_end - 1, cue_end)
+            and not doc.tokens[cue_end].comma_before)  # "four walking in, it went up": the comma closes the cue
 
 
 def _cue_follows(doc: Doc, run: Run) -> bool:

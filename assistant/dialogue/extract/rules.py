@@ -58,7 +58,8 @@ RULE_KINDS = {
     **{f"ratings.evidence.{name}": "phrases" for name in (
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
         "leading_states", "may_follow", "not_doing", "corrections", "bounds", "scale")},
-    "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
+    "durations.reach": "count", "durations.bound_lead": "phrases", "durations.clause_cost": "count",
+    "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (
         "joiners", "range_words", "refer", "alone_lead", "point_after", "always_point", "not_point",
