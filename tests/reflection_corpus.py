@@ -10,8 +10,8 @@ from pathlib import Path
 from reflections import NUMERIC, Row
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-DEV_FILES = ("reflections_dev_a.toml", "reflections_dev_b.toml", "reflections_dev_d.toml", "reflections_dev_e.toml")
-HELDOUT_FILES = ("reflections_heldout.toml", "reflections_heldout_d.toml", "reflections_heldout_e.toml")
+DEV_FILES = tuple(f"reflections_dev_{hand}.toml" for hand in "abdef")
+HELDOUT_FILES = ("reflections_heldout.toml", *(f"reflections_heldout_{hand}.toml" for hand in "def"))
 
 
 def load(name: str) -> list[tuple[str, Row]]:

@@ -375,6 +375,15 @@ def test_readings_told_in_order(said, want):
     ("Started high like eight. Ended low like two.", {"anxiety_before": 8, "anxiety_after": 2}),
     ("When I asked it, maybe a six. After, a two.", {"anxiety_peak": 6, "anxiety_after": 2}),
     ("The whole conversation was under five minutes.", {}),  # a bound from above is no length
+    # a sixth writer: what whisper writes
+    ("Priya said she's always a 10 before reading. Waiting for my turn I was at an 8 out of 10.",
+     {"anxiety_before": 8}),  # someone else's level is not the speaker's
+    ("He said he was at a 3 about it all. When we finished talking I was a 4.", {"anxiety_after": 4}),
+    ("when she went quiet it shot up to eight", {"anxiety_peak": 8}),
+    ("Before my turn I was at like 7. Reading it, it spiked to 9. Now I'm a won.",
+     {"anxiety_before": 7, "anxiety_peak": 9, "anxiety_after": 1}),
+    ("I was a 5 or 6 waiting. I was like a 2 after.", {"anxiety_before": 6, "anxiety_after": 2}),
+    ("That morning I was an 8. I nearly didn't.", {"anxiety_before": 8}),
 ])
 def test_how_another_writer_tells_it(said, want):
     assert _numbers(said) == want
@@ -390,6 +399,16 @@ def test_how_another_writer_tells_it(said, want):
     ("The heart-pounding part lasted about two minutes.", {"anxiety_duration": 2}),
     ("The whole conversation was one full hour.", {"conversation_minutes": 60}),
     ("Asked him to move his car. It was like two minutes.", {"conversation_minutes": 2}),
+    ("We talked for, um, about half an hour.", {"conversation_minutes": 30}),
+    ("The session was 50 minutes. The really intense bit lasted maybe 10 minutes.",
+     {"conversation_minutes": 50, "anxiety_duration": 10}),
+    ("Sat with Mum in the hospice garden for about 20 minutes.", {"conversation_minutes": 20}),
+    ("We talked for about 20 minutes in the kitchen.", {"conversation_minutes": 20}),  # a place, not a point
+    ("i was super nervous beforehand like a seven I guess and then she smiled and it was over in like thirty "
+     "seconds honestly",
+     {"anxiety_before": 7, "conversation_minutes": 0.5}),
+    ("Only chatted ten mins, but the gut-churning bit was over in about a minute.",
+     {"conversation_minutes": 10, "anxiety_duration": 1}),
 ])
 def test_lengths_another_writer_gives(said, want):
     assert _numbers(said) == want

@@ -41,6 +41,11 @@ def read_durations(doc: Doc) -> list[Extracted]:
         elif not portion and _said_alone(doc, cue_hits, start):
             cue = Hit(start, end, "conversation_minutes", "")
             readings.setdefault(cue.label, []).append((value, start, end, cue, 0))
+    parts = phrase_set("durations", "part_of")
+    for field, items in readings.items():  # "twenty minutes of that": the part, not the whole it is part of
+        part = [item for item in items if any(tuple(doc.words[item[2]:item[2] + len(p)]) == p for p in parts)]
+        if part:
+            readings[field] = part
     found = []
     for field, items in readings.items():
         # One cue takes one length, its nearest ("the session is 50 minutes and we talked for twenty").
@@ -146,6 +151,8 @@ def _is_point_in_time(doc: Doc, start: int, end: int) -> bool:
         return True
     if any(tuple(words[end:end + len(p)]) == p for p in phrase_set("durations", "not_point")):
         return False
+    if words[end] == "in" and words[end + 1:end + 2] and words[end + 1] in word_set("durations", "place_starts"):
+        return False  # "for about 20 minutes in the kitchen": a place
     if end + 1 < len(words) and words[end + 1] in rules["clause_starts"] and not doc.tokens[end + 1].comma_before:
         return False
     lead = words[max(0, start - 3):start]
@@ -242,7 +249,9 @@ def _nearest_cue(doc: Doc, hits: list[Hit], start: int, end: int) -> tuple[Hit, 
         if doc.breaks_between(a, b):
             continue
         distance = b - a - 1
-        clauses = sum(1 for k in range(a + 1, b + 1) if doc.tokens[k].comma_before)
+        pauses = word_set("durations", "comma_fillers")
+        clauses = sum(1 for k in range(a + 1, b + 1) if doc.tokens[k].comma_before
+                      and doc.words[k] not in pauses and doc.words[k - 1] not in pauses)
         clauses += sum(1 for w in doc.words[a + 1:b] if w in word_set("tokens", "joining_words"))
         cost = distance + clauses * rules["clause_cost"] + (0 if hit.phrase else rules["rating_cost"])
         cost += rules["following_cost"] if hit.start >= end and hit.phrase else 0

@@ -69,11 +69,23 @@ def _find_rating_runs(doc: Doc, lenient: bool) -> list[Run]:
             if value.ok and not replaced:
                 run.value = value.value
                 kept.append(run)
-        elif value.ok and (_is_rating(doc, run) or _corrects(doc, run, kept)):
+        elif value.ok and (_is_rating(doc, run) or _corrects(doc, run, kept)) and not _someone_elses(doc, run):
             run.value = value.value
             run.end = _past_scale(doc, run.end)
             kept.append(run)
     return kept
+
+
+def _someone_elses(doc: Doc, run: Run) -> bool:
+    """"she's always a 10 before reading", "he said he was at a 3": someone else's level, not the speaker's."""
+    rules = extract_rules()["ratings"]["others"]
+    lead = doc.words[max(0, run.start - 5):run.start]
+    fillers = word_set("ratings", "evidence", "near_fillers") | word_set("ratings", "others", "states")
+    for k, word in enumerate(lead):
+        if word in rules["holders"] and not doc.breaks_between(run.start - len(lead) + k, run.start) and all(
+                w in fillers and w not in ("i", "im", "id", "my") for w in lead[k + 1:]):
+            return any(w in rules["states"] for w in lead[k + 1:]) or word.endswith(("s", "re"))
+    return False
 
 
 def _corrects(doc: Doc, run: Run, kept: list[Run]) -> bool:

@@ -47,7 +47,8 @@ RULE_KINDS = {
     "ratings.clauses.new_subjects": "phrases", "ratings.clauses.stops": "phrases",
     "ratings.clauses.course": "phrases", "ratings.clauses.reach": "count",
     "ratings.statements.verbs": "phrases", "ratings.statements.reach": "count",
-    "ratings.statements.forward_ends": "phrases",
+    "ratings.statements.forward_ends": "phrases", "ratings.others.holders": "phrases",
+    "ratings.others.states": "phrases",
     "ratings.hold.phrases": "phrases", "ratings.hold.stayed": "phrases", "ratings.hold.through": "phrases",
     "ratings.hold.fields": "fields", "ratings.no_higher.phrases": "phrases",
     "ratings.sequence.then": "phrases", "ratings.sequence.then_reach": "count",
@@ -58,7 +59,9 @@ RULE_KINDS = {
     **{f"ratings.evidence.{name}": "phrases" for name in (
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
         "leading_states", "may_follow", "not_doing", "corrections", "bounds", "scale")},
-    "durations.reach": "count", "durations.bound_lead": "phrases", "durations.clause_cost": "count",
+    "durations.reach": "count", "durations.bound_lead": "phrases",
+    "durations.comma_fillers": "phrases", "durations.place_starts": "phrases",
+    "durations.part_of": "phrases", "durations.clause_cost": "count",
     "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (
