@@ -57,7 +57,7 @@ RULE_KINDS = {
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
         "leading_states", "may_follow", "corrections", "bounds", "scale")},
     "story.scale": "phrases", "story.units": "phrases", "story.sound_alikes": "phrases", "story.leads": "phrases",
-    "story.never": "phrases", "story.per_sentence": "count",
+    "story.never": "phrases", "story.per_sentence": "count", "story.reach": "count",
     "durations.reach": "count", "durations.clause_cost": "count", "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (

@@ -26,7 +26,7 @@ RATINGS = tuple(range(11))
 
 @dataclass(frozen=True)
 class Slot:
-    """One sentence of the story (``words[first:last]``) and the words in it where a number may stand."""
+    """A stretch of one sentence of the story (``words[first:last]``) and the words in it where a number may stand."""
 
     first: int
     last: int
@@ -56,8 +56,10 @@ def sentences(words: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def story_slots(words: Sequence[str]) -> list[Slot]:
-    """The sentences of a transcript (its words in order) with a place where a number may have been said
-    and was written as another word, each with those places."""
+    """The stretches of a transcript (its words in order) with a place where a number may have been said and
+    was written as another word, each with those places: the places of one kind in one sentence, and
+    ``[story] reach`` words either side of them within it (the words around a number are what tells the audio
+    apart; the rest of a long sentence would only cost time to score)."""
     rules = extract_rules()["story"]
     plain = [bare(w) for w in words]
     scale, units = phrase_set("story", "scale"), phrase_set("story", "units")
@@ -76,16 +78,16 @@ def story_slots(words: Sequence[str]) -> list[Slot]:
                 positions.setdefault(i, "duration")
             elif word in alikes or (i == last - 1 and i > first and plain[i - 1] in leads):
                 positions.setdefault(i, "rating")
-        kinds = list(positions.values())
         for kind in ("rating", "duration"):
             chosen = tuple(i for i in positions if positions[i] == kind)[: rules["per_sentence"]]
-            if chosen and kind in kinds:
-                slots.append(Slot(first, last, chosen, kind))
+            if chosen:
+                reach = rules["reach"]
+                slots.append(Slot(max(first, chosen[0] - reach), min(last, chosen[-1] + reach + 1), chosen, kind))
     return slots
 
 
 def candidates(words: Sequence[str], slot: Slot) -> list[tuple[str, int, int]]:
-    """The slot's sentence with each number in each of its places: (text, value, position)."""
+    """The slot's words with each number in each of its places: (text, value, position)."""
     found = []
     for position in slot.positions:
         for value in slot.values:
