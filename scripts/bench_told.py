@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--misses", action="store_true", help="print every story read wrong or short")
     args = parser.parse_args(argv)
     result = bench({"quick": args.quick}, tuple(args.sets.split(",")), tuple(args.voices.split(",")), args.misses)
-    print(json.dumps(result, indent=1))
+    print(json.dumps(result))
     return 0
 
 
