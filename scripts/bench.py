@@ -445,6 +445,15 @@ def bench_crisis(ctx) -> dict:
 
 
 @section
+def bench_told(ctx) -> dict:
+    """A told story's numbers, typed and spoken through --audio-in, with and without their slots scored against
+    the audio (scripts/bench_told.py)."""
+    from bench_told import bench
+
+    return bench(ctx)
+
+
+@section
 def bench_room(ctx) -> dict:
     """The shared real recordings heard as ratings, clean and in noise (scripts/bench_room.py)."""
     from bench_room import bench

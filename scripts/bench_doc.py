@@ -106,6 +106,19 @@ NOTES: list[tuple[str, str, str, str]] = [
     ("reflect", "debrief_turns_*", "turns of the same debrief by voice (Piper), guided or told", "told ≤ 6"),
     ("reflect", "debrief_wall_s_*", "wall time of that debrief (s)", ""),
     ("reflect", "debrief_wall_ratio_reflect_to_guided", "told ÷ guided wall time", "≤ 0.5"),
+    ("told", "told_*_typed_recall", "the story corpus typed: numeric values read right of those said (the "
+     "ceiling)", ""),
+    ("told", "told_*_typed_wrong", "the same: values stored wrong or not said", "0"),
+    ("told", "told_heldout_spoken_scored_recall", "held-out stories spoken (every voice), heard as `--audio-in`, "
+     "slots scored: values read right of those said", "≥ 0.85"),
+    ("told", "told_*_spoken_scored_wrong", "the same: values stored wrong or not said", "0"),
+    ("told", "told_*_spoken_scored_recall", "spoken, slots scored: values read right of those said", ""),
+    ("told", "told_*_spoken_plain_*", "the same stories as whisper wrote them, no slot scored (side by side, one "
+     "transcript)", ""),
+    ("told", "told_*_by_voice", "per voice, plain and scored", ""),
+    ("told", "told_voices", "the voices the stories were said in (espeak-ng, and Piper's en_US-joe-medium)", ""),
+    ("told", "told_stories", "stories measured", ""),
+    ("told", "told_scoring_ms_*", "time the slot scoring adds to a finished story, median and max (ms)", ""),
     ("crisis", "timing", "time per check: wall p50 / p95 / max, CPU p95, the one-off compile, a two-minute "
      "reflection (ms)", "p95 ≤ 10"),
     ("crisis", "heldout_*", "held-out phrases (written by someone else), per family: recall for crisis families, "

@@ -99,3 +99,26 @@ def said(out) -> list[str]:
     from assistant.events import Say
 
     return [o.text for o in out if isinstance(o, Say)]
+
+
+class StoryEngine(ScriptedEngine):
+    """A ScriptedEngine that also hears a told story's number slots: ``heard_numbers`` is the number the
+    "audio" holds in each slot, in order (None: not sure); ``slots`` keeps every ``StorySlot`` it was handed."""
+
+    def __init__(self, answers: Sequence[str] = (), heard_numbers: Sequence[int | None] = ()) -> None:
+        super().__init__(answers)
+        self.heard_numbers = list(heard_numbers)
+        self.slots: list = []
+        self.audio: list[int] = []  # bytes of audio handed with the slots
+
+    def hear_story(self, pcm16: bytes, slots) -> list:
+        from assistant.speech.stt.base import SlotHeard
+
+        self.slots.extend(slots)
+        self.audio.append(len(pcm16))
+        found = []
+        for slot in slots:
+            value = self.heard_numbers.pop(0) if self.heard_numbers else None
+            chosen = slot.values.index(value) if value in slot.values else None
+            found.append(SlotHeard(chosen, 0.99 if chosen is not None else 0.3))
+        return found

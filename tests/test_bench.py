@@ -58,6 +58,8 @@ FIGURES = {
                 "reflect_field_recall_heldout", "reflect_wrong_value_rate_heldout", "debrief_turns_guided",
                 "debrief_turns_reflect", "debrief_wall_ratio_reflect_to_guided"),
     "conversation": ("gap_ms_p50_open", "turns", "wall_s"),
+    "told": ("told_dev_typed_recall", "told_dev_spoken_plain_recall", "told_dev_spoken_scored_recall",
+             "told_dev_spoken_scored_wrong", "told_scoring_ms_p50"),
 }
 
 

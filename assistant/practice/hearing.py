@@ -68,6 +68,7 @@ class Ear:
     closed_silence_s: float = 0.5
     reflection_silence_s: float = 3.0
     reflection_max_s: float = 300.0
+    story_numbers: bool = True  # a told story's misheard numbers are heard again from its audio (``story_numbers``)
 
     @classmethod
     def from_settings(cls, settings) -> "Ear":
@@ -113,7 +114,76 @@ class Ear:
         vad = Shared(EnergyVad()) if recorded else None
         recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen),
                                        vad=vad)
-        return listen_for_answer(chunks, recognizer, self.endpoint(listen), on_partial, vad=vad)
+        story = self.story_numbers and listen.kind == "reflection" and callable(getattr(engine, "hear_story", None))
+        audio: list[bytes] = []
+        answer = listen_for_answer(_kept(chunks, audio) if story else chunks, recognizer, self.endpoint(listen),
+                                   on_partial, vad=vad)
+        return story_numbers(engine, b"".join(audio), answer) if story else answer
+
+
+def _kept(chunks: Iterable[bytes], into: list[bytes]) -> Iterable[bytes]:
+    for chunk in chunks:
+        into.append(chunk)
+        yield chunk
+
+
+def story_numbers(engine, pcm16: bytes, answer):
+    """A told story's numbers that the free transcript wrote as other words, heard again from its audio.
+
+    The dialogue side says where a number may stand (``dialogue.extract.slots``: "seek" before "out of ten",
+    "night" at the end of "maybe a night."), the ear scores each such sentence with every number in the slot
+    (``engine.hear_story``), and a number it is sure of is written into the answer's text, which the rules then
+    read as if whisper had written it. A slot the ear is not sure of keeps its words, so that field stays empty
+    and the told flow asks for that one number; no number is written where the audio does not hold one. The
+    answer's timed words stay as the recogniser wrote them. ``pcm16`` is the audio the recogniser was fed,
+    from its first chunk, so the words' times are times in it (a file or the microphone alike)."""
+    from dataclasses import replace
+
+    from assistant.dialogue.extract import slots as places
+    from assistant.speech.stt.base import StorySlot
+
+    transcript = answer.transcript
+    if transcript is None or not transcript.words or not pcm16:
+        return answer
+    timed = transcript.words
+    words = [w.word for w in timed]
+    found = places.story_slots(words)
+    if not found:
+        return answer
+    asked, plans = [], []
+    for slot in found:
+        options = places.candidates(words, slot)
+        asked.append(StorySlot(timed[slot.first].start, timed[slot.last - 1].end,
+                               " ".join(words[slot.first:slot.last]), tuple(o[0] for o in options),
+                               tuple(o[1] for o in options)))
+        plans.append(options)
+    numbers: dict[int, int] = {}
+    for options, said in zip(plans, engine.hear_story(pcm16, asked)):
+        if said.chosen is not None:
+            _text, value, position = options[said.chosen]
+            numbers[position] = value
+    if not numbers:
+        return answer
+    return replace(answer, text=rewritten(answer.text, words, numbers))
+
+
+def rewritten(text: str, words: list[str], numbers: dict[int, int]) -> str:
+    """``text`` with the words at the positions of ``numbers`` (indices into ``words``, the transcript's words
+    in order) replaced by those numbers; a word not found in order in the text is left as it is."""
+    from assistant.dialogue.extract.slots import filled
+
+    new = filled(words, numbers)
+    out, at = [], 0
+    for i, word in enumerate(words):
+        found = text.find(word, at)
+        if found < 0:
+            continue
+        if i in numbers:
+            out.append(text[at:found] + new[i])
+        else:
+            out.append(text[at:found + len(word)])
+        at = found + len(word)
+    return "".join(out) + text[at:]
 
 
 def _plain_yes(text: str) -> bool:

@@ -59,6 +59,8 @@ RULE_KINDS = {
     **{f"ratings.evidence.{name}": "phrases" for name in (
         "anxiety_words", "article_fillers", "near_fillers", "not_after", "pronouns", "time_words", "level_verbs",
         "leading_states", "may_follow", "not_doing", "corrections", "bounds", "scale")},
+    "story.scale": "phrases", "story.units": "phrases", "story.sound_alikes": "phrases", "story.leads": "phrases",
+    "story.never": "phrases", "story.per_sentence": "count", "story.reach": "count",
     "durations.reach": "count", "durations.bound_lead": "phrases",
     "durations.comma_fillers": "phrases", "durations.place_starts": "phrases",
     "durations.part_of": "phrases", "durations.clause_cost": "count",

@@ -40,6 +40,32 @@ class ClosedAnswer:
     meaning: Callable[[str], Hashable | None]
 
 
+@dataclass(frozen=True)
+class StorySlot:
+    """A stretch of a told story where a number may have been said and was written as another word, handed down
+    by the layer that finds such places (``dialogue.extract.slots``; speech cannot import it).
+
+    ``start_s``/``end_s``: where its words are, in seconds from the start of the answer's audio; ``heard``: those
+    words as transcribed; ``candidates``: the same words with a number in the slot, and ``values`` the number
+    each holds (one meaning may have several candidates: the slot may be one of a few words).
+    """
+
+    start_s: float
+    end_s: float
+    heard: str
+    candidates: tuple[str, ...]
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SlotHeard:
+    """What the audio says a story's slot holds: the best candidate of the number it is sure of (``chosen``, an
+    index into ``StorySlot.candidates``; None when it is not sure), and how sure it is (0..1)."""
+
+    chosen: int | None
+    confidence: float
+
+
 class Recognizer(Protocol):
     def accept(self, pcm16: bytes) -> list[Transcript]: ...
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Hashable, Iterable, Sequence
 
-from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
+from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer, SlotHeard, StorySlot
 
 TOKENS_PER_VOICED_S = 8.0  # the free decode's budget: more than anyone says per second ...
 MIN_TOKENS, MAX_TOKENS = 8, 32  # ... within these bounds
@@ -65,6 +65,10 @@ class Tuning:
     stands_out_db: float = 9.5  # a voice this far above the utterance's floor is someone answering (see decide)
     read_back_at: float = 0.5  # in a noisy room, a forced answer from this posterior is offered to be read back
     noisy_most: float = 0.85  # in a noisy room, words around the answer that are no carrier: at most this sure
+    # A story's slot (``ForcedScorer.story``): the words as transcribed stand for "no number here", this many
+    # nats below their own log-likelihood, so a number is taken only when the audio likes it nearly as well.
+    story_penalty: float = 5.5
+    story_edge_s: float = 0.15  # the audio of a slot's sentence is taken this much wider each side
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,28 @@ class ForcedScorer:
             if again.how == "agreed":  # the person's words as this decode heard them: they mean the answer
                 return Heard(free, again.meaning, again.confidence, free, "again")
         return None
+
+    def story(self, pcm16: bytes, slots: Sequence[StorySlot]) -> list[SlotHeard]:
+        """Each slot of a told story (16 kHz int16 of the whole answer) heard by scoring its candidates against
+        the audio of its sentence, and the words as transcribed beside them (``decide_slot``).
+
+        Candidates differ only in the slot, so they are compared by the sum of their tokens' log-probabilities
+        (the likelihood of the whole sentence), not the mean a closed answer uses: in a sentence of twenty
+        tokens one changed word would barely move a mean."""
+        edge = self.tuning.story_edge_s
+        heard = []
+        for slot in slots:
+            start = max(0, round((slot.start_s - edge) * SAMPLE_RATE)) * 2
+            end = min(len(pcm16), round((slot.end_s + edge) * SAMPLE_RATE) * 2)
+            span, _lead = with_quiet_edges(pcm16[start:end])
+            if len(span) < 2 * SAMPLE_RATE // 10:
+                heard.append(SlotHeard(None, 0.0))
+                continue
+            encoded, frames = self.encode(span)
+            aligned = self.score(encoded, frames, [slot.heard, *slot.candidates])
+            sums = [a.score * len(a.probs) for a in aligned]
+            heard.append(decide_slot(slot.values, sums[1:], sums[0], self.tuning))
+        return heard
 
     def encode(self, *pcm16: bytes):
         """Log-mel features of just this audio, encoded: (encoder output, content frames). Several utterances
@@ -472,6 +498,25 @@ def decide(closed: ClosedAnswer, free: str, free_score: float | None, candidates
     # Nobody is sure: report nothing that parses (a free text that parses is dropped), so the session asks again.
     return Heard(free if heard_free is None else "", None, posterior[best] if best is not None else 0.0, free,
                  "unsure")
+
+
+def decide_slot(values: Sequence[int], scores: Sequence[float], heard_score: float, tuning: Tuning) -> SlotHeard:
+    """A story's slot: the number whose candidates the audio likes best, taken only when its posterior (pooled
+    over its candidates, against the others and against "no number here": the words as transcribed,
+    ``Tuning.story_penalty`` nats down) reaches ``Tuning.accept_at``, the bar a closed answer's forced best
+    must clear too."""
+    pooled: dict[int, float] = {}
+    best: dict[int, tuple[float, int]] = {}
+    for index, (value, score) in enumerate(zip(values, scores)):
+        pooled[value] = _logaddexp(pooled.get(value), score)
+        if value not in best or score > best[value][0]:
+            best[value] = (score, index)
+    if not pooled:
+        return SlotHeard(None, 0.0)
+    total = _logsumexp([*pooled.values(), heard_score - tuning.story_penalty])
+    top = max(pooled, key=pooled.__getitem__)
+    sure = math.exp(pooled[top] - total)
+    return SlotHeard(best[top][1] if sure >= tuning.accept_at else None, sure)
 
 
 def said_as_an_answer(closed: ClosedAnswer, free: str) -> bool:

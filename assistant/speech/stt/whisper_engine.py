@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.events import EngineInfo, Transcript, Word
-from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer
+from assistant.speech.stt.base import SAMPLE_RATE, ClosedAnswer, SlotHeard, StorySlot
 from assistant.speech.stt.forced import ForcedScorer
 from assistant.speech.stt.vad import EnergyVad, Shared, Vad, voice_detector
 from assistant.text import fail
@@ -156,6 +156,12 @@ class WhisperEngine:
         words = tuple(Word(w, round(offset_s + start, 3), round(offset_s + end, 3), round(p, 3))
                       for w, start, end, p in heard.words)
         return Transcript(heard.text, True, words, "whisper", self.info.model, "en", round(heard.confidence, 3))
+
+    def hear_story(self, pcm16: bytes, slots: Sequence[StorySlot]) -> list[SlotHeard]:
+        """A finished told story (its whole audio, 16 kHz int16, timed as its words are) and the places in its
+        free transcript where a number may have been said: what the audio says each holds (``ForcedScorer.story``)."""
+        with self._decode_lock:
+            return self.forced.story(pcm16, slots)
 
 
 class WhisperRecognizer:
