@@ -58,6 +58,8 @@ FIGURES = {
                 "reflect_field_recall_heldout", "reflect_wrong_value_rate_heldout", "debrief_turns_guided",
                 "debrief_turns_reflect", "debrief_wall_ratio_reflect_to_guided"),
     "conversation": ("gap_ms_p50_open", "turns", "wall_s"),
+    "talk": ("talk_s_piper_full_first_after", "talk_s_piper_full_returning_after", "talk_lines_full_first_after",
+             "talk_lines_full_returning_after"),
 }
 
 

@@ -50,7 +50,7 @@ OPENINGS = [
      [WELCOME_BACK.short, INVITATION.text]),
     ("back to the assistant, new to the debrief", {},
      [WELCOME_BACK.text, INVITATION.text]),
-    ("back with long_intros (Practice passes no familiar fields and the disclaimer)", {"disclaimer": True},
+    ("back with long_intros (Practice passes no familiar steps and the disclaimer)", {"disclaimer": True},
      [DISCLAIMER, WELCOME_BACK.text, INVITATION.text]),
     ("first session, typing", {"first_run": True, "typed": True},
      [words("first_run", typed=True), WELCOME_FIRST.text, INVITATION.typed]),
@@ -123,6 +123,20 @@ def test_a_read_back_the_summary_did_not_say_is_still_said():
     assert "Your next step: call your brother." in said(everything)
 
 
+DISCLOSURE = DEBRIEF.steps[DEBRIEF.index_of("disclosure")]
+
+
+@pytest.mark.parametrize("familiar, question", [
+    ({"reflection", "disclosure"}, DISCLOSURE.short),  # asked and answered last time: the short question
+    ({"reflection"}, DISCLOSURE.text),  # read from last time's story, never asked: the whole question
+])
+def test_a_gap_question_is_short_only_once_it_was_asked(familiar, question):
+    session = Session(DEBRIEF, "s1", clock=CLOCK, today=TODAY, familiar=familiar)
+    session.start()
+    session.hear("Before it I was a seven, at the worst a four, and now a two. I'm done.")
+    assert said(session.hear("yes"))[-1] == question
+
+
 # --- through the CLI: "returning" is decided from the journal and the first-run marker ----------------------
 
 def _debrief(run_cli) -> str:
@@ -149,6 +163,15 @@ def test_a_journal_without_the_marker_is_a_returning_person(run_cli, assistant_h
     (assistant_home / ".welcomed").unlink()
     again = _debrief(run_cli)
     assert "not a crisis service" not in again and INVITATION.short in again
+
+
+def test_the_journal_knows_which_questions_were_asked(run_cli):
+    from assistant.journal.store import Store
+
+    _debrief(run_cli)  # the story told every field: only the reflection itself was asked
+    with Store.open() as store:
+        assert store.answered_steps("debrief") == {"reflection"}
+        assert store.answered_steps("checkin") == frozenset()
 
 
 def test_a_check_in_before_does_not_shorten_the_debrief_never_heard(run_cli):

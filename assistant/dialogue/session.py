@@ -66,8 +66,8 @@ the reflection's "Is that right?" (the reflection told, the position still at it
 asks that question again, so a "yes" after the resume confirms the summary and answers nothing else.
 Who is listening: ``first_run`` is a person's first session ever (``when = "first_session"`` steps apply and
 the disclaimer of what the assistant is and is not is said; ``disclaimer`` says it, or not, regardless: the
-``long_intros`` setting). ``familiar`` names the fields of this script the person answered in earlier
-sessions: a step met before is said in its ``short`` wording (``Turns.heard_before``), so a returning person
+``long_intros`` setting). ``familiar`` names the steps of this script the person answered in earlier
+sessions (their ids): a step met before is said in its ``short`` wording (``Turns.heard_before``), so a returning person
 hears "Welcome back. Well done for trying." and a one-line invitation instead of the whole first-time wording.
 
 All wording comes from ``prompts/session.toml`` and the script.

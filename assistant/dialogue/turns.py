@@ -132,7 +132,7 @@ class Turns:
     first_run: bool
     day_first: bool  # typed numeric dates: 10/12 is the 10th of December (see parse.parse_date)
     typed: bool  # answers are typed: lines that only fit speech have their typed wording
-    familiar: frozenset[str] = frozenset()  # fields of this script the person answered in earlier sessions
+    familiar: frozenset[str] = frozenset()  # ids of this script's steps the person answered in earlier sessions
     mode: Turn = Turn.IDLE
     paused: bool = False
     attempts: int = 0  # unclear answers to the open question
@@ -224,8 +224,8 @@ class Turns:
 
     def heard_before(self, step: Step) -> bool:
         """Whether the person met ``step`` in an earlier session, so its ``short`` wording is enough: they
-        answered its field before or, for a step with no field (a welcome), anything in this script."""
-        return step.field in self.familiar if step.field else bool(self.familiar)
+        answered it before or, for a step that takes no answer (a welcome), anything in this script."""
+        return step.id in self.familiar if step.type in ("ask", "reflect") else bool(self.familiar)
 
     def text(self, step: Step) -> str:
         return step.words(self.typed, short=self.heard_before(step))[0]

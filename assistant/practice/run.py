@@ -252,12 +252,12 @@ class Practice:
         return result
 
     def returning(self, store, script_name: str, marker: Path) -> tuple[bool, frozenset[str]]:
-        """(first run, the fields of ``script_name`` answered before). A first run is one with no first-run
+        """(first run, the steps of ``script_name`` answered before). A first run is one with no first-run
         marker and nothing answered in the journal: a journal restored into a new home is a returning person.
-        What was answered before is what the person has been asked before, so those steps may be said in
-        their short wording; with the ``long_intros`` setting nothing counts as heard."""
-        first_run = not marker.exists() and not store.answered_fields()
-        return first_run, frozenset() if self.settings.long_intros else store.answered_fields(script_name)
+        A step answered before is one the person has been asked before, so it may be said in its short
+        wording; with the ``long_intros`` setting nothing counts as heard."""
+        first_run = not marker.exists() and not store.answered_steps()
+        return first_run, frozenset() if self.settings.long_intros else store.answered_steps(script_name)
 
     _offered_gently = False
 
