@@ -179,3 +179,11 @@ def test_a_check_in_before_does_not_shorten_the_debrief_never_heard(run_cli):
     first_debrief = _debrief(run_cli)
     assert "not a crisis service" not in first_debrief  # the disclaimer was heard at the check-in
     assert WELCOME_BACK.text in first_debrief and INVITATION.typed in first_debrief
+
+
+@pytest.mark.parametrize("typed, invitation", [(False, "or say skip"), (True, "or type skip")])
+def test_a_short_line_has_its_typed_wording(typed, invitation):
+    """The repair script's short invitation names a command, so a person who types reads "type skip"."""
+    repair = load_script("repair")
+    out = said(Session(repair, "s1", clock=CLOCK, familiar={"reflection"}, typed=typed).start())
+    assert out[0] == repair.steps[0].short and invitation in out[1] and len(out[1]) < len(repair.steps[1].text)
