@@ -97,6 +97,7 @@ class Settings:
     log: bool = False  # write what went wrong, and where, to home/assistant.log (0600; never what was said)
     mic_noise_suppression: int = 0  # WebRTC noise suppression on the microphone, 0 (off) .. 4 (strongest)
     mic_auto_gain: int = 0  # WebRTC auto gain: target dB below full scale, 1 .. 31; 0 = off
+    long_intros: bool = False  # true: the full disclaimer, welcome and invitation every session, not only at first
 
     @classmethod
     def load(cls) -> "Settings":

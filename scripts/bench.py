@@ -454,6 +454,15 @@ def bench_told(ctx) -> dict:
 
 
 @section
+def bench_talk(ctx) -> dict:
+    """How long the assistant speaks in a told debrief, first time and returning, before and after it was made to
+    talk less, rendered by Piper and espeak-ng (scripts/bench_talk.py)."""
+    from bench_talk import bench
+
+    return bench(ctx)
+
+
+@section
 def bench_room(ctx) -> dict:
     """The shared real recordings heard as ratings, clean and in noise (scripts/bench_room.py)."""
     from bench_room import bench

@@ -146,6 +146,16 @@ NOTES: list[tuple[str, str, str, str]] = [
     ("conversation", "gap_ms_max_closed", "the same, slowest (ms)", ""),
     ("conversation", "turns", "turns of the guided debrief answered by voice", ""),
     ("conversation", "wall_s", "its wall time (s)", ""),
+    ("talk", "talk_s_piper_full_first_after", "seconds the assistant speaks in a told debrief (every field in the "
+     "story, yes to the summary), a first session ever, Piper voice", "≤ 50"),
+    ("talk", "talk_s_piper_full_returning_after", "the same, the second debrief in that home (returning)", "≤ 30"),
+    ("talk", "talk_s_*_before", "the same line-up said by the code before it talked less (`bench_talk.BEFORE`), "
+     "rendered by the same voice", ""),
+    ("talk", "talk_s_*", "seconds the assistant speaks in a told debrief: voice (piper, espeak = espeak-ng), story "
+     "(full: every field told; short: three ratings, a duration, a feeling, a next step, the gaps then asked and "
+     "answered), first session or returning, before or after", ""),
+    ("talk", "talk_lines_*", "lines the assistant says in that debrief", ""),
+    ("talk", "talk_said_full_returning_after", "what it says to a returning person, the full story", ""),
     ("*", "*error", "what went wrong in this part of the run (its figures are missing)", ""),
 ]
 UNDESCRIBED = "(not described: add a note in scripts/bench_doc.py)"

@@ -60,6 +60,8 @@ FIGURES = {
     "conversation": ("gap_ms_p50_open", "turns", "wall_s"),
     "told": ("told_dev_typed_recall", "told_dev_spoken_plain_recall", "told_dev_spoken_scored_recall",
              "told_dev_spoken_scored_wrong", "told_scoring_ms_p50"),
+    "talk": ("talk_s_piper_full_first_after", "talk_s_piper_full_returning_after", "talk_lines_full_first_after",
+             "talk_lines_full_returning_after"),
 }
 
 

@@ -23,7 +23,8 @@ from assistant.text import lookup
 from test_layers import ALLOWED, PACKAGE, TOP
 
 ROOT = PACKAGE.parent
-COMMON_KEYS = {"id", "type", "when", "repeat", "typed"}  # documented once for every type, not in each row
+# Documented once for every type, not in each row.
+COMMON_KEYS = {"id", "type", "when", "repeat", "typed", "short", "typed_short"}
 
 
 def section(markdown: str, title: str) -> str:

@@ -536,15 +536,17 @@ def test_out_of_range_correction_changes_nothing():
 
 # --- the summary ---------------------------------------------------------------------------------------------
 
+# The summary says the two or three things that matter (the ratings, the next step, the feelings, then what
+# happened), in the order of the story, not every field.
 SUMMARIES = [
     (ROWS[0].text,
-     "So: you had coffee with your sister and told her you've been lonely since the move. Anxiety seven before, "
-     "eight at the worst, three now. You felt lonely. Next step: call your brother next week."),
-    ("Before I was a six. Now I'm a zero.", "So: Anxiety six before, zero now."),
+     "So, anxiety seven before, eight at the worst, three now. You felt lonely. Next step: call your brother next "
+     "week."),
+    ("Before I was a six. Now I'm a zero.", "So, anxiety six before, zero now."),
     ("I called my mum and I apologised. At the peak a nine.",
-     "So: you called your mum and you apologised. Anxiety nine at the worst."),
+     "So, you called your mum and you apologised. Anxiety nine at the worst."),
     ("I felt scared and then proud of myself. My next step is to ask Tom how he really is.",
-     "So: You felt scared and proud. Next step: ask Tom how he really is."),
+     "So, you felt scared and proud. Next step: ask Tom how he really is."),
     ("Um, I don't know.", "I didn't catch the details, so I'll ask about them."),
 ]
 
@@ -556,8 +558,8 @@ def test_summary(text, expected):
 
 def test_summary_words_are_data():
     words = data_file("extract.toml")["summary"]
-    assert summary(extract("Now a two.")) == f"{words['intro']} " + words["ratings"].format(
-        parts=words["anxiety_after"].format(n="two"))
+    line = words["ratings"].format(parts=words["anxiety_after"].format(n="two"))
+    assert summary(extract("Now a two.")) == f"{words['intro']} {line[:1].lower()}{line[1:]}"
 
 
 # --- the real speech path: synthetic voices → whisper tiny.en → extraction ------------------------------------

@@ -223,7 +223,7 @@ def test_the_closing_turns_first_person_as_the_summary_does(next_step, said_back
         out += session.hear(next_step if waiting_for(out).field == "next_step" else "skip")
     assert f"Your next step: {said_back}." in said(out)
     told = extract.with_values(extract.Extraction(""), {"next_step": next_step})
-    assert extract.summary(told) == f"So: Next step: {said_back}."
+    assert extract.summary(told) == f"So, next step: {said_back}."
 
 
 def test_a_sentence_to_say_to_someone_is_said_back_as_said():
@@ -271,7 +271,7 @@ def test_a_second_opinion_reports_what_was_said_not_a_phrasing():
 ])
 def test_whispers_stray_capitals_are_written_small_and_names_keep_theirs(said, back):
     told = extract.with_values(extract.Extraction(""), {"next_step": said})
-    assert extract.summary(told) == f"So: Next step: {back}."
+    assert extract.summary(told) == f"So, next step: {back}."
 
 
 # --- is the journal being replaced encrypted? -------------------------------------------------------------

@@ -28,7 +28,7 @@ KINDS = SCRIPT_KINDS  # the kinds a question may have (assistant.events)
 SESSION_FLAGS = ("first_session",)  # true in a person's first session ever (no "welcome back" then)
 RESERVED_FIELDS = ("round", "yes", "no", "and", "or", *SESSION_FLAGS)
 MAX_PAUSE_S = 3600  # nan, inf and "two days" are mistakes, not pauses
-_COMMON_KEYS = {"id", "type", "text", "typed", "when", "repeat"}
+_COMMON_KEYS = {"id", "type", "text", "typed", "short", "typed_short", "when", "repeat"}
 _STEP_KEYS = {"say": _COMMON_KEYS, "readback": _COMMON_KEYS, "pause": _COMMON_KEYS | {"seconds"},
               "breathe": _COMMON_KEYS | {"pattern"},
               "ask": _COMMON_KEYS | {"field", "kind", "help", "typed_help", "choices", "confirm", "optional", "label",
@@ -73,16 +73,20 @@ class Step:
     fills: tuple[tuple[str, str], ...] = ()  # reflect: (field, what dialogue.extract reads for it) pairs
     typed: str = ""  # the text for a typed session, when ``text`` only fits speech ("say I'm done")
     typed_help: str = ""  # the same for ``help``
+    short: str = ""  # the text once the person has heard the step before (``text`` stays the first time's)
+    typed_short: str = ""  # the same for a typed session
 
     @property
     def filled_fields(self) -> tuple[str, ...]:
         return tuple(field for field, _ in self.fills)
 
-    def words(self, typed: bool) -> tuple[str, str]:
-        """(text, help) as said to a person who speaks, or (``typed``) who types their answers."""
-        if not typed:
-            return self.text, self.help
-        return self.typed or self.text, self.typed_help or self.help
+    def words(self, typed: bool, short: bool = False) -> tuple[str, str]:
+        """(text, help) as said to a person who speaks, or (``typed``) who types their answers; ``short``: the
+        text for someone who has heard the step before, when the step has one (its help stays whole)."""
+        help_ = self.typed_help or self.help if typed else self.help
+        if short and self.short:
+            return (self.typed_short or self.short if typed else self.short), help_
+        return (self.typed or self.text if typed else self.text), help_
 
     seconds: float = 0.0
     pattern: str = ""
@@ -92,8 +96,8 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         """Every key that is set (plus ``optional`` for questions), in a JSON-ready form."""
         out: dict[str, Any] = {"index": self.index, "id": self.id, "type": self.type}
-        keys = ("field", "kind", "label", "text", "typed", "help", "typed_help", "choices", "seconds", "pattern",
-                "coach")
+        keys = ("field", "kind", "label", "text", "typed", "short", "typed_short", "help", "typed_help", "choices",
+                "seconds", "pattern", "coach")
         out |= {"fills": {field: source for field, source in self.fills}} if self.fills else {}
         out |= {k: getattr(self, k) for k in keys if getattr(self, k) not in ("", (), None, 0.0, False)}
         out |= {"choices": list(self.choices)} if self.choices else {}
@@ -272,6 +276,10 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
     when = _condition(entry.get("when"), asked | set(SESSION_FLAGS), "when")
     values: dict[str, Any] = {}
     typed = _typed(entry, "typed", str, "text", "")
+    short = _typed(entry, "short", str, "text", "")
+    typed_short = _typed(entry, "typed_short", str, "text", "")
+    if typed_short and not short:
+        raise ValueError(_problem("missing", key="short"))
     if step_type == "ask":
         values = _parse_ask(entry, asked - filled)
     elif step_type == "reflect":
@@ -287,7 +295,7 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
             raise ValueError(_problem("missing_pattern"))
         values["pattern"] = pattern
     try:
-        names = placeholders(text) + placeholders(typed)
+        names = placeholders(text) + placeholders(typed) + placeholders(short) + placeholders(typed_short)
     except ValueError as exc:
         raise ValueError(_problem("bad_placeholder", problem=exc)) from None
     for name in names:
@@ -301,7 +309,8 @@ def _parse_step(entry: Any, index: int, ids: set[str], asked: set[str], filled: 
         if step_type == "ask":
             filled.discard(values["field"])  # asked once after the reflection; a second ask is a duplicate
     repeat = _repeat(entry.get("repeat"), ids | {step_id}, asked)
-    return Step(step_id, step_type, index, text, when=when, repeat=repeat, typed=typed, **values)
+    return Step(step_id, step_type, index, text, when=when, repeat=repeat, typed=typed, short=short,
+                typed_short=typed_short, **values)
 
 
 def _parse_ask(entry: dict[str, Any], asked: set[str]) -> dict[str, Any]:

@@ -64,6 +64,12 @@ Resume: pass the earlier ``answers`` and the ``position`` (index of the step to 
 in the ``stopped`` event's ``detail["position"]``); ``start()`` then emits ``resumed``. A session stopped at
 the reflection's "Is that right?" (the reflection told, the position still at it) says the summary again and
 asks that question again, so a "yes" after the resume confirms the summary and answers nothing else.
+Who is listening: ``first_run`` is a person's first session ever (``when = "first_session"`` steps apply and
+the disclaimer of what the assistant is and is not is said; ``disclaimer`` says it, or not, regardless: the
+``long_intros`` setting). ``familiar`` names the steps of this script the person answered in earlier
+sessions (their ids): a step met before is said in its ``short`` wording (``Turns.heard_before``), so a returning person
+hears "Welcome back. Well done for trying." and a one-line invitation instead of the whole first-time wording.
+
 All wording comes from ``prompts/session.toml`` and the script.
 """
 
@@ -71,7 +77,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from assistant.dialogue import crisis, parse
 from assistant.dialogue.guided import Guided
@@ -117,6 +123,8 @@ class Session:
         day_first: bool = False,
         guided: bool = False,
         typed: bool = False,
+        familiar: Collection[str] = (),
+        disclaimer: bool | None = None,
     ) -> None:
         if confirm not in CONFIRM_MODES:
             raise ValueError(f"confirm must be one of {CONFIRM_MODES}")
@@ -126,7 +134,8 @@ class Session:
             script, session_id, self.confirm, dict(answers or {}), max(0, min(position, len(script.steps))),
             clock, today or (lambda: dt.date.fromtimestamp(clock())),
             crisis_resources if crisis_resources is not None else words("crisis_resources"), first_run, day_first,
-            typed)
+            typed, frozenset(familiar))
+        self._disclaimer = first_run if disclaimer is None else disclaimer
         self._guided = Guided(self._turns, self._advance)
         self._told = Told(self._turns, self._advance, guided, self._resuming)
         self._screening: tuple[str, Transcript | None, str] | None = None  # (words, heard, family) asked about
@@ -163,7 +172,7 @@ class Session:
         else:
             out.append(t.event(EventType.STARTED, detail={"position": t.position}))
             t.say(out, t.words("started"))
-        if t.first_run:
+        if self._disclaimer:
             t.say(out, t.words("first_run"))
         if self._told.reopen_summary:
             self._told.summary_again(out)
@@ -317,8 +326,8 @@ class Session:
             names = [n for n in placeholders(step.text) if n != "round"] if step.type == "readback" else []
             if step.type == "readback" and any(n not in t.answers for n in names):
                 pass  # nothing to read back
-            elif step.type == "readback" and names and all(n in self._told.told for n in names):
-                pass  # the summary of the reflection said these already
+            elif step.type == "readback" and names and all(n in self._told.said for n in names):
+                pass  # the summary of the reflection said these already: the closing does not repeat it
             elif step.type in ("say", "readback"):
                 t.say(out, t.fill(t.text(step)))
             elif step.type == "pause":

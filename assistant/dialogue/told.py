@@ -26,6 +26,7 @@ class Told:
         self.closed_first = False  # asking the reflection's missing closed fields before the rest
         self.extraction: extract.Extraction | None = None
         self.told: set[str] = set()  # fields read from the reflection (or corrected at its summary)
+        self.said: set[str] = set()  # fields its summary said back: a read-back of only these is not said again
         self.summary_tries = 0
         self.reopen_summary = False  # resumed while the reflection's summary waited for its "Is that right?"
         if resuming:
@@ -97,7 +98,7 @@ class Told:
         t.reflected = step
         if suggestion:
             t.say(out, suggestion.text)
-        t.say(out, extract.summary(self.extraction, will_ask=self._asks_after(step)))
+        self._summary(out, will_ask=self._asks_after(step))
         if step.confirm is False or t.confirm == ConfirmMode.NEVER:
             self.after(out)
             return
@@ -114,9 +115,15 @@ class Told:
         told = str(t.answers.get(step.field, ""))
         values = {source: t.answers[field] for field, source in step.fills if field in t.answers}
         self.extraction = extract.with_values(extract.Extraction(told), values)
-        t.say(out, extract.summary(self.extraction))
+        self._summary(out)
         t.mode, t.silences, self.summary_tries = Turn.SUMMARY, 0, 0
         t.prompt(out, t.words("summary_check"), t.listen(AnswerKind.CORRECTION))
+
+    def _summary(self, out: list[Output], will_ask: bool = True, changed: tuple[str, ...] = ()) -> None:
+        """Say the summary of what was understood (``extract.summary``), and remember which fields it said."""
+        assert self.extraction is not None
+        self.said.update(extract.said_back(self.extraction, changed))
+        self.turns.say(out, extract.summary(self.extraction, will_ask=will_ask, changed=changed))
 
     def _asks_after(self, step: Step) -> bool:
         """Whether a question for a field ``step`` reads from a reflection follows it ("I'll ask about them")."""
@@ -160,7 +167,7 @@ class Told:
                                               heard=said))
             self.extraction = extract.with_values(self.extraction, updates)
             self.summary_tries += 1
-            t.say(out, extract.summary(self.extraction))
+            self._summary(out, changed=tuple(updates))
             if self.summary_tries > MAX_RETRIES:
                 self.after(out)
                 return

@@ -88,7 +88,7 @@ def fixed_lines(script: Script, crisis_resources: str | None = None, typed: bool
     for key in _OPENING_SAY:
         add(words(key, typed=typed))
     for step in script.steps:
-        for text in step.words(typed):
+        for text in (*step.words(typed), step.words(typed, short=True)[0]):
             if text and not placeholders(text):
                 add(text.format())
         if step.type == "ask" and step.kind == AnswerKind.CHOICE:
@@ -132,6 +132,7 @@ class Turns:
     first_run: bool
     day_first: bool  # typed numeric dates: 10/12 is the 10th of December (see parse.parse_date)
     typed: bool  # answers are typed: lines that only fit speech have their typed wording
+    familiar: frozenset[str] = frozenset()  # ids of this script's steps the person answered in earlier sessions
     mode: Turn = Turn.IDLE
     paused: bool = False
     attempts: int = 0  # unclear answers to the open question
@@ -221,8 +222,13 @@ class Turns:
     def words(self, key: str, **values: Any) -> str:
         return words(key, typed=self.typed, **values)
 
+    def heard_before(self, step: Step) -> bool:
+        """Whether the person met ``step`` in an earlier session, so its ``short`` wording is enough: they
+        answered it before or, for a step that takes no answer (a welcome), anything in this script."""
+        return step.id in self.familiar if step.type in ("ask", "reflect") else bool(self.familiar)
+
     def text(self, step: Step) -> str:
-        return step.words(self.typed)[0]
+        return step.words(self.typed, short=self.heard_before(step))[0]
 
     def fill(self, text: str) -> str:
         said = {name: spoken(self.kinds.get(name, ""), v) for name, v in self.answers.items()}

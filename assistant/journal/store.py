@@ -323,6 +323,17 @@ class Store(PlanTables):
         """Field → value, the latest round winning: what ``Session(answers=...)`` resumes with."""
         return {a.field: a.value for a in sorted(self.answers(session_id), key=lambda a: a.round)}
 
+    def answered_steps(self, script: str | None = None) -> frozenset[str]:
+        """The ids of the steps answered in any session so far (only sessions of ``script`` when given): the
+        questions the person has been asked, and so heard, before. A value read from a reflection is the
+        reflection's answer, not its question's. Empty for a new journal."""
+        if script is None:
+            cursor = self.db.execute("SELECT DISTINCT step_id FROM answers WHERE step_id IS NOT NULL")
+        else:
+            cursor = self.db.execute("SELECT DISTINCT a.step_id FROM answers a JOIN sessions s ON s.id = a.session_id"
+                                     " WHERE s.script = ? AND a.step_id IS NOT NULL", [script])
+        return frozenset(step for (step,) in cursor.fetchall())
+
     def answers(self, session_id: str) -> list[AnswerRow]:
         cursor = self.db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers a WHERE session_id = ? ORDER BY id",
                                  [session_id])

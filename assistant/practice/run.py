@@ -200,10 +200,10 @@ class Practice:
 
         script = load_script(script_name)
         marker = first_run_marker()
-        first_run = not marker.exists()
         self.voice.warm(fixed_lines(script, self.settings.crisis_resources or None, typed=self.typed))
         with Store.open() as store:
             store.close_abandoned()  # sessions a killed process left "in progress"
+            first_run, familiar = self.returning(store, script_name, marker)
             answers, position, session_id = None, 0, uuid.uuid4().hex
             self._store, self._script = store, script_name
             if resume_id:
@@ -227,7 +227,8 @@ class Practice:
                               answers=answers, position=position,
                               first_run=first_run, crisis_resources=self.settings.crisis_resources or None,
                               day_first=day_first(self.mode.language or self.settings.language),
-                              guided=self.mode.guided, typed=self.typed)
+                              guided=self.mode.guided, typed=self.typed, familiar=familiar,
+                              disclaimer=first_run or self.settings.long_intros)
 
             def hook(event):
                 if event.type == "started" and step_id:
@@ -249,6 +250,14 @@ class Practice:
 
             touch_private(marker)
         return result
+
+    def returning(self, store, script_name: str, marker: Path) -> tuple[bool, frozenset[str]]:
+        """(first run, the steps of ``script_name`` answered before). A first run is one with no first-run
+        marker and nothing answered in the journal: a journal restored into a new home is a returning person.
+        A step answered before is one the person has been asked before, so it may be said in its short
+        wording; with the ``long_intros`` setting nothing counts as heard."""
+        first_run = not marker.exists() and not store.answered_steps()
+        return first_run, frozenset() if self.settings.long_intros else store.answered_steps(script_name)
 
     _offered_gently = False
 

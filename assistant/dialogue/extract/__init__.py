@@ -61,7 +61,7 @@ wrong number in the journal is worse than one more question. In particular:
 from assistant.dialogue.extract.corrections import parse_correction
 from assistant.dialogue.extract.fields import ALL_FIELDS, FIELDS, KINDS, NOTE_FIELDS, TEXTS, Extracted, Extraction
 from assistant.dialogue.extract.reflection import extract
-from assistant.dialogue.extract.summary import label, summary, towards_you, with_values
+from assistant.dialogue.extract.summary import label, said_back, summary, towards_you, with_values
 
 __all__ = ["ALL_FIELDS", "FIELDS", "KINDS", "NOTE_FIELDS", "TEXTS", "Extracted", "Extraction", "extract", "label",
-           "parse_correction", "summary", "towards_you", "with_values"]
+           "parse_correction", "said_back", "summary", "towards_you", "with_values"]

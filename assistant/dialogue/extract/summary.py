@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from assistant.dialogue import parse
 from assistant.dialogue.extract.fields import ALL_FIELDS, Extracted, Extraction
@@ -29,26 +29,48 @@ def with_values(extraction: Extraction, updates: Mapping[str, Any]) -> Extractio
     return Extraction(extraction.transcript, tuple(found))
 
 
-def summary(extraction: Extraction, will_ask: bool = True) -> str:
-    """The short line said back: what happened, the three ratings, the feelings, the next step. When none of
-    them was found it says so, and that the gaps will be asked only when questions follow (``will_ask``)."""
+# The parts a summary may say, in the order they are said, and the fields each says back.
+PARTS: dict[str, tuple[str, ...]] = {"what_happened": ("what_happened",),
+                                     "ratings": ("anxiety_before", "anxiety_peak", "anxiety_after"),
+                                     "emotions": ("emotions",), "next_step": ("next_step",)}
+
+
+def said_back(extraction: Extraction, changed: Collection[str] = ()) -> tuple[str, ...]:
+    """The fields the summary says: of the parts that were found, the first ``[summary] most`` in the order of
+    ``[summary] priority`` (the numbers the plan is built on and the next step come first; the story itself
+    the person has just told), plus every part a correction ``changed``, so a correction is always heard."""
+    rules = extract_rules()["summary"]
+    found = [part for part in rules["priority"] if any(_found(extraction, f) for f in PARTS[part])]
+    chosen = set(found[:rules["most"]]) | {part for part in found if set(PARTS[part]) & set(changed)}
+    return tuple(f for part, fields in PARTS.items() if part in chosen for f in fields if _found(extraction, f))
+
+
+def _found(extraction: Extraction, field: str) -> bool:
+    value = extraction.value(field)
+    return value is not None and value != "" and value != []
+
+
+def summary(extraction: Extraction, will_ask: bool = True, changed: Collection[str] = ()) -> str:
+    """The short line said back: the two or three things that matter most (``said_back``), not every field.
+    When none of them was found it says so, and that the gaps will be asked only when questions follow
+    (``will_ask``)."""
     words = extract_rules()["summary"]
+    fields = said_back(extraction, changed)
     parts: list[str] = []
-    happened = extraction.value("what_happened")
-    if happened:
-        parts.append(words["what_happened"].format(text=towards_you(happened)))
+    if "what_happened" in fields:
+        parts.append(words["what_happened"].format(text=towards_you(extraction.value("what_happened"))))
     ratings = [words[f].format(n=_number_word(extraction.value(f)))
-               for f in ("anxiety_before", "anxiety_peak", "anxiety_after") if extraction.value(f) is not None]
+               for f in ("anxiety_before", "anxiety_peak", "anxiety_after") if f in fields]
     if ratings:
         parts.append(words["ratings"].format(parts=", ".join(ratings)))
-    emotions = extraction.value("emotions")
-    if emotions:
-        parts.append(words["emotions"].format(list=spoken(AnswerKind.EMOTIONS, emotions)))
-    next_step = extraction.value("next_step")
-    if next_step:
-        parts.append(words["next_step"].format(text=towards_you(next_step)))
+    if "emotions" in fields:
+        parts.append(words["emotions"].format(list=spoken(AnswerKind.EMOTIONS, extraction.value("emotions"))))
+    if "next_step" in fields:
+        parts.append(words["next_step"].format(text=towards_you(extraction.value("next_step"))))
     if not parts:
         return words["nothing" if will_ask else "nothing_kept"]
+    if "what_happened" not in fields:  # the line goes on from the intro ("So, anxiety ..."); the story keeps its case
+        parts[0] = parts[0][:1].lower() + parts[0][1:]
     return " ".join([words["intro"], *parts])
 
 
