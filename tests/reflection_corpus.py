@@ -10,8 +10,8 @@ from pathlib import Path
 from reflections import NUMERIC, Row
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-DEV_FILES = tuple(f"reflections_dev_{hand}.toml" for hand in "abdef")
-HELDOUT_FILES = ("reflections_heldout.toml", *(f"reflections_heldout_{hand}.toml" for hand in "def"))
+DEV_FILES = tuple(f"reflections_dev_{hand}.toml" for hand in "abdefg")
+HELDOUT_FILES = ("reflections_heldout.toml", *(f"reflections_heldout_{hand}.toml" for hand in "defg"))
 
 
 def load(name: str) -> list[tuple[str, Row]]:

@@ -384,6 +384,14 @@ def test_readings_told_in_order(said, want):
      {"anxiety_before": 7, "anxiety_peak": 9, "anxiety_after": 1}),
     ("I was a 5 or 6 waiting. I was like a 2 after.", {"anxiety_before": 6, "anxiety_after": 2}),
     ("That morning I was an 8. I nearly didn't.", {"anxiety_before": 8}),
+    # a seventh writer: out of order, other words for the feeling, numbers that are not ours
+    ("the worst moment was when she paused after I said it, I was at a nine right then.",
+     {"anxiety_peak": 9}),  # "after I said it" tells when the worst was
+    ("I'm about a four now, no, actually lower, a three.", {"anxiety_after": 3}),
+    ("Going in I was a six, and it peaked at a seven when he answered.", {"anxiety_before": 6, "anxiety_peak": 7}),
+    ("The worst was when she started typing and stopped, and started again - I was at 10.", {"anxiety_peak": 10}),
+    ("I need the kitchen clear by 10 at night. Before I was at 8 out of tin.", {"anxiety_before": 8}),
+    ("I stayed around a five for the rest of the day.", {"anxiety_after": 5}),
 ])
 def test_how_another_writer_tells_it(said, want):
     assert _numbers(said) == want
@@ -409,6 +417,10 @@ def test_how_another_writer_tells_it(said, want):
      {"anxiety_before": 7, "conversation_minutes": 0.5}),
     ("Only chatted ten mins, but the gut-churning bit was over in about a minute.",
      {"conversation_minutes": 10, "anxiety_duration": 1}),
+    ("A 20-minute walk to her place, and the whole walk I was a six. Then we talked on her porch for ten minutes.",
+     {"conversation_minutes": 10}),  # getting there is not the talk
+    ("I presented for twelve minutes.", {"conversation_minutes": 12}),
+    ("The interview was 45 minutes.", {"conversation_minutes": 45}),
 ])
 def test_lengths_another_writer_gives(said, want):
     assert _numbers(said) == want

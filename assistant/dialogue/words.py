@@ -154,6 +154,8 @@ class Matcher:
         if tuple(said[i:i + len(first)]) != first:
             return None
         end = i + len(first)
+        if sentences is not None and sentences[end - 1] != sentences[i]:  # "at night. Before I ..." is no phrase
+            return None
         for part in parts[1:]:
             for skip in range(self.gap + 1):
                 at = end + skip

@@ -73,16 +73,20 @@ def document(text: str) -> Doc:
 
 
 def _without_timings(words: list[str], cues: list[Hit]) -> list[Hit]:
-    """"The worst part was right at the start": a moment cue said of another ("at the start" tells when the worst
-    was) is not a moment of its own."""
+    """"The worst part was right at the start", "the worst moment was when she paused after I said it": a moment cue
+    said of another (it tells when the worst was) is not a moment of its own."""
     verbs = word_set("ratings", "statements", "verbs")
     fillers = word_set("ratings", "evidence", "near_fillers")
     dropped = set()
     for a, b in zip(cues, cues[1:]):
         between = words[a.end:b.start]
-        if (a.label != b.label and not a.label.startswith("near:") and not b.label.startswith("near:")
-                and not a.clause and 0 < len(between) <= 3 and between[0] in verbs - {"i", "it", "its", "im", "id"}
-                and all(w in fillers | verbs for w in between)):
+        if a.label == b.label or a.label.startswith("near:") or b.label.startswith("near:") or a.clause:
+            continue
+        stated = 0 < len(between) <= 3 and between[0] in verbs - {"i", "it", "its", "im", "id"} and all(
+            w in fillers | verbs for w in between)
+        # "the worst moment was when she paused after I said it": a cue inside the other's when-clause
+        told_when = 0 < len(between) <= 8 and between[0] in verbs and "when" in between[:2]
+        if stated or told_when:
             dropped.add(id(b))
     return [c for c in cues if id(c) not in dropped]
 

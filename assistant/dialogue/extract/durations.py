@@ -46,6 +46,7 @@ def read_durations(doc: Doc) -> list[Extracted]:
         part = [item for item in items if any(tuple(doc.words[item[2]:item[2] + len(p)]) == p for p in parts)]
         if part:
             readings[field] = part
+    readings.pop("travel", None)  # how long getting there took: no field's
     found = []
     for field, items in readings.items():
         # One cue takes one length, its nearest ("the session is 50 minutes and we talked for twenty").
@@ -220,6 +221,7 @@ def _hyphen_number(word: str) -> bool:
 def duration_cues() -> Matcher:
     rules = extract_rules()["durations"]
     labelled = [(field, cue) for field, cues in rules["cues"].items() for cue in cues]
+    labelled += [("travel", phrase) for phrase in rules["travel"]]
     return rule_matcher(labelled + [("refer", phrase) for phrase in rules["refer"]])
 
 

@@ -45,7 +45,8 @@ def read_ratings(doc: Doc, lenient: bool = False) -> list[Extracted]:
             ok = (b_start - a_end <= 2 and not doc.breaks_between(a_end - 1, b_start)
                   and all(w in fillers for w in doc.words[a_end:b_start])
                   and (b.clause or not opens_statement(doc, b.end))
-                  and not _own_statement(doc, items, len(edges) + 1))
+                  and not _own_statement(doc, items, len(edges) + 1)
+                  and not _claimed(doc, items, len(edges)))
         edges.append(ok)
     # Across a comma, "a seven, at the worst ..." belongs to the cue before it, if it has one.
     for k, ok in enumerate(edges):
@@ -129,6 +130,17 @@ def _changes(doc: Doc, free: list[Group], found: list[Extracted]) -> list[Extrac
     if first == later or any(field in said for field, _ in pairs):
         return []
     return [extracted(doc, field, value, group.start, group.end) for field, value in pairs]
+
+
+def _claimed(doc: Doc, items: list, k: int) -> bool:
+    """The number ``items[k]`` is led straight by a cue that reads forward ("peaked at a seven when he answered"):
+    it is that cue's, not the cue after it."""
+    if k == 0 or items[k - 1][2] != "cue":
+        return False
+    between = doc.words[items[k - 1][1]:items[k][0]]
+    fillers = word_set("ratings", "evidence", "near_fillers")
+    return (doc.words[items[k - 1][1] - 1] in word_set("ratings", "statements", "forward_ends")
+            and len(between) <= 2 and all(w in fillers for w in between))
 
 
 def _own_statement(doc: Doc, items: list, k: int) -> bool:

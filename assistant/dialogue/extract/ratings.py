@@ -232,12 +232,18 @@ def _said_alone(doc: Doc, cue: Hit, run: Run) -> bool:
 
 
 def _trails_its_cue(doc: Doc, run: Run) -> bool:
-    """"The worst bit was when she asked why, 8.": a bare number said last in its sentence, after a comma,
-    with a moment cue earlier in that sentence, is that moment's reading."""
+    """"The worst bit was when she asked why, 8.", "the worst was when she stopped typing - I was at 10.": a bare
+    number said last in its sentence, after a comma or in a short clause of filler words after one, with a moment
+    cue earlier in that sentence, is that moment's reading."""
     end, first = run.end, run.numbers[0]
-    said_last = end >= len(doc.words) or doc.breaks_between(end - 1, end)
+    rest = [k for k in range(end, len(doc.words)) if doc.same_sentence(end - 1, k)]
+    fillers = word_set("ratings", "evidence", "near_fillers")
+    said_last = len(rest) <= 2 and all(doc.words[k] in fillers for k in rest)  # "..., I was at a nine right then."
     reach = extract_rules()["ratings"]["reach"]
-    return said_last and doc.tokens[first].comma_before and any(
+    # the number, or a short clause of filler words leading to it ("..., I was at 10."), follows the comma
+    clause = next((k for k in range(first, max(-1, first - 5), -1) if doc.tokens[k].comma_before), None)
+    led = clause is not None and all(w in fillers for w in doc.words[clause:first])
+    return said_last and led and any(
         c.end <= run.start and run.start - c.end <= reach and doc.same_sentence(c.start, first)
         and not c.label.startswith("near:") for c in doc.cues)
 
@@ -334,7 +340,9 @@ def reading_groups(doc: Doc, runs: list[Run]) -> list[Group]:
                 assert previous.value is not None and run.value is not None  # rating_runs keeps read runs only
                 groups[-1] = (Group(group.start, run.end, None, (previous.value, run.value)), run)
                 continue
-            if close and not cue_between and (corrected or not _cue_follows(doc, run)):
+            # "a four now, no, actually lower, a three": the cue said with the first is the correction's too
+            mended = corrected and _cue_then_correction(doc, previous.end, run.start)
+            if close and (not cue_between or mended) and (corrected or not _cue_follows(doc, run)):
                 if corrected:
                     value = run.value
                 elif group.value == run.value:
@@ -345,6 +353,14 @@ def reading_groups(doc: Doc, runs: list[Run]) -> list[Group]:
                 continue
         groups.append((Group(run.start, run.end, run.value), run))
     return [g for g, _ in groups]
+
+
+def _cue_then_correction(doc: Doc, start: int, end: int) -> bool:
+    """Between two readings, every cue comes before the correction's words ("now, no, actually lower")."""
+    words = doc.words[start:end]
+    at = next((k for k in range(len(words)) for p in phrase_set("ratings", "evidence", "corrections")
+               if tuple(words[k:k + len(p)]) == p), None)
+    return at is not None and all(c.end <= start + at for c in doc.cues if start <= c.start < end)
 
 
 def new_clause(doc: Doc, start: int, end: int, joined_by_but: bool = False) -> bool:

@@ -63,7 +63,7 @@ RULE_KINDS = {
     "story.never": "phrases", "story.per_sentence": "count", "story.reach": "count",
     "durations.reach": "count", "durations.bound_lead": "phrases",
     "durations.comma_fillers": "phrases", "durations.place_starts": "phrases",
-    "durations.part_of": "phrases", "durations.clause_cost": "count",
+    "durations.part_of": "phrases", "durations.travel": "phrases", "durations.clause_cost": "count",
     "durations.tie": "count",
     "durations.rating_cost": "count", "durations.following_cost": "count", "durations.cues": "by_field",
     **{f"durations.{name}": "phrases" for name in (
