@@ -185,7 +185,8 @@ def _in_context(toks: Tokens, start: int, end: int, subject: str, level: Outcome
 def _about_someone_else(words, stems, clause_start: int, start: int, end: int, vocab) -> bool:
     """Whether the match is about another person: "me" in it is the speaker ("he forced himself on me"); else
     "herself" or "his" in it, or the nearest subject before it ("my friend says she ..."). "my" before another
-    person ("my mom") is theirs, not the speaker's; "him", "everyone" and the like are someone else only when
+    person ("my mom") is theirs, not the speaker's, and so is "my" before any noun that is not the match ("a girl in
+    my class overdosed"); "him", "everyone" and the like are someone else only when
     they open the clause or follow "and" or a comma ("I told everyone I love them like it's the last time" is the
     speaker's)."""
 
@@ -198,6 +199,8 @@ def _about_someone_else(words, stems, clause_start: int, start: int, end: int, v
     if any(s in vocab["other_reflexives"] or s in vocab["other_possessives"] for s in stems[start:end]):
         return True
     for i in range(start - 1, clause_start - 1, -1):
+        if words[i] == "my" and i < start - 1:
+            continue  # "a girl in my class overdosed": "my" before a noun is no subject
         if speaker(i):
             return False
         if stems[i] in vocab["other_subjects"]:
