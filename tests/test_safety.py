@@ -20,6 +20,8 @@ KNOWN_MISSES = {
     # "I'm done" ends a told reflection and "I can't." closes many ordinary clauses ("I'd go but I can't"):
     # no rule can tell this one apart without asking far too often.
     "im done. i cant",
+    # A thank-you note or a goodbye: the words cannot tell, only what came before (the similarity layer asks).
+    "I already wrote the note",
 }
 
 
