@@ -61,16 +61,14 @@ def verdict(row: dict, outcome) -> bool:
     return outcome <= Outcome.GENTLE
 
 
-def score(rows: list[dict], texts: list[str], similarity: bool = False, leave_out: bool = False) -> dict:
+def score(rows: list[dict], texts: list[str]) -> dict:
     """Per family: ``recall`` (crisis families), ``false_alarms`` (idiom, other_person, fiction: stop or ask),
-    ``stopped`` (negated: stopped although negated) and ``gentle`` (negated: resources offered gently).
-    ``similarity``: with the similarity layer (loaded) after the rules; ``leave_out``: each phrase is not compared
-    with itself (the development phrases are the layer's examples)."""
+    ``stopped`` (negated: stopped although negated) and ``gentle`` (negated: resources offered gently)."""
     from assistant.dialogue.crisis import Outcome, assess
 
     counts: dict = defaultdict(lambda: defaultdict(int))
     for row, text in zip(rows, texts):
-        found = assess(text, similarity, row["text"] if leave_out else "").outcome
+        found = assess(text).outcome
         family = counts[row["family"]]
         family["n"] += 1
         family["caught"] += found >= Outcome.ASK
@@ -89,14 +87,14 @@ def score(rows: list[dict], texts: list[str], similarity: bool = False, leave_ou
     return out
 
 
-def misses(rows: list[dict], texts: list[str], similarity: bool = False) -> list[tuple[str, str, str, str]]:
+def misses(rows: list[dict], texts: list[str]) -> list[tuple[str, str, str, str]]:
     from assistant.dialogue.crisis import assess
 
-    found = [(row, text, assess(text, similarity, row["text"] if similarity else "")) for row, text in zip(rows, texts)]
+    found = [(row, text, assess(text)) for row, text in zip(rows, texts)]
     return [(r["family"], r["text"], t, str(a.outcome)) for r, t, a in found if not verdict(r, a.outcome)]
 
 
-def timing(texts: list[str], repeat: int = 5, similarity: bool = False) -> dict:
+def timing(texts: list[str], repeat: int = 5) -> dict:
     """Time per utterance over every phrase, ``repeat`` times after one warm-up pass: wall clock (p50, p95,
     max) and this thread's CPU time (p95: what one check costs, less disturbed by a busy machine); the one-off
     compile of the templates; a two-minute reflection."""
@@ -111,12 +109,12 @@ def timing(texts: list[str], repeat: int = 5, similarity: bool = False) -> dict:
     matcher.warm()
     compile_ms = (time.perf_counter() - started) * 1000
     for text in texts:
-        crisis.assess(text, similarity)
+        crisis.assess(text)
     wall, cpu = [], []
     for _ in range(repeat):
         for text in texts:
             started, started_cpu = time.perf_counter(), time.thread_time()
-            crisis.assess(text, similarity)
+            crisis.assess(text)
             cpu.append((time.thread_time() - started_cpu) * 1000)
             wall.append((time.perf_counter() - started) * 1000)
     wall.sort()
@@ -124,7 +122,7 @@ def timing(texts: list[str], repeat: int = 5, similarity: bool = False) -> dict:
     long_text = two_minute_transcript()
     started = time.perf_counter()
     for _ in range(repeat):
-        crisis.assess(long_text, similarity)
+        crisis.assess(long_text)
     reflection_ms = (time.perf_counter() - started) * 1000 / repeat
     return {"p50_ms": round(wall[len(wall) // 2], 3), "p95_ms": round(wall[int(len(wall) * 0.95)], 3),
             "max_ms": round(wall[-1], 3), "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95)], 3),
@@ -147,17 +145,6 @@ def heard(engine, rows: list[dict], voice: str, folder: Path, transcripts: dict 
             transcripts[key] = hear_file(engine, str(path), "text")["text"]
         texts.append(transcripts[key])
     return texts
-
-
-def _similarity_layer(quick: bool) -> bool:
-    """Load the similarity layer (its encoder and index); False when its package is not installed."""
-    from assistant.dialogue.safety import similar
-
-    started = time.perf_counter()
-    loaded = similar.load() is not None
-    if loaded:
-        print(f"[crisis] similarity layer loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-    return loaded
 
 
 def _subset(rows: list[dict], per_family: int) -> list[dict]:
@@ -187,21 +174,12 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
         sets["fresh"] = phrases(FRESH)
     if HELDOUT.exists() and "heldout" in typed_sets:
         sets = {"heldout": phrases(HELDOUT), **sets}  # the held-out figures first: they are the ones that matter
-    all_texts = [r["text"] for rows in sets.values() for r in rows]
-    result: dict = {"timing": timing(all_texts, repeat=2 if quick else 5)}
-    similarity = bool(ctx.get("similarity", True)) and _similarity_layer(quick)
-    if similarity:
-        result["timing_similarity"] = timing(all_texts[:: 16 if quick else 4], repeat=1 if quick else 2,
-                                             similarity=True)
+    result: dict = {"timing": timing([r["text"] for rows in sets.values() for r in rows], repeat=2 if quick else 5)}
     for name, rows in sets.items():
         result[f"{name}_typed"] = score(rows, [r["text"] for r in rows])
-        if similarity:  # the development phrases are the layer's examples: each is left out of its own comparison
-            result[f"{name}_typed_similarity"] = score(rows, [r["text"] for r in rows], True, name != "heldout")
         if show_misses and name != "heldout":
             for miss in misses(rows, [r["text"] for r in rows]):
                 print("typed miss:", miss, file=sys.stderr)
-            for miss in misses(rows, [r["text"] for r in rows], similarity) if similarity else ():
-                print("typed miss with similarity:", miss, file=sys.stderr)
     if not any(name in spoken_sets for name in sets):
         result["summary"] = summary(result)
         return result
@@ -226,11 +204,9 @@ def bench(ctx: dict | None = None, show_misses: bool = False, voices: tuple[str,
             spoken = score(rows, texts)
             spoken["hear_s"] = round(time.perf_counter() - started, 1)
             result[f"{name}_spoken_{voice}"] = spoken
-            if similarity:
-                result[f"{name}_spoken_{voice}_similarity"] = score(rows, texts, True, name != "heldout")
             print(f"[crisis] {name} spoken {voice}: {json.dumps(spoken)}", file=sys.stderr, flush=True)
             if show_misses and name != "heldout":
-                for miss in misses(rows, texts, similarity):
+                for miss in misses(rows, texts):
                     print(f"{voice} miss:", miss, file=sys.stderr)
     result["summary"] = summary(result)
     return result
@@ -240,7 +216,7 @@ def summary(result: dict) -> dict:
     """The goals at a glance: the lowest recall of any crisis family and the false alarms on negatives."""
     out = {}
     for key, scores in result.items():
-        if not isinstance(scores, dict) or key.startswith("timing") or key == "summary":
+        if not isinstance(scores, dict) or key in ("timing", "summary"):
             continue
         recalls = [v["recall"] for f, v in scores.items() if f in CRISIS]
         if recalls:
@@ -253,9 +229,6 @@ def summary(result: dict) -> dict:
             out[f"{key}_false_alarms"] = f"{sum(a for a, _ in alarms)}/{sum(n for _, n in alarms)}"
     out["p95_ms"] = result["timing"]["p95_ms"]
     out["cpu_p95_ms"] = result["timing"]["cpu_p95_ms"]
-    if "timing_similarity" in result:
-        out["similarity_p95_ms"] = result["timing_similarity"]["p95_ms"]
-        out["similarity_cpu_p95_ms"] = result["timing_similarity"]["cpu_p95_ms"]
     return out
 
 
@@ -269,12 +242,10 @@ if __name__ == "__main__":
     parser.add_argument("--voices", default="", help="comma-separated: piper,en-us,en-gb (default: all)")
     parser.add_argument("--sets", default="heldout,dev,fresh", help="which sets to measure: heldout,dev,fresh")
     parser.add_argument("--spoken", default="heldout,dev", help="which of them to hear spoken (\"\": typed only)")
-    parser.add_argument("--no-similarity", action="store_true", help="the rules alone (no sentence encoder loaded)")
     parser.add_argument("--transcripts", type=Path, default=None,
                         help="a JSON file of what was heard, kept and reused (the recogniser is the slow part)")
     args = parser.parse_args()
-    figures = bench({"quick": args.quick, "per_family": args.per_family, "similarity": not args.no_similarity},
-                    show_misses=args.misses,
+    figures = bench({"quick": args.quick, "per_family": args.per_family}, show_misses=args.misses,
                     voices=tuple(v for v in args.voices.split(",") if v) or None, transcripts_file=args.transcripts,
                     spoken_sets=tuple(s for s in args.spoken.split(",") if s),
                     typed_sets=tuple(s for s in args.sets.split(",") if s))

@@ -97,17 +97,13 @@ def first_run_marker() -> Path:
     return home() / ".welcomed"
 
 
-def _warm_crisis_check(console: Console) -> None:
-    """Compile the crisis templates and load its similarity layer in the background (once) while the first lines
-    play; say once when the similarity layer is not installed (the rules still work)."""
+def _warm_crisis_check() -> None:
+    """Compile the crisis templates in the background (once) while the first lines play."""
     import threading
 
-    from assistant.dialogue.crisis import similarity_missing, warm
+    from assistant.dialogue.safety.matcher import warm
 
     threading.Thread(target=warm, name="crisis-warm", daemon=True).start()
-    missing = similarity_missing()
-    if missing:
-        console.echo(missing, err=True)
 
 
 class CrisisHeard(Exception):
@@ -144,7 +140,7 @@ class Practice:
         self._session_id, self._script = "", ""
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
                            echo=self.console.echo)
-        _warm_crisis_check(self.console)
+        _warm_crisis_check()
         self.source = source if source is not None else self._source()
 
     def _gate(self):
