@@ -10,8 +10,11 @@ from pathlib import Path
 from reflections import NUMERIC, Row
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-DEV_FILES = tuple(f"reflections_dev_{hand}.toml" for hand in "abdefg")
-HELDOUT_FILES = ("reflections_heldout.toml", *(f"reflections_heldout_{hand}.toml" for hand in "defg"))
+DEV_FILES = tuple(f"reflections_dev_{hand}.toml" for hand in "abdefgh")
+# Development files the rules do not yet meet the recall goal on (the newest hand: long rambling stories); no
+# wrong value is allowed in them either.
+IN_PROGRESS = ("reflections_dev_h.toml",)
+HELDOUT_FILES = ("reflections_heldout.toml", *(f"reflections_heldout_{hand}.toml" for hand in "defgh"))
 
 
 def load(name: str) -> list[tuple[str, Row]]:
@@ -29,8 +32,9 @@ def load(name: str) -> list[tuple[str, Row]]:
     return rows
 
 
-def dev() -> list[tuple[str, Row]]:
-    return [pair for name in DEV_FILES for pair in load(name)]
+def dev(in_progress: bool = True) -> list[tuple[str, Row]]:
+    """The development reflections; ``in_progress=False`` leaves out the files in ``IN_PROGRESS``."""
+    return [pair for name in DEV_FILES if in_progress or name not in IN_PROGRESS for pair in load(name)]
 
 
 def heldout() -> list[tuple[str, Row]]:

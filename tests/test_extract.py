@@ -392,6 +392,13 @@ def test_readings_told_in_order(said, want):
     ("The worst was when she started typing and stopped, and started again - I was at 10.", {"anxiety_peak": 10}),
     ("I need the kitchen clear by 10 at night. Before I was at 8 out of tin.", {"anxiety_before": 8}),
     ("I stayed around a five for the rest of the day.", {"anxiety_after": 5}),
+    # an eighth writer: long rambling stories
+    ("We've got a mortgage now, £1,100 a month.", {}),  # money, not "now, 1"
+    ("that was the worst, an eight. maybe eight and a half. call it a nine actually, my voice went.",
+     {"anxiety_peak": 9}),
+    ("so you're leaving me with it, that was bad, I felt like a 9. Even after she'd gone home.", {}),
+    ("going up the stairs i was a six. he opened the door and that was like an eight. afterwards i was a three",
+     {"anxiety_before": 6, "anxiety_peak": 8, "anxiety_after": 3}),
 ])
 def test_how_another_writer_tells_it(said, want):
     assert _numbers(said) == want
@@ -421,6 +428,10 @@ def test_how_another_writer_tells_it(said, want):
      {"conversation_minutes": 10}),  # getting there is not the talk
     ("I presented for twelve minutes.", {"conversation_minutes": 12}),
     ("The interview was 45 minutes.", {"conversation_minutes": 45}),
+    ("that was like an eight for, oh, a quarter of an hour? no, not that long, maybe five minutes. five minutes.",
+     {"anxiety_duration": 5}),  # corrected, then said again
+    ("That feeling lasted maybe 5 minutes, until she started actually talking. We talked for 35 minutes.",
+     {"anxiety_duration": 5, "conversation_minutes": 35}),
 ])
 def test_lengths_another_writer_gives(said, want):
     assert _numbers(said) == want
@@ -454,16 +465,18 @@ def test_counts_and_times_are_not_numbers_of_ours(said):
 
 
 def test_the_development_corpus():
-    """Every development reflection (tests/corpus/, three writers): no wrong or invented value, and at least the
-    goal for unseen writing (95 % of the numbers said) on the writing the rules were tuned on."""
+    """Every development reflection (tests/corpus/): no wrong or invented value, and at least the goal for unseen
+    writing (95 % of the numbers said) on the writing the rules were tuned on, but the newest hand's
+    (``reflection_corpus.IN_PROGRESS``)."""
     import reflection_corpus
 
     said = right = 0
     wrong = []
+    met = {row_id for row_id, _ in reflection_corpus.dev(in_progress=False)}
     for row_id, row in reflection_corpus.dev():
         found = _numbers(row.text)
         for field in NUMERIC:
-            if field in row.expect:
+            if field in row.expect and row_id in met:
                 said += 1
                 right += found.get(field) == row.expect[field]
             if field in found and found[field] != row.expect.get(field):

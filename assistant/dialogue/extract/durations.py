@@ -30,7 +30,7 @@ def read_durations(doc: Doc) -> list[Extracted]:
     lengths = [(start, end, length_of(doc, start, end)) for start, end in _duration_spans(doc)
                if not _is_point_in_time(doc, start, end) and not _inside_any(doc, start, end, not_lengths)
                and not _bounded(doc, start)]
-    for start, end, value in _ranges(doc, [(a, b, v) for a, b, v in lengths if v is not None]):
+    for start, end, value in _corrected(doc, _ranges(doc, [(a, b, v) for a, b, v in lengths if v is not None])):
         # "the first ten minutes (of the call)": a part of the meeting, never its length.
         portion = bool(set(doc.words[max(0, start - 2):start]) & word_set("durations", "portion_lead"))
         hits = [h for h in cue_hits if not (portion and h.label == "conversation_minutes")]
@@ -60,6 +60,27 @@ def read_durations(doc: Doc) -> list[Extracted]:
             a, b = min(start, cue.start), max(end, cue.end)
             found.append(extracted(doc, field, value, a, b, doc.said(cue.start, cue.end) if cue.phrase else ""))
     return found
+
+
+def _corrected(doc: Doc, lengths: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """"an eight for, oh, a quarter of an hour? no, not that long, maybe five minutes. five minutes.": a length
+    after a correction word replaces the one said just before it, in its place (so it goes to the same field), and
+    saying it again on its own is no new length."""
+    corrections = phrase_set("ratings", "evidence", "corrections")
+    out: list[tuple[int, int, float]] = []
+    for start, end, value in lengths:
+        if out:
+            a, b, before = out[-1]
+            between = doc.words[b:start]
+            subjects = word_set("tokens", "statement_subjects") | word_set("ratings", "clauses", "new_subjects")
+            if 0 < len(between) <= 8 and not set(between) & subjects and any(
+                    tuple(between[k:k + len(p)]) == p for p in corrections for k in range(len(between))):
+                out[-1] = (a, b, value)  # the earlier words, the corrected value
+                continue
+            if value == before and not between[1:] and doc.breaks_between(b - 1, start):
+                continue  # "five minutes. five minutes."
+        out.append((start, end, value))
+    return out
 
 
 def _ranges(doc: Doc, lengths: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:

@@ -30,7 +30,8 @@ def _find_rating_runs(doc: Doc, lenient: bool) -> list[Run]:
     units = word_set("durations", "units")
     run_gap = extract_rules()["ratings"]["run_gap"]
     candidates = [i for i in range(len(words)) if (v := rating_number(words, i)) is not None and 0 <= v <= 10
-                  and i not in scaled and not _inside_bigger(words, i) and not set(words[i + 1:i + 2]) & units]
+                  and i not in scaled and not _inside_bigger(words, i) and not set(words[i + 1:i + 2]) & units
+                  and not _money_or_thousands(doc, i)]
     runs: list[Run] = []
     for i in candidates:
         last = runs[-1] if runs else None
@@ -121,6 +122,16 @@ def _scale_said(doc: Doc, end: int) -> Hit | None:
 @lru_cache(maxsize=None)
 def _scale_matcher() -> Matcher:
     return simple_matcher("scale", extract_rules()["ratings"]["evidence"]["scale"])
+
+
+def _money_or_thousands(doc: Doc, i: int) -> bool:
+    """"£1,100", "$5", "1,200": an amount, never a rating."""
+    token = doc.tokens[i]
+    before = doc.text[max(0, token.start - 1):token.start]
+    raw = doc.text[token.start:token.end]
+    after = doc.text[token.end:token.end + 2]
+    return (before in "£$€¥₹" and before != "") or raw[:1] in "£$€¥₹" or (
+        len(after) == 2 and after[0] in ",." and after[1].isdigit())
 
 
 def _inside_bigger(words: list[str], i: int) -> bool:
