@@ -97,6 +97,9 @@ class Settings:
     log: bool = False  # write what went wrong, and where, to home/assistant.log (0600; never what was said)
     mic_noise_suppression: int = 0  # WebRTC noise suppression on the microphone, 0 (off) .. 4 (strongest)
     mic_auto_gain: int = 0  # WebRTC auto gain: target dB below full scale, 1 .. 31; 0 = off
+    # Talk over the assistant: it stops and listens (its own voice removed by the sound server's echo canceller).
+    # Off: it listens only after each line (half-duplex), as with headphones no echo needs cancelling.
+    barge_in: bool = True
 
     @classmethod
     def load(cls) -> "Settings":

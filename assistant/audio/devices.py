@@ -1,8 +1,11 @@
 """Microphone and speaker: the only module that imports sounddevice (PortAudio).
 
-Half-duplex by design: a :class:`Gate` is closed while the assistant speaks (and for a short guard
-after), and the :class:`Microphone` drops what it captured in that time, so the assistant never
-transcribes itself. The PortAudio callbacks only copy bytes; all work happens in the caller's thread.
+Half-duplex unless the person may talk over the assistant: a :class:`Gate` given to the speaker is closed
+while the assistant speaks (and for a short guard after), and the :class:`Microphone` drops what it captured
+in that time, so the assistant never transcribes itself. With barge-in (``practice.bargein``) the speaker has
+no gate, the microphone hears the echo-cancelled signal (``audio.echo``) while a line plays, and
+``Speaker.play(until=...)`` stops the line the moment the person starts talking. The PortAudio callbacks only
+copy bytes; all work happens in the caller's thread.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 from assistant.audio.formats import TARGET_RATE, AudioChunk, AudioFormat, pcm_to_16k_mono
 from assistant.text import fail
@@ -270,11 +273,17 @@ class Speaker:
     """Plays int16 mono PCM on an output device; the stream stays open between lines (fast start)."""
 
     def __init__(
-        self, device: str | int | None = None, gate: Gate | None = None, guard_s: float = DEFAULT_GUARD_S
+        self, device: str | int | None = None, gate: Gate | None = None, guard_s: float = DEFAULT_GUARD_S,
+        continuous: bool = False,
     ) -> None:
         self.spec = device
         self.gate = gate
         self.guard_s = guard_s
+        # continuous: the stream runs from open to close, silent between lines. For barge-in: an echo canceller
+        # re-learns the delay each time its reference stream starts again, and let the start of every line back
+        # into the microphone (measured: -47 dBFS at a line's start after -73 through the line before).
+        self.continuous = continuous
+        self._quiet_since: float | None = None  # continuous: when the line's last sample was handed over
         self.device: DeviceInfo | None = None
         self.first_audio_at: float | None = None  # time.monotonic() of the first callback with audio
         self.duration_s = 0.0
@@ -290,12 +299,14 @@ class Speaker:
         self._line = 0  # which line is playing; a piece for an older line is dropped
         self._started_at = 0.0
         self.feed_error: Exception | None = None  # what stopped the pieces of the last line early
+        self.interrupted = False  # the last line was stopped by ``until`` (the person started talking)
 
     @classmethod
     def from_settings(
-        cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None
+        cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None,
+        continuous: bool = False,
     ) -> "Speaker":
-        return cls(device_from_settings(settings, "output", device), gate=gate)
+        return cls(device_from_settings(settings, "output", device), gate=gate, continuous=continuous)
 
     def open(self, rate: int) -> None:
         """Open (or reuse) the output stream for ``rate``; raises worded errors."""
@@ -319,12 +330,25 @@ class Speaker:
         except (sd.PortAudioError, ValueError) as exc:
             raise fail("output_device_busy", name=info.name, reason=exc) from exc
         self.device, self._stream_rate = info, stream_rate
+        if self.continuous:
+            self._start_stream()
 
-    def play(self, pcm: bytes, rate: int, *, blocking: bool = True, more: Iterable[bytes] | None = None) -> float:
+    def _start_stream(self) -> None:
+        try:
+            self._stream.start()
+        except self._sd.PortAudioError as exc:
+            self._feeding = False
+            self._finished()
+            raise fail("output_device_busy", name=self.device.name if self.device else "?", reason=exc) from exc
+
+    def play(self, pcm: bytes, rate: int, *, blocking: bool = True, more: Iterable[bytes] | None = None,
+             until: Callable[[], bool] | None = None) -> float:
         """Play 16-bit mono ``pcm``; returns its duration in seconds. The gate is closed meanwhile.
 
         ``more``: the rest of the line, still being made (streamed speech). Its pieces are appended as
         they come; the line, and the closed gate, last until the last piece has played.
+        ``until``: asked over and over while a blocking line plays (it may block for a chunk of the
+        microphone); True stops the line there and sets :attr:`interrupted` (barge-in).
         """
         self.stop()
         self.open(rate)
@@ -337,19 +361,16 @@ class Speaker:
             self._feeding = more is not None
             self.feed_error = None
             self._started_at = time.monotonic()
+            self._quiet_since = None
             self._done.clear()
         if self.gate is not None:
             self.gate.close()
-        try:
-            self._stream.start()
-        except self._sd.PortAudioError as exc:
-            self._feeding = False
-            self._finished()
-            raise fail("output_device_busy", name=self.device.name if self.device else "?", reason=exc) from exc
+        if not (self.continuous and self._stream.active):
+            self._start_stream()
         if more is not None:
             threading.Thread(target=self._feed, args=(line, more, rate), name="speaker-feed", daemon=True).start()
         if blocking:
-            self.wait()
+            self.wait(until=until)
         return self.duration_s
 
     def _to_stream_rate(self, pcm: bytes, rate: int) -> bytes:
@@ -376,10 +397,16 @@ class Speaker:
             if close is not None:
                 close()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until the current line has been played out; False on timeout (then it is stopped)."""
+    def wait(self, timeout: float | None = None, until: Callable[[], bool] | None = None) -> bool:
+        """Wait until the current line has been played out; False on timeout or when ``until()`` said to stop
+        (then it is stopped; :attr:`interrupted` says which)."""
         since = time.monotonic() if timeout is not None else self._started_at
-        while not self._done.wait(0.05):
+        self.interrupted = False
+        while not self._done.wait(0.005 if until is not None else 0.05):
+            if until is not None and until():
+                self.interrupted = True
+                self.stop()
+                return False
             with self._lock:
                 feeding, duration = self._feeding, self.duration_s
             limit = timeout if timeout is not None else duration + 3.0 + self._latency()
@@ -406,8 +433,20 @@ class Speaker:
         outdata[: len(piece)] = piece
         if len(piece) < size:
             outdata[len(piece) :] = b"\x00" * (size - len(piece))  # a streamed line waits for its next piece
-        if ended:
+        if ended and self.continuous:
+            self._played_out()
+        elif ended:
             raise self._sd.CallbackStop  # PortAudio plays out what is buffered, then calls _finished
+
+    def _played_out(self) -> None:
+        """Continuous stream: the line is over once what was buffered after its last sample has played."""
+        if self._done.is_set():
+            return
+        now = time.monotonic()
+        if self._quiet_since is None:
+            self._quiet_since = now
+        elif now - self._quiet_since >= self._latency() + 0.02:
+            self._finished()
 
     def _finished(self) -> None:
         """The line is over (played out, stopped or aborted): reopen the gate after the guard."""
@@ -418,6 +457,13 @@ class Speaker:
         if self.gate is not None:
             self.gate.open_after(self.guard_s)
 
+    def recent(self, seconds: float) -> bytes:
+        """The last ``seconds`` of the line handed to the device (16-bit mono at the stream's rate): what may
+        be coming back through the room now."""
+        with self._lock:
+            size = 2 * int(seconds * (self._stream_rate or TARGET_RATE))
+            return self._pcm[max(0, self._pos - size) : self._pos]
+
     @property
     def playing(self) -> bool:
         return not self._done.is_set()
@@ -427,8 +473,10 @@ class Speaker:
         with self._lock:
             self._line += 1
             self._feeding = False
+            if self.continuous:  # silence from the next block on; the stream (the canceller's reference) runs on
+                self._pcm, self._pos = b"", 0
         stream = self._stream
-        if stream is not None and not stream.stopped:
+        if stream is not None and not stream.stopped and not self.continuous:
             try:
                 stream.abort()
             except Exception:  # a stream already gone is stopped enough
@@ -440,6 +488,8 @@ class Speaker:
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
+                if self.continuous:
+                    stream.abort()
                 stream.close()
             except Exception:  # closing is the last thing done with it
                 log.debug("closing the output stream failed", exc_info=True)

@@ -1,0 +1,140 @@
+"""Talking over the assistant (barge-in): the onset detector's rules on made-up frames, and sessions on the virtual
+devices with the assistant's own voice looped back into the microphone 10 dB down and 60 ms late (as laptop
+speakers leak into their microphone), the echo removed by the sound server's canceller (``audio.echo``).
+Outcomes only; how fast a line stops is in ``scripts/bench bargein``."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.speech.stt.vad import Frame
+
+FRAME = 512 * 2
+
+
+def _tone(db: float, frames: int = 1) -> bytes:
+    import numpy as np
+
+    t = np.arange(512 * frames) / 16000
+    amplitude = 32768 * 10 ** (db / 20) * np.sqrt(2)
+    return (amplitude * np.sin(2 * np.pi * 300 * t)).astype("<i2").tobytes()
+
+
+class Said:
+    """A voice detector that calls a frame voiced when the test says so (the rules here are the level's)."""
+
+    def __init__(self) -> None:
+        self.voiced = False
+
+    def frames(self, pcm16: bytes) -> list[Frame]:
+        return [Frame(pcm16[i : i + FRAME], self.voiced) for i in range(0, len(pcm16) - FRAME + 1, FRAME)]
+
+
+def _detector(**options):
+    from assistant.practice.bargein import OnsetDetector
+
+    vad = Said()
+    return OnsetDetector(vad, **options), vad
+
+
+def _feed(detector, vad, db: float, seconds: float, voiced: bool, playing_db: float = -20.0) -> list[bool]:
+    vad.voiced = voiced
+    return [detector.feed(_tone(db), playing_db) for _ in range(round(seconds / 0.032))]
+
+
+@pytest.mark.parametrize("heard_db,playing_db,fires", [
+    (-45.0, -20.0, False),  # the canceller lets a word of the line through, 25 dB under it: the echo
+    (-28.0, -20.0, False),  # as loud as the echo came through while the canceller learned: still the echo
+    (-22.0, -20.0, True),  # a person about as loud as the line: well above anything the echo did
+    (-45.0, -90.0, True),  # a quiet person while the line is silent (between its sentences)
+])
+def test_a_voice_must_stand_above_what_the_echo_did(heard_db, playing_db, fires):
+    detector, vad = _detector(arm_after_s=1.5)
+    _feed(detector, vad, -30.0, 1.6, voiced=True)  # the canceller still learning: the echo 10 dB under the line
+    _feed(detector, vad, -90.0, 1.0, voiced=False)  # then it cancels
+    detector.new_line()
+    assert any(_feed(detector, vad, heard_db, 0.3, voiced=True, playing_db=playing_db)) is fires
+
+
+def test_nothing_fires_before_the_canceller_has_heard_the_assistant():
+    detector, vad = _detector(arm_after_s=1.5)
+    assert not any(_feed(detector, vad, -20.0, 0.3, voiced=True, playing_db=-90.0))  # not armed yet
+    _feed(detector, vad, -90.0, 1.5, voiced=False)
+    assert any(_feed(detector, vad, -20.0, 0.3, voiced=True, playing_db=-90.0))
+
+
+def test_a_click_is_not_a_person():
+    detector, vad = _detector(arm_after_s=0.0, onset_s=0.096)
+    results = []
+    for _ in range(10):
+        results += _feed(detector, vad, -20.0, 0.064, voiced=True) + _feed(detector, vad, -90.0, 0.1, voiced=False)
+    assert not any(results)
+
+
+def test_the_loudest_moment_of_what_played():
+    from assistant.practice.bargein import SILENT_DB, loudest_db
+
+    assert loudest_db(b"") == SILENT_DB
+    assert abs(loudest_db(_tone(-90.0, 4) + _tone(-20.0, 2)) - -20.0) < 0.5
+
+
+def test_barge_in_is_a_setting_and_on_by_default():
+    from assistant.config import Settings
+
+    assert Settings().barge_in is True
+    assert Settings().with_value("barge_in", "false").barge_in is False
+
+
+# --- On the virtual devices, the assistant's voice looped back into the microphone --------------------------------
+
+STORY = ("Yesterday I told my friend Sam about my panic attacks at work, and it went better than I feared. "
+         "Before it I was a seven, at the worst an eight, and now a two. I'm done.")
+
+
+@pytest.fixture
+def echo_room(pulse):
+    """The virtual devices with the speaker looped into the microphone 10 dB down and 60 ms late."""
+    with pulse.echo_loop(gain_db=-10.0, latency_ms=60):
+        yield pulse
+
+
+def _reply(clip, key: str, over_s: float | None = None):
+    from hands_free import Reply, voice_end_s, voice_start_s
+
+    return Reply(key, clip, voice_end_s(clip), over_s=over_s, voice_start_s=voice_start_s(clip))
+
+
+def _told_caption() -> str:
+    from assistant.dialogue.scripts import load_script
+
+    return next(" ".join(s.text.split()) for s in load_script("debrief").steps if s.type == "reflect")
+
+
+def _stored_reflection() -> str:
+    from assistant.journal.store import Store
+
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+        return str(store.answers_for(row.id).get("reflection") or "")
+
+
+def test_a_story_told_over_the_invitation_stops_it_and_is_stored_from_its_first_word(echo_room, speak_piper):
+    """1.5 s into the invitation the person starts telling: the line stops at once (well before its end, ~10 s
+    later) and the story is stored from "Yesterday", the word said over the line, not from where the line ended."""
+    from hands_free import converse
+
+    told = _told_caption()
+    story = _reply(speak_piper(STORY, pad=0.3), "reflection", over_s=1.5)
+
+    def over(conversation) -> bool:
+        return any(turn.next_caption_at is not None for turn in conversation.turns)
+
+    run = converse(echo_room, ["debrief", "--confirm", "never"], lambda caption: story if caption == told else None,
+                   timeout_s=240, stop=over)
+    (turn,) = run.turns
+    assert "Traceback" not in run.stderr and "not available" not in run.stderr, run.stderr[-800:]
+    assert turn.voice_start_at is not None and turn.line_stopped_at is not None, run.captions
+    assert turn.line_stopped_at - turn.voice_start_at < 1.0, (turn, run.captions[-4:])  # cut short, not played out
+    reflection = _stored_reflection().lower()
+    assert reflection.startswith("yesterday"), reflection
+    assert "sam" in reflection and "seven" in reflection or "7" in reflection, reflection
