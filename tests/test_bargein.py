@@ -138,3 +138,74 @@ def test_a_story_told_over_the_invitation_stops_it_and_is_stored_from_its_first_
     reflection = _stored_reflection().lower()
     assert reflection.startswith("yesterday"), reflection
     assert "sam" in reflection and "seven" in reflection or "7" in reflection, reflection
+
+
+def _log() -> str:
+    """The ``--verbose`` log of the runs in this test's home (it never holds what was said)."""
+    import os
+    from pathlib import Path
+
+    log = Path(os.environ["ASSISTANT_HOME"]) / "assistant.log"
+    return log.read_text(encoding="utf-8") if log.exists() else ""
+
+
+def _stops() -> int:
+    """Lines stopped by a voice in the runs so far (the log has a line for each)."""
+    return _log().count("barge-in:")
+
+
+def test_its_own_echo_never_stops_a_line_over_a_whole_guided_debrief(echo_room, speak_piper):
+    """Every question of the guided debrief spoken with its echo in the microphone, each answered after the line
+    (as a person who waits does): no line is stopped, and every rating is stored as said."""
+    from assistant.journal.store import Store
+    from hands_free import converse
+    from test_noisy_room import _debrief_person
+
+    person = _debrief_person(speak_piper)
+    run = converse(echo_room, ["--verbose", "debrief", "--guided", "--confirm", "never"], person, timeout_s=600)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-800:]
+    assert _stops() == 0, run.captions
+    with Store.open() as store:
+        (row,) = store.list_sessions()
+        answers = store.answers_for(row.id)
+    assert row.status == "finished", run.captions[-6:]
+    assert {f: answers.get(f) for f in person.ratings} == person.ratings, answers
+
+
+@pytest.mark.parametrize("kind", ["brown", "babble"])
+def test_noise_in_the_room_never_stops_a_line(echo_room, speak_piper, tmp_path, kind):
+    """A fan or a TV 10 dB under the person's voice, looped into the microphone with the echo, through the welcome
+    and the invitation: no line is stopped, and the story told after the invitation is still heard."""
+    from hands_free import converse, noise_wav
+
+    told = _told_caption()
+    story = _reply(speak_piper(STORY, pad=0.3), "reflection")
+    noise = noise_wav(tmp_path, kind, 10.0, story.clip)
+
+    def over(conversation) -> bool:
+        return any(turn.next_caption_at is not None for turn in conversation.turns)
+
+    run = converse(echo_room, ["--verbose", "debrief", "--confirm", "never"],
+                   lambda caption: story if caption == told else None, noise=noise, timeout_s=240, stop=over)
+    assert "Traceback" not in run.stderr, run.stderr[-800:]
+    assert _stops() == 0, run.captions
+    assert "sam" in _stored_reflection().lower(), run.captions
+
+
+def test_with_barge_in_off_the_line_plays_out_as_before(echo_room, speak_piper, run_cli):
+    """The setting off: no canceller is loaded and the invitation plays to its end under the story (half duplex)."""
+    from hands_free import converse
+
+    assert run_cli("settings", "set", "barge_in", "false").exit_code == 0
+    told = _told_caption()
+    story = _reply(speak_piper(STORY, pad=0.3), "reflection", over_s=1.5)
+
+    def over(conversation) -> bool:
+        return any(turn.next_caption_at is not None for turn in conversation.turns)
+
+    run = converse(echo_room, ["--verbose", "debrief", "--confirm", "never"],
+                   lambda caption: story if caption == told else None, timeout_s=240, stop=over)
+    (turn,) = run.turns
+    assert turn.voice_start_at is not None and turn.line_stopped_at is not None, run.captions
+    assert turn.line_stopped_at - turn.voice_start_at > 5.0, turn  # the rest of the invitation was said
+    assert _stops() == 0 and "echo canceller" not in _log()
