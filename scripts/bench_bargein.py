@@ -9,8 +9,10 @@ looped in as well. Every run is a returning person's (``.welcomed``), as most ar
   assistant's sound at the speaker's monitor. Both ends err late (the player's start-up, the monitor's
   latency), so the figure is an upper bound. ``stopped``: lines stopped of those talked over; ``from_first_word``:
   answers stored from the first word said over the line (the invitation's; a question's answer from its value).
-- echo: a whole guided debrief, each answer after its line, ``echo_stops`` lines stopped by the assistant's own
-  voice, of ``echo_lines`` said (the quick run: the welcome and the invitation only).
+- echo: a whole guided debrief, each answer given 1.5 s after the speaker went quiet: ``echo_stops`` lines stopped
+  while the person was not talking (by the assistant's own voice), of ``echo_lines`` said; a pause in the making
+  of a line longer than that patience has the person answer over the rest of it, a true barge-in, counted as
+  ``echo_stops_while_answering`` (the quick run: the welcome and the invitation only).
 - noise: brown and babble 10 dB below the person's speech, with the echo, through the welcome and invitation,
   and the story after it: ``noise_<kind>_stops``.
 """
@@ -84,7 +86,7 @@ def _answers(env: dict[str, str]) -> dict:
 
 def talk_over(ctx, pulse, line: str, over_s: float, voice: str, n: int) -> dict:
     """One person talking over one line: how long the line went on, and what was stored."""
-    from hands_free import converse
+    from hands_free import converse, stops
 
     folder = ctx["tmp"] / "bargein"
     folder.mkdir(exist_ok=True)
@@ -105,14 +107,14 @@ def talk_over(ctx, pulse, line: str, over_s: float, voice: str, n: int) -> dict:
         return {"error": f"the line was never said; {run.stderr[-200:]}"}
     stop_ms = None if turn.line_stopped_at is None else (turn.line_stopped_at - turn.voice_start_at) * 1000
     stored = str(_answers(env).get("what_happened" if guided else "reflection") or "").lower()
-    return {"stop_ms": stop_ms, "stopped": _log(env).count("barge-in:") > 0,
+    return {"stop_ms": stop_ms, "stopped": bool(stops(_log(env))),
             "from_first_word": stored.startswith("i told" if guided else "yesterday"), "stored": stored[:60]}
 
 
 def echo_session(ctx, pulse, quick: bool) -> dict:
     """A debrief answered after each line, with its echo: lines stopped by the echo, of the lines said."""
     from bench_noisy import _person
-    from hands_free import converse
+    from hands_free import converse, stops, talking
 
     folder = ctx["tmp"] / "bargein"
     folder.mkdir(exist_ok=True)
@@ -123,14 +125,15 @@ def echo_session(ctx, pulse, quick: bool) -> dict:
     def told(conversation) -> bool:
         return quick and any(turn.next_caption_at is not None for turn in conversation.turns)
 
-    run = converse(pulse, args, person, env=env, timeout_s=600, stop=told)
-    return {"echo_stops": _log(env).count("barge-in:"), "echo_lines": len(run.captions),
-            "echo_wall_s": round(run.wall_s, 1)}
+    run = converse(pulse, args, person, env=env, timeout_s=600, stop=told, patience_s=1.5)
+    alone = stops(_log(env), talking(run))
+    return {"echo_stops": len(alone), "echo_stops_while_answering": len(stops(_log(env))) - len(alone),
+            "echo_lines": len(run.captions), "echo_wall_s": round(run.wall_s, 1)}
 
 
 def noise_session(ctx, pulse, kind: str) -> dict:
     """The welcome, the invitation and a story after it in noise 10 dB under the voice, with the echo."""
-    from hands_free import converse, noise_wav
+    from hands_free import converse, noise_wav, stops, talking
 
     folder = ctx["tmp"] / "bargein"
     folder.mkdir(exist_ok=True)
@@ -146,7 +149,7 @@ def noise_session(ctx, pulse, kind: str) -> dict:
                    lambda caption: story if caption == invitation else None, env=env, noise=noise, timeout_s=150,
                    stop=over)
     stored = str(_answers(env).get("reflection") or "").lower()
-    return {"stops": _log(env).count("barge-in:"), "lines": len(run.captions), "story_heard": "sam" in stored}
+    return {"stops": len(stops(_log(env), talking(run))), "lines": len(run.captions), "story_heard": "sam" in stored}
 
 
 def bench_bargein(ctx) -> dict:

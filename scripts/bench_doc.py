@@ -141,6 +141,8 @@ NOTES: list[tuple[str, str, str, str]] = [
     ("bargein", "from_first_word", "answers stored from the first word said over the line", "all"),
     ("bargein", "echo_stops", "lines stopped by the assistant's own voice looped back 10 dB down, a whole guided "
      "debrief", "0"),
+    ("bargein", "echo_stops_while_answering", "lines stopped while the person answered (a pause in the making of "
+     "a line outlasted their patience: a true barge-in)", ""),
     ("bargein", "echo_lines", "lines said in that debrief", ""),
     ("bargein", "echo_wall_s", "its wall time (s)", ""),
     ("bargein", "noise_*_stops", "lines stopped in that noise 10 dB under the voice, with the echo", "0"),

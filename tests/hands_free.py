@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from audio_fixtures import SpeakerMonitor
 
@@ -40,6 +40,7 @@ class Turn:
     voice_end_at: float  # monotonic time the answer's voice ended
     next_caption_at: float | None = None
     next_sound_at: float | None = None
+    played_at: float = 0.0  # monotonic time the answer's clip was started into the microphone
     voice_start_at: float | None = None  # monotonic time the answer's voice started (said over a line)
     line_stopped_at: float | None = None  # ... and the assistant's sound stopped after it
 
@@ -82,9 +83,10 @@ def voice_start_s(clip: Path) -> float:
 
 def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, env: dict[str, str] | None = None,
              noise: Path | None = None, timeout_s: float = 400.0,
-             stop: Callable[[Conversation], bool] | None = None) -> Conversation:
-    """Run ``assistant ARGS`` and answer every caption ``reply`` has a clip for (see the module docstring).
-    ``stop(conversation)``, asked after each caption, ends the run early (the process is killed)."""
+             stop: Callable[[Conversation], bool] | None = None, patience_s: float = 0.7) -> Conversation:
+    """Run ``assistant ARGS`` and answer every caption ``reply`` has a clip for (see the module docstring), once
+    the speaker has been quiet for ``patience_s``. ``stop(conversation)``, asked after each caption, ends the
+    run early (the process is killed)."""
     import contextlib
 
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
@@ -124,12 +126,12 @@ def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, en
                     continue
                 if answer.over_s is not None:
                     time.sleep(max(0.0, at + answer.over_s - time.monotonic()))
-                elif not monitor.wait_until_said_and_quiet(at):
+                elif not monitor.wait_until_said_and_quiet(at, quiet_s=patience_s):
                     break
                 else:
                     time.sleep(0.2)
                 played = time.monotonic()
-                turn = Turn(caption, answer.key, played + answer.voice_end_s)
+                turn = Turn(caption, answer.key, played + answer.voice_end_s, played_at=played)
                 if answer.over_s is not None:
                     turn.voice_start_at = played + answer.voice_start_s
                 result.turns.append(turn)
@@ -180,6 +182,29 @@ def sound_stops(blocks: list[tuple[float, bytes]], since: float, quiet_s: float 
         if later - earlier >= quiet_s:
             return earlier
     return after[-1]
+
+
+def stops(log: str, talking: Iterable[tuple[float, float]] = ()) -> list[str]:
+    """The lines of an assistant's ``--verbose`` log that say a line was stopped by a voice (barge-in), but for
+    those logged while the person was talking (``talking``: spans of ``time.monotonic()`` in this process)."""
+    import time
+    from datetime import datetime
+
+    spans = list(talking)
+    to_monotonic = time.monotonic() - time.time()
+    found = []
+    for line in log.splitlines():
+        if "barge-in:" not in line:
+            continue
+        at = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp() + to_monotonic
+        if not any(start - 0.2 <= at <= end + 1.0 for start, end in spans):
+            found.append(line)
+    return found
+
+
+def talking(conversation: Conversation) -> list[tuple[float, float]]:
+    """When the person's clips were playing into the microphone, from the start of each to the end of its voice."""
+    return [(turn.played_at, turn.voice_end_at) for turn in conversation.turns]
 
 
 def noise_wav(folder: Path, kind: str, snr_db: float, voice: Path, seconds: float = 30.0) -> Path:

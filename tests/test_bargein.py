@@ -129,8 +129,8 @@ def test_a_story_told_over_the_invitation_stops_it_and_is_stored_from_its_first_
     def over(conversation) -> bool:
         return any(turn.next_caption_at is not None for turn in conversation.turns)
 
-    run = converse(echo_room, ["debrief", "--confirm", "never"], lambda caption: story if caption == told else None,
-                   timeout_s=240, stop=over)
+    run = converse(echo_room, ["--verbose", "debrief", "--confirm", "never"],
+                   lambda caption: story if caption == told else None, timeout_s=240, stop=over)
     (turn,) = run.turns
     assert "Traceback" not in run.stderr and "not available" not in run.stderr, run.stderr[-800:]
     assert turn.voice_start_at is not None and turn.line_stopped_at is not None, run.captions
@@ -149,22 +149,27 @@ def _log() -> str:
     return log.read_text(encoding="utf-8") if log.exists() else ""
 
 
-def _stops() -> int:
-    """Lines stopped by a voice in the runs so far (the log has a line for each)."""
-    return _log().count("barge-in:")
+def _stops(spans=()) -> list[str]:
+    """Lines stopped by a voice in the runs so far, but for those stopped while the person was talking."""
+    from hands_free import stops
+
+    return stops(_log(), spans)
 
 
 def test_its_own_echo_never_stops_a_line_over_a_whole_guided_debrief(echo_room, speak_piper):
     """Every question of the guided debrief spoken with its echo in the microphone, each answered after the line
-    (as a person who waits does): no line is stopped, and every rating is stored as said."""
+    (as a person who waits does): no line is stopped but while the person talks (on a busy machine a pause
+    in the making of a line can be longer than their patience, and they answer over the rest of it), and every
+    rating is stored as said."""
     from assistant.journal.store import Store
-    from hands_free import converse
+    from hands_free import converse, talking
     from test_noisy_room import _debrief_person
 
     person = _debrief_person(speak_piper)
-    run = converse(echo_room, ["--verbose", "debrief", "--guided", "--confirm", "never"], person, timeout_s=600)
+    run = converse(echo_room, ["--verbose", "debrief", "--guided", "--confirm", "never"], person, timeout_s=600,
+                   patience_s=1.5)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-800:]
-    assert _stops() == 0, run.captions
+    assert _stops(talking(run)) == [], run.captions
     with Store.open() as store:
         (row,) = store.list_sessions()
         answers = store.answers_for(row.id)
@@ -176,7 +181,7 @@ def test_its_own_echo_never_stops_a_line_over_a_whole_guided_debrief(echo_room, 
 def test_noise_in_the_room_never_stops_a_line(echo_room, speak_piper, tmp_path, kind):
     """A fan or a TV 10 dB under the person's voice, looped into the microphone with the echo, through the welcome
     and the invitation: no line is stopped, and the story told after the invitation is still heard."""
-    from hands_free import converse, noise_wav
+    from hands_free import converse, noise_wav, talking
 
     told = _told_caption()
     story = _reply(speak_piper(STORY, pad=0.3), "reflection")
@@ -188,7 +193,7 @@ def test_noise_in_the_room_never_stops_a_line(echo_room, speak_piper, tmp_path, 
     run = converse(echo_room, ["--verbose", "debrief", "--confirm", "never"],
                    lambda caption: story if caption == told else None, noise=noise, timeout_s=240, stop=over)
     assert "Traceback" not in run.stderr, run.stderr[-800:]
-    assert _stops() == 0, run.captions
+    assert _stops(talking(run)) == [], run.captions
     assert "sam" in _stored_reflection().lower(), run.captions
 
 
@@ -208,4 +213,4 @@ def test_with_barge_in_off_the_line_plays_out_as_before(echo_room, speak_piper, 
     (turn,) = run.turns
     assert turn.voice_start_at is not None and turn.line_stopped_at is not None, run.captions
     assert turn.line_stopped_at - turn.voice_start_at > 5.0, turn  # the rest of the invitation was said
-    assert _stops() == 0 and "echo canceller" not in _log()
+    assert _stops() == [] and "echo canceller" not in _log()

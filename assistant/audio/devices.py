@@ -273,17 +273,11 @@ class Speaker:
     """Plays int16 mono PCM on an output device; the stream stays open between lines (fast start)."""
 
     def __init__(
-        self, device: str | int | None = None, gate: Gate | None = None, guard_s: float = DEFAULT_GUARD_S,
-        continuous: bool = False,
+        self, device: str | int | None = None, gate: Gate | None = None, guard_s: float = DEFAULT_GUARD_S
     ) -> None:
         self.spec = device
         self.gate = gate
         self.guard_s = guard_s
-        # continuous: the stream runs from open to close, silent between lines. For barge-in: an echo canceller
-        # re-learns the delay each time its reference stream starts again, and let the start of every line back
-        # into the microphone (measured: -47 dBFS at a line's start after -73 through the line before).
-        self.continuous = continuous
-        self._quiet_since: float | None = None  # continuous: when the line's last sample was handed over
         self.device: DeviceInfo | None = None
         self.first_audio_at: float | None = None  # time.monotonic() of the first callback with audio
         self.duration_s = 0.0
@@ -303,10 +297,9 @@ class Speaker:
 
     @classmethod
     def from_settings(
-        cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None,
-        continuous: bool = False,
+        cls, settings: "Settings", device: str | int | None = None, gate: Gate | None = None
     ) -> "Speaker":
-        return cls(device_from_settings(settings, "output", device), gate=gate, continuous=continuous)
+        return cls(device_from_settings(settings, "output", device), gate=gate)
 
     def open(self, rate: int) -> None:
         """Open (or reuse) the output stream for ``rate``; raises worded errors."""
@@ -330,16 +323,6 @@ class Speaker:
         except (sd.PortAudioError, ValueError) as exc:
             raise fail("output_device_busy", name=info.name, reason=exc) from exc
         self.device, self._stream_rate = info, stream_rate
-        if self.continuous:
-            self._start_stream()
-
-    def _start_stream(self) -> None:
-        try:
-            self._stream.start()
-        except self._sd.PortAudioError as exc:
-            self._feeding = False
-            self._finished()
-            raise fail("output_device_busy", name=self.device.name if self.device else "?", reason=exc) from exc
 
     def play(self, pcm: bytes, rate: int, *, blocking: bool = True, more: Iterable[bytes] | None = None,
              until: Callable[[], bool] | None = None) -> float:
@@ -361,12 +344,15 @@ class Speaker:
             self._feeding = more is not None
             self.feed_error = None
             self._started_at = time.monotonic()
-            self._quiet_since = None
             self._done.clear()
         if self.gate is not None:
             self.gate.close()
-        if not (self.continuous and self._stream.active):
-            self._start_stream()
+        try:
+            self._stream.start()
+        except self._sd.PortAudioError as exc:
+            self._feeding = False
+            self._finished()
+            raise fail("output_device_busy", name=self.device.name if self.device else "?", reason=exc) from exc
         if more is not None:
             threading.Thread(target=self._feed, args=(line, more, rate), name="speaker-feed", daemon=True).start()
         if blocking:
@@ -433,20 +419,8 @@ class Speaker:
         outdata[: len(piece)] = piece
         if len(piece) < size:
             outdata[len(piece) :] = b"\x00" * (size - len(piece))  # a streamed line waits for its next piece
-        if ended and self.continuous:
-            self._played_out()
-        elif ended:
+        if ended:
             raise self._sd.CallbackStop  # PortAudio plays out what is buffered, then calls _finished
-
-    def _played_out(self) -> None:
-        """Continuous stream: the line is over once what was buffered after its last sample has played."""
-        if self._done.is_set():
-            return
-        now = time.monotonic()
-        if self._quiet_since is None:
-            self._quiet_since = now
-        elif now - self._quiet_since >= self._latency() + 0.02:
-            self._finished()
 
     def _finished(self) -> None:
         """The line is over (played out, stopped or aborted): reopen the gate after the guard."""
@@ -473,10 +447,8 @@ class Speaker:
         with self._lock:
             self._line += 1
             self._feeding = False
-            if self.continuous:  # silence from the next block on; the stream (the canceller's reference) runs on
-                self._pcm, self._pos = b"", 0
         stream = self._stream
-        if stream is not None and not stream.stopped and not self.continuous:
+        if stream is not None and not stream.stopped:
             try:
                 stream.abort()
             except Exception:  # a stream already gone is stopped enough
@@ -488,8 +460,6 @@ class Speaker:
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
-                if self.continuous:
-                    stream.abort()
                 stream.close()
             except Exception:  # closing is the last thing done with it
                 log.debug("closing the output stream failed", exc_info=True)

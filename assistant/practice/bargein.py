@@ -73,6 +73,11 @@ class OnsetDetector:
         self._run = self._voiced_run = 0
 
     @property
+    def person_talking(self) -> bool:
+        """The last frame heard may be the person's (a voice above the echo's measure) and did not fire yet."""
+        return self._run > 0
+
+    @property
     def voice_seconds(self) -> float:
         """How long the voice heard now has lasted (0 when there is none)."""
         return self._voiced_run * self.frame_s
@@ -91,6 +96,9 @@ class OnsetDetector:
             relative = level - playing_db if playing_db > SILENT_DB else None
             person = frame.voiced and (relative is None or relative >= self.echo_db + self.echo_margin_db)
             if relative is not None and playing_db >= LEARN_DB and (not self.armed or not person):
+                if relative > self.echo_db:
+                    log.debug("the echo came through at %+.1f dB (%.1f dBFS, the line at %.1f)%s", relative, level,
+                              playing_db, "" if self.armed else " while the canceller learns")
                 self.echo_db = max(self.echo_db, relative)
             self._run = self._run + 1 if person else 0
             self._voiced_run = self._voiced_run + 1 if frame.voiced else 0
@@ -121,13 +129,17 @@ class BargeIn:
         self.interrupted = False  # the person talked over a line; lines until the answer are not spoken
         self._line: deque[bytes] = deque(maxlen=round(KEEP_S / CHUNK_S))
         self.stops = 0  # lines stopped this run
-        self._started = False
+
+    def line_starts(self) -> None:
+        """Before a line: what the microphone heard since the last line or answer ended is not said over this one
+        (the rest of an answer that ended on its words, the canceller starting up)."""
+        if not self.pending:
+            self.mic.flush()
+        self._line.clear()
+        self.detector.new_line()
 
     def heard_voice(self) -> bool:
         """``Voice.say(until=...)``: one chunk of the microphone (at most ~60 ms); True when the person started."""
-        if not self._started:  # the first line: what the canceller made before anything played is not the room
-            self._started = True
-            self.mic.flush()
         for chunk in self.mic.chunks(timeout=0.06):
             self._line.append(chunk.audio)
             if self.detector.feed(chunk.audio, max(SILENT_DB, loudest_db(self.playing(ECHO_PATH_S)))):
@@ -150,9 +162,11 @@ class BargeIn:
         self.pending = kept
 
     def line_ended(self) -> None:
-        """A line played out: a voice that began in its last moments is kept; the next line starts afresh."""
-        if not self.interrupted and self.detector.voice_seconds:
+        """A line played out: a voice that began in its last moments is kept, and taken as talking over the line
+        (the lines until the answer are not said over it)."""
+        if not self.interrupted and self.detector.person_talking:
             self._keep(self.detector.voice_seconds + KEEP_BEFORE_S)
+            self.interrupted = True
         self._line.clear()
         self.detector.new_line()
 
@@ -176,7 +190,7 @@ class BargeInVoice:
         if self.bargein.interrupted and not must:
             self._voice.echo_caption(text)  # the person is talking: shown, not said
             return None
-        self.bargein.detector.new_line()
+        self.bargein.line_starts()
         timing = self._voice.say(text, until=None if must else self.bargein.heard_voice, **options)
         if not self.bargein.interrupted:
             self.bargein.line_ended()

@@ -144,7 +144,7 @@ class Practice:
         if self.echo_canceller is not None:  # the person may talk over a line: the speaker closes no gate
             from assistant.audio.devices import Speaker
 
-            speaker = Speaker.from_settings(self.settings, continuous=True)
+            speaker = Speaker.from_settings(self.settings)
         self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=gate, speaker=speaker,
                            echo=self.console.echo)
         self.plain_voice = self.voice  # breathing keeps its own voice stop, and speaks through this
