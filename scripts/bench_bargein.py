@@ -97,11 +97,11 @@ def talk_over(ctx, pulse, line: str, over_s: float, voice: str, n: int) -> dict:
     env = _home(ctx, f"{line}-{voice}-{n}")
     args = ["--verbose", "debrief", "--confirm", "never"] + (["--guided"] if guided else [])
 
-    def over(conversation) -> bool:
-        return any(turn.next_caption_at is not None for turn in conversation.turns)
+    def answered(conversation) -> bool:  # a caption after the voice: the answer was heard (a skipped line's is before)
+        return any(at > turn.voice_end_at + 0.3 for turn in conversation.turns for at, _ in conversation.captions)
 
     run = converse(pulse, args, lambda caption: said if caption == lines[line] else None, env=env, timeout_s=120,
-                   stop=over)
+                   stop=answered)
     turn = run.turns[0] if run.turns else None
     if turn is None or turn.voice_start_at is None:
         return {"error": f"the line was never said; {run.stderr[-200:]}"}
