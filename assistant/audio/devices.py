@@ -175,6 +175,7 @@ class Microphone:
         self.device: DeviceInfo | None = None
         self.capture_format: AudioFormat | None = None
         self.dropped = 0  # chunks dropped because the gate was closed
+        self.captured_at = 0.0  # time.monotonic() when the last chunk given out was captured
         self._queue: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
         self._stream: Any = None
         self._frames = 0
@@ -234,7 +235,12 @@ class Microphone:
                 self.dropped += 1
                 continue
             pcm = pcm_to_16k_mono(raw, fmt)
+            self.captured_at = captured_at
             yield AudioChunk(self.cleaner.process(pcm) if self.cleaner is not None else pcm, timestamp=stamp)
+
+    def pending_chunks(self) -> int:
+        """Chunks captured and not yet read (a backlog when the reader is slower than the microphone)."""
+        return self._queue.qsize()
 
     def flush(self) -> None:
         """Forget audio captured so far (e.g. before a new question)."""
@@ -294,6 +300,7 @@ class Speaker:
         self._started_at = 0.0
         self.feed_error: Exception | None = None  # what stopped the pieces of the last line early
         self.interrupted = False  # the last line was stopped by ``until`` (the person started talking)
+        self._handed: deque[tuple[float, int]] = deque(maxlen=4096)  # (time.monotonic(), position) per callback
 
     @classmethod
     def from_settings(
@@ -339,6 +346,7 @@ class Speaker:
             self._line += 1
             line = self._line
             self._pcm, self._pos = self._to_stream_rate(pcm, rate), 0
+            self._handed.clear()
             self.first_audio_at = None
             self.duration_s = len(self._pcm) / (2 * self._stream_rate)
             self._feeding = more is not None
@@ -413,6 +421,7 @@ class Speaker:
         with self._lock:
             piece = self._pcm[self._pos : self._pos + size]
             self._pos += len(piece)
+            self._handed.append((time.monotonic(), self._pos))
             if piece and self.first_audio_at is None:
                 self.first_audio_at = time.monotonic()
             ended = len(piece) < size and not self._feeding
@@ -431,12 +440,15 @@ class Speaker:
         if self.gate is not None:
             self.gate.open_after(self.guard_s)
 
-    def recent(self, seconds: float) -> bytes:
-        """The last ``seconds`` of the line handed to the device (16-bit mono at the stream's rate): what may
-        be coming back through the room now."""
+    def recent(self, seconds: float, until: float | None = None) -> bytes:
+        """The ``seconds`` of the line handed to the device up to the moment ``until`` (``time.monotonic()``; None:
+        now), 16-bit mono at the stream's rate: what may be coming back through the room at that moment."""
         with self._lock:
+            end = self._pos
+            if until is not None:
+                end = next((pos for at, pos in reversed(self._handed) if at <= until), 0)
             size = 2 * int(seconds * (self._stream_rate or TARGET_RATE))
-            return self._pcm[max(0, self._pos - size) : self._pos]
+            return self._pcm[max(0, end - size) : end]
 
     @property
     def playing(self) -> bool:
