@@ -58,7 +58,7 @@ FIGURES = {
                 "reflect_field_recall_heldout", "reflect_wrong_value_rate_heldout", "debrief_turns_guided",
                 "debrief_turns_reflect", "debrief_wall_ratio_reflect_to_guided"),
     "conversation": ("gap_ms_p50_open", "turns", "wall_s"),
-    "bargein": ("stop_ms_p95", "echo_stops", "noise_brown10_stops"),
+    "bargein": ("echo_stops", "noise_brown10_stops"),  # stop_ms_* only when a stop was measured
 }
 
 

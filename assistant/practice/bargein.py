@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 KEEP_BEFORE_S = 0.6  # audio kept from before the onset fired: Silero calls a soft onset late, and ``onset_s``
 CHUNK_S = 0.05  # the microphone's chunk, the granularity of the check
 ECHO_PATH_S = 0.4  # what played this long ago may still be coming back (device buffers, the room, the canceller)
+# ... and where the line has been silent that long, this much: with brown noise under it, a line was stopped once
+# by a voice nobody said, 0.4 s after anything had played (the canceller's latency grows on a busy machine)
+ECHO_LATE_S = 1.2
 SILENT_DB = -60.0  # a line quieter than this is not playing
 LEARN_DB = -45.0  # how much of the echo comes through is learnt only where the line is at least this loud
 KEEP_S = 15.0  # the line's audio kept, so a voice that began during it is kept from its start
@@ -146,8 +149,11 @@ class BargeIn:
         person started talking."""
         for read, chunk in enumerate(self.mic.chunks(timeout=0.06), 1):
             self._line.append(chunk.audio)
-            playing = self.playing(ECHO_PATH_S, getattr(self.mic, "captured_at", None) or None)
-            if self.detector.feed(chunk.audio, max(SILENT_DB, loudest_db(playing))):
+            captured = getattr(self.mic, "captured_at", None) or None
+            playing_db = loudest_db(self.playing(ECHO_PATH_S, captured))
+            if playing_db <= SILENT_DB:  # a pause in the line, or its start: an echo may come late on a busy machine
+                playing_db = loudest_db(self.playing(ECHO_LATE_S, captured))
+            if self.detector.feed(chunk.audio, max(SILENT_DB, playing_db)):
                 self._keep(self.detector.voice_seconds + KEEP_BEFORE_S)
                 self.interrupted = True
                 self.stops += 1
