@@ -430,9 +430,11 @@ def bench_reflect(ctx) -> dict:
     return {**bench(ctx), **spoken, **errors}
 
 
+from bench_bargein import bench_bargein  # noqa: E402  (talking over the assistant; its own file)
 from bench_noisy import bench_noisy  # noqa: E402  (the ear in a noisy room; its own file)
 
 section(bench_noisy)
+section(bench_bargein)
 
 
 @section

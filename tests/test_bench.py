@@ -62,6 +62,7 @@ FIGURES = {
              "told_dev_spoken_scored_wrong", "told_scoring_ms_p50"),
     "talk": ("talk_s_piper_full_first_after", "talk_s_piper_full_returning_after", "talk_lines_full_first_after",
              "talk_lines_full_returning_after"),
+    "bargein": ("echo_stops", "noise_brown10_stops"),  # stop_ms_* only when a stop was measured
 }
 
 
