@@ -42,6 +42,7 @@ def _home(ctx, name: str) -> dict[str, str]:
     home = ctx["tmp"] / f"home-bargein-{name}"
     home.mkdir(exist_ok=True)
     (home / ".welcomed").touch()
+    (home / "settings.toml").write_text("barge_in = true\n")  # off by default
     return {"ASSISTANT_HOME": str(home)}
 
 

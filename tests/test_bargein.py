@@ -78,11 +78,11 @@ def test_the_loudest_moment_of_what_played():
     assert abs(loudest_db(_tone(-90.0, 4) + _tone(-20.0, 2)) - -20.0) < 0.5
 
 
-def test_barge_in_is_a_setting_and_on_by_default():
+def test_barge_in_is_a_setting_and_off_by_default():
     from assistant.config import Settings
 
-    assert Settings().barge_in is True
-    assert Settings().with_value("barge_in", "false").barge_in is False
+    assert Settings().barge_in is False
+    assert Settings().with_value("barge_in", "true").barge_in is True
 
 
 # --- On the virtual devices, the assistant's voice looped back into the microphone --------------------------------
@@ -92,8 +92,9 @@ STORY = ("Yesterday I told my friend Sam about my panic attacks at work, and it 
 
 
 @pytest.fixture
-def echo_room(pulse):
-    """The virtual devices with the speaker looped into the microphone 10 dB down and 60 ms late."""
+def echo_room(pulse, run_cli):
+    """The virtual devices with the speaker looped into the microphone 10 dB down and 60 ms late, and barge-in on."""
+    assert run_cli("settings", "set", "barge_in", "true").exit_code == 0
     with pulse.echo_loop(gain_db=-10.0, latency_ms=60):
         yield pulse
 
