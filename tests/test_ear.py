@@ -15,7 +15,7 @@ import pytest
 from assistant.dialogue import parse
 from assistant.events import Listen, Transcript
 from assistant.practice.hearing import Ear, hear_file, meaning
-from assistant.speech.stt import forced
+from assistant.speech.stt import edges, forced
 from assistant.speech.stt.base import ClosedAnswer
 from assistant.speech.stt.endpoint import EndpointConfig, listen
 from assistant.speech.stt.vad import EnergyVad
@@ -327,7 +327,7 @@ def test_an_unsure_answer_gets_a_second_opinion(whisper_engine, speak, monkeypat
     the quiet edges every closed answer gets, with which the first hearing already gets it right.)"""
     from dataclasses import replace
 
-    monkeypatch.setattr(forced, "EDGE_S", 0.0)
+    monkeypatch.setattr(edges, "EDGE_S", 0.0)
     clip = speak("nine", voice=voice)
     scorer = whisper_engine.forced
     monkeypatch.setattr(whisper_engine, "forced", forced.ForcedScorer(

@@ -75,7 +75,7 @@ def quiet_edges_s(pcm: bytes, quiet_db: float) -> tuple[float, float]:
 def test_a_trimmed_clip_is_heard_like_a_live_one(whisper_engine, real_sample, tmp_path, monkeypatch):
     """A file cut close to the voice (``transcribe --as``) reaches the decoder with the same quiet before and
     after the voice as a live utterance cut out of a quiet room, and is never heard as another value."""
-    from assistant.speech.stt import forced
+    from assistant.speech.stt import edges as quiet
 
     scorer = whisper_engine.forced
     encoded: list[bytes] = []
@@ -92,8 +92,8 @@ def test_a_trimmed_clip_is_heard_like_a_live_one(whisper_engine, real_sample, tm
         for audio in (pcm, room.pad(pcm, 1.0, 1.0)):
             encoded.clear()
             values.append(heard(whisper_engine, audio, tmp_path)["value"])
-            edges.append(quiet_edges_s(encoded[0], forced.EDGE_QUIET_DB))
-        assert all(lead >= forced.EDGE_S - 0.01 and tail >= forced.EDGE_S - 0.01 for lead, tail in edges), edges
+            edges.append(quiet_edges_s(encoded[0], quiet.EDGE_QUIET_DB))
+        assert all(lead >= quiet.EDGE_S - 0.01 and tail >= quiet.EDGE_S - 0.01 for lead, tail in edges), edges
         assert None in values or values[0] == values[1], (clip.path.name, values)
 
 

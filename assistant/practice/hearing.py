@@ -210,7 +210,7 @@ def hear_file(engine, path: str, kind: str, choices: tuple[str, ...] = (), ear: 
     ``value``/``problem`` are what the session would take from the words (a command is reported as
     ``{"command": NAME}``); ``confidence`` is the recogniser's, 0..1 (null when it has none).
     The file is fed as it is, silence and noise included: a clip trimmed close to the voice gets the quiet a
-    live utterance has around it where every closed answer does (``speech.stt.forced.with_quiet_edges``),
+    live utterance has around it where every closed answer does (``speech.stt.edges.with_quiet_edges``),
     not here, so the live path and this one cannot drift apart.
     """
     from dataclasses import asdict
