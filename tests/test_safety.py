@@ -22,6 +22,8 @@ KNOWN_MISSES = {
     "im done. i cant",
     # A thank-you note or a goodbye: the words cannot tell, only what came before (the similarity layer asks).
     "I already wrote the note",
+    # "do it" is the exposure step itself in this practice ("I'm going to do it tonight"): never a crisis word.
+    "I have everything I need to do it",
 }
 
 
