@@ -116,8 +116,8 @@ class Ear:
         recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen),
                                        vad=vad)
         # Live stories are not scored yet: with it on, the hands-free told debrief (tests/test_hands_free.py) twice
-        # stopped hearing the closed answers after the story, and passed with it off; until that is understood,
-        # only recordings (--audio-in) get their slots scored.
+        # stopped hearing the closed answers after the story on a loaded machine (docs/design.md); until that is
+        # understood, only recordings (--audio-in) get their slots scored.
         story = (self.story_numbers and recorded and listen.kind == "reflection"
                  and callable(getattr(engine, "hear_story", None)))
         audio: list[bytes] = []
