@@ -113,9 +113,10 @@ NOTES: list[tuple[str, str, str, str]] = [
      "slots scored: values read right of those said", "≥ 0.85"),
     ("told", "told_*_spoken_scored_wrong", "the same: values stored wrong or not said", "0"),
     ("told", "told_*_spoken_scored_recall", "spoken, slots scored: values read right of those said", ""),
-    ("told", "told_*_spoken_plain_*", "the same stories as whisper wrote them, no slot scored (side by side, one "
-     "transcript)", ""),
-    ("told", "told_*_by_voice", "per voice, plain and scored", ""),
+    ("told", "told_*_spoken_plain_recall", "the same stories as whisper wrote them, no slot scored (side by side, "
+     "one transcript)", ""),
+    ("told", "told_*_spoken_plain_wrong", "the same, values stored wrong or not said", ""),
+    ("told", "told_*_by_voice", "per voice: values read right plain → scored / said (wrong plain → scored)", ""),
     ("told", "told_voices", "the voices the stories were said in (espeak-ng, and Piper's en_US-joe-medium)", ""),
     ("told", "told_stories", "stories measured", ""),
     ("told", "told_scoring_ms_*", "time the slot scoring adds to a finished story, median and max (ms)", ""),

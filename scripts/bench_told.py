@@ -103,11 +103,13 @@ def bench(ctx: dict | None = None, sets: tuple[str, ...] = ("heldout", "dev"), v
                 if show_misses and _numbers(after) != story.numbers:
                     print(f"{name} {story.id} {voice}: {story.numbers} <- {_numbers(after)}\n  {after}",
                           file=sys.stderr)
-            for way, texts in (("plain", plain), ("scored", scored)):
-                tally = _tally(stories, texts)
-                per_voice[f"{voice}_{way}"] = f"{tally['right']}/{tally['said']} right, {tally['wrong']} wrong"
+            tallies = {way: _tally(stories, texts) for way, texts in (("plain", plain), ("scored", scored))}
+            for way, tally in tallies.items():
                 for key in tally:
                     totals[way][key] += tally[key]
+            per_voice[voice] = "{}→{}/{} ({}→{} wrong)".format(
+                tallies["plain"]["right"], tallies["scored"]["right"], tallies["plain"]["said"],
+                tallies["plain"]["wrong"], tallies["scored"]["wrong"])
         for way, tally in totals.items():
             result[f"told_{name}_spoken_{way}_recall"] = _rate(tally)
             result[f"told_{name}_spoken_{way}_wrong"] = tally["wrong"]

@@ -114,7 +114,11 @@ class Ear:
         vad = Shared(EnergyVad()) if recorded else None
         recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen),
                                        vad=vad)
-        story = self.story_numbers and listen.kind == "reflection" and callable(getattr(engine, "hear_story", None))
+        # Live stories are not scored yet: with it on, the hands-free told debrief (tests/test_hands_free.py) twice
+        # stopped hearing the closed answers after the story on a loaded machine (docs/design.md); until that is
+        # understood, only recordings (--audio-in) get their slots scored.
+        story = (self.story_numbers and recorded and listen.kind == "reflection"
+                 and callable(getattr(engine, "hear_story", None)))
         audio: list[bytes] = []
         answer = listen_for_answer(_kept(chunks, audio) if story else chunks, recognizer, self.endpoint(listen),
                                    on_partial, vad=vad)
