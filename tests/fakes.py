@@ -62,7 +62,7 @@ class ScriptedEngine:
         self._queue.extend(answers)
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
-                   closed=None, vad=None) -> "_ScriptedRecognizer":
+                   closed=None, vad=None, open_answer: bool = False) -> "_ScriptedRecognizer":
         self.grammars.append(tuple(grammar) if grammar else None)
         self.closed.append(closed)
         self.received.append(0)
@@ -99,3 +99,32 @@ def said(out) -> list[str]:
     from assistant.events import Say
 
     return [o.text for o in out if isinstance(o, Say)]
+
+
+class BurstDecoder:
+    """Stands in for whisper's ``decode`` in windowing tests (``WhisperRecognizer`` over tones): each loud burst
+    in the audio it is given is one word, and it hears ``heard[n]`` for audio holding n bursts ("n bursts" if
+    not given). Every decode is recorded as (bytes, offset_s, prompt)."""
+
+    def __init__(self, heard: dict[int, str] | None = None) -> None:
+        self.heard = heard or {}
+        self.decoded: list[tuple[int, float, str]] = []
+
+    def decode(self, pcm16: bytes, offset_s: float, words: bool = True, prompt: str = "") -> Transcript:
+        import numpy as np
+
+        loud = np.abs(np.frombuffer(pcm16, "<i2")) > 1000
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], loud.astype(np.int8), [0]))))
+        starts, ends = edges[::2], edges[1::2]
+        # samples of a tone cross zero: a burst is a run of loud samples with gaps under 50 ms
+        bursts = [[starts[0], ends[0]]] if len(starts) else []
+        for start, end in zip(starts[1:], ends[1:]):
+            if start - bursts[-1][1] < 800:
+                bursts[-1][1] = end
+            else:
+                bursts.append([start, end])
+        self.decoded.append((len(pcm16), offset_s, prompt))
+        text = self.heard.get(len(bursts), f"{len(bursts)} bursts")
+        said = tuple(Word(w, round(offset_s + s / 16000, 3), round(offset_s + e / 16000, 3), 1.0)
+                     for w, (s, e) in zip(text.split(), bursts))
+        return Transcript(text, True, said, "whisper", "fake", "en")

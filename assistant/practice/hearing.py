@@ -31,6 +31,9 @@ from assistant.events import Listen
 
 CLOSED_KINDS = ("rating", "yesno", "choice", "duration", "date", "command")
 KINDS = CLOSED_KINDS + ("text", "emotions", "reflection")
+# Answers in the person's own words: heard whole, in windows with the earlier text as context, while they speak
+# (``speech.stt.whisper_engine``), not in pieces cut at each pause.
+OPEN_KINDS = ("text", "emotions", "reflection", "correction")
 
 
 def meaning(kind: str, choices: tuple[str, ...] = ()) -> Callable[[str], Hashable | None]:
@@ -113,7 +116,7 @@ class Ear:
         grammar = list(listen.grammar) if listen.grammar else None
         vad = Shared(EnergyVad()) if recorded else None
         recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen),
-                                       vad=vad)
+                                       vad=vad, open_answer=listen.kind in OPEN_KINDS)
         return listen_for_answer(chunks, recognizer, self.endpoint(listen), on_partial, vad=vad)
 
 

@@ -8,6 +8,17 @@ while Silero would cost as much time again as the decode itself. To keep end-of-
 decoding starts speculatively after a short pause and is kept only if no more speech arrives before the
 utterance is closed.
 
+An open answer told live (``recognizer(open_answer=True)``: a story, feelings, a correction) is heard in
+windows, not pieces: a pause does not close the utterance but checkpoints it. The audio so far is decoded
+(speculatively, from 90 ms into the pause, while the person may already go on) and given out as a partial,
+which the answer's endpoint reads for "I'm done" or a plain yes; the window grows over the next pause and
+is decoded whole again, until at a pause past ``LIVE_WINDOW_S`` it is committed as a final and the next
+window starts, decoded with the answer's earlier text as its initial prompt. Pieces decoded alone lost the
+context a file's ~20 s windows have (a told story heard live: 25 % WER, the same audio as a file 5 %:
+"when I'm out of heaven" for "was about a seven"); so at the end of speech only the last window, at most
+a few seconds past ``LIVE_WINDOW_S``, remains to decode. Every result is taken at a fixed point of the
+stream (the pause), so the same audio is heard the same way from a file or a microphone.
+
 Free speech (``decode``): every utterance is padded with 0.8 s of silence and decoded in whisper's usual
 30 s window, with word timestamps. A closed answer (``recognizer(closed=...)``) is heard by
 ``forced.ForcedScorer`` instead: bounded free decode plus forced scoring of the answer's phrasings over
@@ -47,6 +58,11 @@ PARTIAL_WINDOW_S = 6.0
 # A closed answer is a few words: cut at 20 s, so that even the 15 % slower copy of the second opinion
 # (forced.py) fits whisper's 30 s window when noise keeps an utterance open.
 MAX_CLOSED_UTTERANCE_S = 20.0
+# An open answer told live is committed in windows of at least this long (see the module docstring): long
+# enough to give whisper a sentence or two of context, short enough that the last window's decode at the
+# end of speech is quick.
+LIVE_WINDOW_S = 8.0
+PROMPT_CHARS = 400  # the earlier text given as a window's initial prompt: ~100 tokens, well inside whisper's 223
 BATCH_TARGET_S = 20.0  # batch (file) mode: fill whisper's window before cutting at a pause
 BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
 # Free decode bounds. faster-whisper re-decodes a window at rising temperatures (up to six times) when the
@@ -109,14 +125,18 @@ class WhisperEngine:
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
                    batch: bool = False, closed: ClosedAnswer | None = None,
-                   vad: Vad | None = None) -> "WhisperRecognizer":
+                   vad: Vad | None = None, open_answer: bool = False) -> "WhisperRecognizer":
         """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes).
         ``closed``: a closed answer, heard by forced scoring of its phrasings (``grammar`` is Vosk's).
-        ``vad``: what is voice (default: the energy detector for ``batch``, else the live one)."""
-        return WhisperRecognizer(self, closed, partials and not batch, batch, vad)
+        ``vad``: what is voice (default: the energy detector for ``batch``, else the live one).
+        ``open_answer``: free speech told as one answer, heard in windows with the earlier text as context (see
+        the module docstring); without it every pause of 0.3 s gives a final (voice commands)."""
+        return WhisperRecognizer(self, closed, partials and not batch, batch, vad,
+                                 windowed=open_answer and closed is None and not batch)
 
-    def decode(self, pcm16: bytes, offset_s: float, words: bool = True) -> Transcript | None:
-        """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream."""
+    def decode(self, pcm16: bytes, offset_s: float, words: bool = True, prompt: str = "") -> Transcript | None:
+        """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream;
+        ``prompt``: the text said before it, as whisper's initial prompt (context, not words to hear)."""
         import numpy as np
 
         pad = np.zeros(int(PAD_S * SAMPLE_RATE), np.float32)
@@ -131,7 +151,8 @@ class WhisperEngine:
             segments, _info = self.model.transcribe(audio, language="en", beam_size=SHORT_BEAM if short else 1,
                                                     word_timestamps=words,
                                                     condition_on_previous_text=False, vad_filter=False,
-                                                    temperature=temperature, max_new_tokens=max_new_tokens)
+                                                    temperature=temperature, max_new_tokens=max_new_tokens,
+                                                    initial_prompt=prompt[-PROMPT_CHARS:] or None)
             segments = list(segments)
         shift = offset_s - PAD_S
         found: list[Word] = []
@@ -159,12 +180,15 @@ class WhisperEngine:
 
 
 class WhisperRecognizer:
-    """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close."""
+    """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close; ``windowed``
+    (an open answer told live): partials at pauses and finals per window, see the module docstring."""
 
     def __init__(self, engine: WhisperEngine, closed: ClosedAnswer | None, partials: bool, batch: bool = False,
-                 vad: Vad | None = None) -> None:
+                 vad: Vad | None = None, windowed: bool = False) -> None:
         self._engine, self._closed, self._partials = engine, closed, partials
-        self._batch = batch
+        self._batch, self._windowed = batch, windowed
+        self._context: list[str] = []  # the windows committed so far (windowed): the next one's prompt
+        self._checkpointed = False  # this pause's decode has been given out (windowed)
         self._vad: Vad = vad if vad is not None else EnergyVad() if batch else Shared(voice_detector())
         # The answer's endpoint asks the same detector about the same chunks (each frame judged once).
         self.voice: Vad | None = None if batch else self._vad
@@ -203,6 +227,7 @@ class WhisperRecognizer:
         if voiced:
             self._voiced_s += frame_s
             self._silence_s = 0.0
+            self._checkpointed = False
             if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
                 self._spec[1].cancel()  # started must not hold up the next (a 35 s reflection queued 26)
                 self._spec = None
@@ -217,12 +242,17 @@ class WhisperRecognizer:
         if self._batch:
             closing = (self._silence_s >= UTTERANCE_SILENCE_S and length_s >= BATCH_TARGET_S) or (
                 self._silence_s >= BATCH_LONG_PAUSE_S)
+        elif self._windowed:
+            closing = self._silence_s >= UTTERANCE_SILENCE_S and length_s >= LIVE_WINDOW_S
         else:
             closing = self._silence_s >= UTTERANCE_SILENCE_S
         if not self._batch and not voiced and length_s >= SOFT_MAX_UTTERANCE_S:
             closing = True
         if closing or length_s >= self._max_utterance_s:
             out.extend(self._close())
+        elif self._windowed and self._silence_s >= UTTERANCE_SILENCE_S and not self._checkpointed:
+            self._checkpointed = True
+            out.extend(self._checkpoint())
         elif self._partials and voiced:
             self._since_partial_s += frame_s
             if self._since_partial_s >= 1.0:
@@ -240,6 +270,21 @@ class WhisperRecognizer:
         self._last_partial = result.text
         return [Transcript(result.text, False, (), "whisper", result.model, "en")]
 
+    def _checkpoint(self) -> list[Transcript]:
+        """A pause inside an open answer's window: the window so far as a partial (the endpoint reads it for a
+        closing phrase). Its decode, started early in the pause, is kept for the window's final if no voice
+        follows."""
+        if self._voiced_s < MIN_SPEECH_S:
+            return []
+        if self._spec is None:  # the pause came before the window had voice enough to speculate on
+            snapshot = bytes(self._utterance)
+            self._spec = (len(snapshot), self._pool.submit(self._decode, snapshot, self._utt_start, self._voiced_s))
+        result = self._spec[1].result()
+        if result is None or result.text == self._last_partial:
+            return []
+        self._last_partial = result.text
+        return [Transcript(result.text, False, result.words, "whisper", result.model, "en")]
+
     def _close(self) -> list[Transcript]:
         utterance, spec = bytes(self._utterance), self._spec
         self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
@@ -251,11 +296,15 @@ class WhisperRecognizer:
             return []
         # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
         result = spec[1].result() if spec else self._decode(utterance, self._utt_start, self._voiced_s)
+        if result and self._windowed:
+            self._context.append(result.text)
         return [result] if result else []
 
     def _decode(self, pcm16: bytes, offset_s: float, voiced_s: float) -> Transcript | None:
         if self._closed is not None:
             return self._engine.hear_closed(pcm16, offset_s, self._closed, voiced_s)
+        if self._windowed:
+            return self._engine.decode(pcm16, offset_s, prompt=" ".join(self._context))
         return self._engine.decode(pcm16, offset_s)
 
     def finish(self) -> list[Transcript]:
