@@ -69,9 +69,11 @@ def voice_end_s(clip: Path) -> float:
 
 def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, env: dict[str, str] | None = None,
              noise: Path | None = None, timeout_s: float = 400.0,
-             stop: Callable[[Conversation], bool] | None = None) -> Conversation:
+             stop: Callable[[Conversation], bool] | None = None, quiet_s: float = 0.7) -> Conversation:
     """Run ``assistant ARGS`` and answer every caption ``reply`` has a clip for (see the module docstring).
-    ``stop(conversation)``, asked after each caption, ends the run early (the process is killed)."""
+    ``stop(conversation)``, asked after each caption, ends the run early (the process is killed). ``quiet_s``:
+    how long the speaker must be quiet before the person takes it that the line is over (on a busy machine a
+    streamed line can stall longer than 0.7 s between sentences, and an answer begun then is not heard)."""
     import contextlib
 
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
@@ -109,7 +111,7 @@ def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, en
                 answer = reply(caption)
                 if answer is None:
                     continue
-                if not monitor.wait_until_said_and_quiet(at):
+                if not monitor.wait_until_said_and_quiet(at, quiet_s):
                     break
                 time.sleep(0.2)
                 played = time.monotonic()

@@ -12,7 +12,7 @@ from assistant.audio.formats import chunk_bytes
 from assistant.speech.stt.endpoint import EndpointConfig, listen
 from assistant.speech.stt.vad import EnergyVad
 from assistant.speech.stt.whisper_engine import LIVE_WINDOW_S, WhisperRecognizer
-from fakes import BurstDecoder
+from fakes import BurstDecoder, InlineExecutor
 
 
 def voice(seconds: float) -> bytes:
@@ -25,7 +25,8 @@ def quiet(seconds: float) -> bytes:
 
 
 def hear(pcm: bytes, decoder: BurstDecoder, windowed: bool = True) -> list:
-    rec = WhisperRecognizer(decoder, None, partials=False, vad=EnergyVad(), windowed=windowed)  # type: ignore[arg-type]
+    rec = WhisperRecognizer(decoder, None, partials=False, vad=EnergyVad(), windowed=windowed,  # type: ignore[arg-type]
+                            executor=InlineExecutor())
     return [r for chunk in chunk_bytes(pcm, seconds=0.05) for r in rec.accept(chunk.audio)] + rec.finish()
 
 
@@ -74,10 +75,25 @@ def test_a_long_answer_is_committed_in_windows_with_the_earlier_text_as_prompt()
 ])
 def test_the_endpoint_reads_the_partials_of_an_open_answer(heard, config, reason, text, ends_within_s):
     decoder = BurstDecoder(heard)
-    rec = WhisperRecognizer(decoder, None, partials=False, vad=EnergyVad(), windowed=True)  # type: ignore[arg-type]
+    rec = WhisperRecognizer(decoder, None, partials=False, vad=EnergyVad(), windowed=True,  # type: ignore[arg-type]
+                            executor=InlineExecutor())
     pcm = quiet(0.5) + voice(1.0) + quiet(0.6) + voice(1.0) + quiet(6.0)
     answer = listen((c.audio for c in chunk_bytes(pcm, seconds=0.05)), rec, EndpointConfig(**config),
                     vad=EnergyVad())
     assert (answer.reason, answer.text) == (reason, text)
     voice_end_s = 0.5 + 1.0 + 0.6 + 1.0
     assert voice_end_s < answer.audio_s <= voice_end_s + ends_within_s
+
+
+def test_the_words_do_not_depend_on_how_fast_decoding_is():
+    """Decoded in the background at 0.2 s a decode, a story with many short pauses (each starts a decode that
+    the next word makes stale) and two windows: the same finals as decoded at once, and no queue of one decode
+    per pause (a decode that has not started when a newer pause's comes is dropped)."""
+    word, breath, pause = voice(0.3), quiet(0.15), quiet(0.5)
+    pcm = quiet(0.5) + ((word + breath) * 4 + word + pause) * 4 + quiet(1.0)
+    at_once = hear(pcm, BurstDecoder())
+    slow = BurstDecoder(seconds=0.2)
+    rec = WhisperRecognizer(slow, None, partials=False, vad=EnergyVad(), windowed=True)  # type: ignore[arg-type]
+    in_background = [r for chunk in chunk_bytes(pcm, seconds=0.05) for r in rec.accept(chunk.audio)] + rec.finish()
+    assert said(in_background, True) == said(at_once, True) == ["15 bursts", "5 bursts"]
+    assert len(slow.decoded) <= 12, slow.decoded  # 20 pauses; at most the running decode and the newest each time

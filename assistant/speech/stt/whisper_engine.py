@@ -9,22 +9,16 @@ decoding starts speculatively after a short pause and is kept only if no more sp
 utterance is closed.
 
 An open answer told live (``recognizer(open_answer=True)``: a story, feelings, a correction) is heard in
-windows, not pieces: a pause does not close the utterance but checkpoints it. The audio so far is decoded
-(speculatively, from 90 ms into the pause, while the person may already go on) and given out as a partial,
-which the answer's endpoint reads for "I'm done" or a plain yes; the window grows over the next pause and
-is decoded whole again, until at a pause past ``LIVE_WINDOW_S`` it is committed as a final and the next
-window starts, decoded with the answer's earlier text as its initial prompt. Pieces decoded alone lost the
-context a file's ~20 s windows have (a told story heard live: 25 % WER, the same audio as a file 5 %:
-"when I'm out of heaven" for "was about a seven"); so at the end of speech only the last window, at most
-a few seconds past ``LIVE_WINDOW_S``, remains to decode. Every result is taken at a fixed point of the
-stream (the pause), so the same audio is heard the same way from a file or a microphone.
-
-Free speech (``decode``): every utterance is padded with 0.8 s of silence and decoded in whisper's usual
-30 s window, with word timestamps. A closed answer (``recognizer(closed=...)``) is heard by
-``forced.ForcedScorer`` instead: bounded free decode plus forced scoring of the answer's phrasings over
-an encoding of just the utterance, so it costs tens of milliseconds, not seconds, and comes with a
-confidence. Homophones (free/three, to/two, ...) are mapped by the answer parser, not here: the
-transcript stays verbatim.
+windows, not pieces: a pause does not close the utterance. From 90 ms into each pause the window so far is
+decoded in the background, while the person may already go on, and given out as a partial when done (the
+answer's endpoint reads it for "I'm done" or a plain yes); a decode that has not started when a newer pause's
+comes is dropped. At a pause past ``LIVE_WINDOW_S`` the window is committed as a final (its pause's decode,
+when no voice came after it) and the next window is decoded with the answer's earlier text as whisper's
+initial prompt. Pieces decoded alone lost the context a file's ~20 s windows have (a told story heard live:
+25 % WER, the same audio as a file 5 %: "when I'm out of heaven" for "was about a seven"); now at the end of
+speech only the last window, at most a few seconds past ``LIVE_WINDOW_S``, remains to decode. The finals
+(the words kept) depend only on the audio, however fast the machine decodes; when a partial arrives, and so
+where in the stream "I'm done" is read, depends on the machine.
 """
 
 from __future__ import annotations
@@ -32,7 +26,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -179,16 +175,25 @@ class WhisperEngine:
         return Transcript(heard.text, True, words, "whisper", self.info.model, "en", round(heard.confidence, 3))
 
 
+@dataclass
+class _Pending:
+    """A decode of an open answer's window in the background: the window so far (a partial) or committed."""
+
+    future: Future
+    final: bool
+
+
 class WhisperRecognizer:
     """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close; ``windowed``
-    (an open answer told live): partials at pauses and finals per window, see the module docstring."""
+    (an open answer told live): partials as pauses are decoded and finals per window, see the module docstring.
+    ``executor`` runs the decodes (one at a time, in order; tests hand one that runs them at once)."""
 
     def __init__(self, engine: WhisperEngine, closed: ClosedAnswer | None, partials: bool, batch: bool = False,
-                 vad: Vad | None = None, windowed: bool = False) -> None:
+                 vad: Vad | None = None, windowed: bool = False, executor: Executor | None = None) -> None:
         self._engine, self._closed, self._partials = engine, closed, partials
         self._batch, self._windowed = batch, windowed
         self._context: list[str] = []  # the windows committed so far (windowed): the next one's prompt
-        self._checkpointed = False  # this pause's decode has been given out (windowed)
+        self._pending: deque[_Pending] = deque()  # windowed: decodes whose results are not given out yet
         self._vad: Vad = vad if vad is not None else EnergyVad() if batch else Shared(voice_detector())
         # The answer's endpoint asks the same detector about the same chunks (each frame judged once).
         self.voice: Vad | None = None if batch else self._vad
@@ -202,12 +207,14 @@ class WhisperRecognizer:
         self._last_partial = ""
         self._since_partial_s = 0.0
         self._spec: tuple[int, Future] | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        self._pool: Executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
     def accept(self, pcm16: bytes) -> list[Transcript]:
         out: list[Transcript] = []
         for frame in self._vad.frames(pcm16):
             out.extend(self._frame(frame.audio, frame.voiced))
+        if self._windowed:
+            out.extend(self._ready())
         return out
 
     def _frame(self, frame: bytes, voiced: bool) -> list[Transcript]:
@@ -227,7 +234,6 @@ class WhisperRecognizer:
         if voiced:
             self._voiced_s += frame_s
             self._silence_s = 0.0
-            self._checkpointed = False
             if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
                 self._spec[1].cancel()  # started must not hold up the next (a 35 s reflection queued 26)
                 self._spec = None
@@ -238,6 +244,8 @@ class WhisperRecognizer:
                 snapshot = bytes(self._utterance)
                 self._spec = (len(snapshot), self._pool.submit(self._decode, snapshot, self._utt_start,
                                                                self._voiced_s))
+                if self._windowed:
+                    self._window_so_far(self._spec[1])
         length_s = len(self._utterance) / (2 * SAMPLE_RATE)
         if self._batch:
             closing = (self._silence_s >= UTTERANCE_SILENCE_S and length_s >= BATCH_TARGET_S) or (
@@ -249,10 +257,7 @@ class WhisperRecognizer:
         if not self._batch and not voiced and length_s >= SOFT_MAX_UTTERANCE_S:
             closing = True
         if closing or length_s >= self._max_utterance_s:
-            out.extend(self._close())
-        elif self._windowed and self._silence_s >= UTTERANCE_SILENCE_S and not self._checkpointed:
-            self._checkpointed = True
-            out.extend(self._checkpoint())
+            out.extend(self._commit() if self._windowed else self._close())
         elif self._partials and voiced:
             self._since_partial_s += frame_s
             if self._since_partial_s >= 1.0:
@@ -270,35 +275,67 @@ class WhisperRecognizer:
         self._last_partial = result.text
         return [Transcript(result.text, False, (), "whisper", result.model, "en")]
 
-    def _checkpoint(self) -> list[Transcript]:
-        """A pause inside an open answer's window: the window so far as a partial (the endpoint reads it for a
-        closing phrase). Its decode, started early in the pause, is kept for the window's final if no voice
-        follows."""
+    def _close(self) -> list[Transcript]:
+        utterance, spec = self._end_utterance()
         if self._voiced_s < MIN_SPEECH_S:
             return []
-        if self._spec is None:  # the pause came before the window had voice enough to speculate on
-            snapshot = bytes(self._utterance)
-            self._spec = (len(snapshot), self._pool.submit(self._decode, snapshot, self._utt_start, self._voiced_s))
-        result = self._spec[1].result()
-        if result is None or result.text == self._last_partial:
-            return []
-        self._last_partial = result.text
-        return [Transcript(result.text, False, result.words, "whisper", result.model, "en")]
+        # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
+        result = spec[1].result() if spec else self._decode(utterance, self._utt_start, self._voiced_s)
+        return [result] if result else []
 
-    def _close(self) -> list[Transcript]:
+    def _end_utterance(self) -> tuple[bytes, tuple[int, Future] | None]:
         utterance, spec = bytes(self._utterance), self._spec
         self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
         # Live, the utterance's own tail is the next one's preroll: a word that starts right after the close keeps
         # its soft onset, which Silero calls voice a frame or two late ("That's all" was heard "next all").
         tail = int(PREROLL_S * SAMPLE_RATE) * 2
         self._preroll = bytearray(utterance[-tail:]) if getattr(self._vad, "late_onset", False) else bytearray()
+        return utterance, spec
+
+    # --- an open answer in windows (``windowed``) ---------------------------------------------------------
+
+    def _window_so_far(self, decode: Future) -> None:
+        """A pause's decode of the window: given out as a partial when it is done, unless a later pause's comes
+        first (a decode that has not started by then is dropped: only the newest matters)."""
+        for older in [p for p in self._pending if not p.final]:
+            older.future.cancel()
+            self._pending.remove(older)
+        self._pending.append(_Pending(decode, final=False))
+
+    def _commit(self) -> list[Transcript]:
+        """The window ends: its decode (the pause's, when no voice came after it) becomes a final, and its text
+        the next window's prompt. Nothing waits for it here."""
+        utterance, spec = self._end_utterance()
+        for partial in [p for p in self._pending if not p.final]:
+            if spec is None or partial.future is not spec[1]:
+                partial.future.cancel()
+            self._pending.remove(partial)
         if self._voiced_s < MIN_SPEECH_S:
             return []
-        # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
-        result = spec[1].result() if spec else self._decode(utterance, self._utt_start, self._voiced_s)
-        if result and self._windowed:
+        decode = spec[1] if spec else self._pool.submit(self._decode, utterance, self._utt_start, self._voiced_s)
+        self._pending.append(_Pending(decode, final=True))
+        self._pool.submit(self._remember, decode)  # in order: before any later window is decoded
+        return []
+
+    def _remember(self, decode: Future) -> None:
+        result = decode.result()
+        if result is not None:
             self._context.append(result.text)
-        return [result] if result else []
+
+    def _ready(self) -> list[Transcript]:
+        """The results of the background decodes that are done, in order."""
+        out: list[Transcript] = []
+        while self._pending and self._pending[0].future.done():
+            pending = self._pending.popleft()
+            result = None if pending.future.cancelled() else pending.future.result()
+            if result is None:
+                continue
+            if pending.final:
+                out.append(result)
+            elif result.text != self._last_partial:
+                self._last_partial = result.text
+                out.append(Transcript(result.text, False, result.words, "whisper", result.model, "en"))
+        return out
 
     def _decode(self, pcm16: bytes, offset_s: float, voiced_s: float) -> Transcript | None:
         if self._closed is not None:
@@ -308,6 +345,20 @@ class WhisperRecognizer:
         return self._engine.decode(pcm16, offset_s)
 
     def finish(self) -> list[Transcript]:
-        out = self._close() if self._utterance else []
+        if not self._windowed:
+            out = self._close() if self._utterance else []
+            self._pool.shutdown(wait=False)
+            return out
+        if self._utterance:
+            self._commit()
+        finals = []
+        for pending in self._pending:  # every window's final, waited for; a partial is no use any more
+            if pending.final:
+                result = pending.future.result()
+                if result is not None:
+                    finals.append(result)
+            else:
+                pending.future.cancel()
+        self._pending.clear()
         self._pool.shutdown(wait=False)
-        return out
+        return finals
