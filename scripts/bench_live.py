@@ -20,12 +20,13 @@ Quick mode (``ctx["quick"]``): one short story, Piper only, and no told debrief.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from wer import errors  # noqa: E402  (tests/wer.py: the tests count words the same way)
 
 DONE = " I'm done."
 # Debrief stories of 15-30 s, in the words people use (written for this benchmark, nothing tuned on them).
@@ -60,27 +61,6 @@ def percentile(values: list[float], p: float) -> float:
     k = (len(ordered) - 1) * p / 100
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words, numbers written out ("20" → "twenty"), "I'm done" and punctuation left out."""
-    from assistant.speech.stt.endpoint import strip_done_phrase
-    from assistant.speech.tts.normalize import cardinal
-
-    text = strip_done_phrase(text.strip(), ("I'm done",))[0]
-    text = re.sub(r"\d+", lambda m: f" {cardinal(int(m.group()))} ", text)
-    return re.sub(r"[^a-z' ]", " ", text.lower().replace("-", " ")).split()
-
-
-def errors(reference: str, heard: str) -> tuple[int, int]:
-    """(word errors: substitutions + insertions + deletions, reference words)."""
-    ref, hyp = words(reference), words(heard)
-    row = list(range(len(hyp) + 1))
-    for i, want in enumerate(ref, 1):
-        diagonal, row[0] = row[0], i
-        for j, got in enumerate(hyp, 1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (want != got))
-    return row[len(hyp)], len(ref)
 
 
 def _clip(folder: Path, text: str, voice: str) -> Path:

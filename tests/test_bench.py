@@ -58,6 +58,8 @@ FIGURES = {
                 "reflect_field_recall_heldout", "reflect_wrong_value_rate_heldout", "debrief_turns_guided",
                 "debrief_turns_reflect", "debrief_wall_ratio_reflect_to_guided"),
     "conversation": ("gap_ms_p50_open", "turns", "wall_s"),
+    "live": ("live_wer_file", "live_wer_live", "live_wer_ratio", "live_wer_windows", "live_wer_pieces",
+             "live_answer_ready_ms_p50", "live_stream_ready_ms_p50_windows", "live_stream_ready_ms_p50_pieces"),
 }
 
 

@@ -10,15 +10,15 @@ utterance is closed.
 
 An open answer told live (``recognizer(open_answer=True)``: a story, feelings, a correction) is heard in
 windows, not pieces: a pause does not close the utterance. From 90 ms into each pause the window so far is
-decoded in the background, while the person may already go on, and given out as a partial when done (the
-answer's endpoint reads it for "I'm done" or a plain yes); a decode that has not started when a newer pause's
-comes is dropped. At a pause past ``LIVE_WINDOW_S`` the window is committed as a final (its pause's decode,
-when no voice came after it) and the next window is decoded with the answer's earlier text as whisper's
-initial prompt. Pieces decoded alone lost the context a file's ~20 s windows have (a told story heard live:
-25 % WER, the same audio as a file 5 %: "when I'm out of heaven" for "was about a seven"); now at the end of
-speech only the last window, at most a few seconds past ``LIVE_WINDOW_S``, remains to decode. The finals
-(the words kept) depend only on the audio, however fast the machine decodes; when a partial arrives, and so
-where in the stream "I'm done" is read, depends on the machine.
+decoded in the background, while the person may already go on (a decode that has not started when voice comes
+back is dropped); 0.3 s into the pause its text is given out as a partial, which the answer's endpoint reads
+for "I'm done" or a plain yes. At a pause past ``LIVE_WINDOW_S`` the window is committed as a final (its
+pause's decode) and the next window is decoded with the answer's earlier text as whisper's initial prompt.
+Pieces decoded alone lost the context a file's ~20 s windows have (a told story heard live: 25 % WER, the same
+audio as a file 5 %: "when I'm out of heaven" for "was about a seven"); now at the end of speech only the
+last window, at most a few seconds past ``LIVE_WINDOW_S``, remains to decode. Every result is given out at a
+fixed point of the stream, so the same audio is heard the same way from a file or a microphone, however fast
+the machine is (a machine too slow for real time falls behind at the pauses, as with pieces).
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ class WhisperRecognizer:
         self._batch, self._windowed = batch, windowed
         self._context: list[str] = []  # the windows committed so far (windowed): the next one's prompt
         self._pending: deque[_Pending] = deque()  # windowed: decodes whose results are not given out yet
+        self._checkpointed = False  # windowed: this pause's decode has been given out
         self._vad: Vad = vad if vad is not None else EnergyVad() if batch else Shared(voice_detector())
         # The answer's endpoint asks the same detector about the same chunks (each frame judged once).
         self.voice: Vad | None = None if batch else self._vad
@@ -213,8 +214,6 @@ class WhisperRecognizer:
         out: list[Transcript] = []
         for frame in self._vad.frames(pcm16):
             out.extend(self._frame(frame.audio, frame.voiced))
-        if self._windowed:
-            out.extend(self._ready())
         return out
 
     def _frame(self, frame: bytes, voiced: bool) -> list[Transcript]:
@@ -234,6 +233,7 @@ class WhisperRecognizer:
         if voiced:
             self._voiced_s += frame_s
             self._silence_s = 0.0
+            self._checkpointed = False
             if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
                 self._spec[1].cancel()  # started must not hold up the next (a 35 s reflection queued 26)
                 self._spec = None
@@ -258,6 +258,9 @@ class WhisperRecognizer:
             closing = True
         if closing or length_s >= self._max_utterance_s:
             out.extend(self._commit() if self._windowed else self._close())
+        elif self._windowed and self._silence_s >= UTTERANCE_SILENCE_S and not self._checkpointed:
+            self._checkpointed = True
+            out.extend(self._given_out())
         elif self._partials and voiced:
             self._since_partial_s += frame_s
             if self._since_partial_s >= 1.0:
@@ -295,8 +298,9 @@ class WhisperRecognizer:
     # --- an open answer in windows (``windowed``) ---------------------------------------------------------
 
     def _window_so_far(self, decode: Future) -> None:
-        """A pause's decode of the window: given out as a partial when it is done, unless a later pause's comes
-        first (a decode that has not started by then is dropped: only the newest matters)."""
+        """A pause's decode of the window, to be given out as a partial 0.3 s into the pause, unless voice comes
+        back first and a later pause's decode replaces it (one that has not started by then is dropped: only the
+        newest matters)."""
         for older in [p for p in self._pending if not p.final]:
             older.future.cancel()
             self._pending.remove(older)
@@ -304,7 +308,7 @@ class WhisperRecognizer:
 
     def _commit(self) -> list[Transcript]:
         """The window ends: its decode (the pause's, when no voice came after it) becomes a final, and its text
-        the next window's prompt. Nothing waits for it here."""
+        the next window's prompt."""
         utterance, spec = self._end_utterance()
         for partial in [p for p in self._pending if not p.final]:
             if spec is None or partial.future is not spec[1]:
@@ -315,17 +319,18 @@ class WhisperRecognizer:
         decode = spec[1] if spec else self._pool.submit(self._decode, utterance, self._utt_start, self._voiced_s)
         self._pending.append(_Pending(decode, final=True))
         self._pool.submit(self._remember, decode)  # in order: before any later window is decoded
-        return []
+        return self._given_out()
 
     def _remember(self, decode: Future) -> None:
         result = decode.result()
         if result is not None:
             self._context.append(result.text)
 
-    def _ready(self) -> list[Transcript]:
-        """The results of the background decodes that are done, in order."""
+    def _given_out(self) -> list[Transcript]:
+        """The results of the background decodes, in order, waited for: given out at a fixed point of the stream
+        (0.3 s into a pause), so the same audio is heard the same way however fast the machine decodes."""
         out: list[Transcript] = []
-        while self._pending and self._pending[0].future.done():
+        while self._pending:
             pending = self._pending.popleft()
             result = None if pending.future.cancelled() else pending.future.result()
             if result is None:
@@ -349,16 +354,6 @@ class WhisperRecognizer:
             out = self._close() if self._utterance else []
             self._pool.shutdown(wait=False)
             return out
-        if self._utterance:
-            self._commit()
-        finals = []
-        for pending in self._pending:  # every window's final, waited for; a partial is no use any more
-            if pending.final:
-                result = pending.future.result()
-                if result is not None:
-                    finals.append(result)
-            else:
-                pending.future.cancel()
-        self._pending.clear()
+        out = self._commit() if self._utterance else []
         self._pool.shutdown(wait=False)
-        return finals
+        return out
