@@ -436,6 +436,10 @@ from bench_noisy import bench_noisy  # noqa: E402  (the ear in a noisy room; its
 section(bench_noisy)
 section(bench_bargein)
 
+from bench_live import bench_live  # noqa: E402  (a story heard live and as a file; its own file)
+
+section(bench_live)
+
 
 @section
 def bench_crisis(ctx) -> dict:

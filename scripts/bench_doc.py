@@ -172,6 +172,35 @@ NOTES: list[tuple[str, str, str, str]] = [
     ("bargein", "noise_*_stops", "lines stopped in that noise 10 dB under the voice, with the echo", "0"),
     ("bargein", "noise_*_lines", "lines said in that run", ""),
     ("bargein", "noise_*_story_heard", "the story told after the invitation was heard", "true"),
+    ("live", "live_wer_ratio", "word errors of the stories heard live through the virtual microphone ÷ of the same "
+     "clips transcribed as files", "≤ 1.2"),
+    ("live", "live_wer_reference_words", "words in the stories' texts (pooled over stories and voices)", ""),
+    ("live", "live_wer_file", "word error rate, the story clips transcribed as files (`assistant transcribe`)", ""),
+    ("live", "live_wer_live", "word error rate, the same clips played into the virtual microphone and heard as a "
+     "told story", "≤ 1.2 × file"),
+    ("live", "live_wer_windows", "the same fed to the live ear in stream time: an open answer in windows with "
+     "context", ""),
+    ("live", "live_wer_pieces", "the same heard as pieces cut at every 0.3 s pause (every answer before)", ""),
+    ("live", "live_wer_*", "word error rate for that voice and way of hearing", ""),
+    ("live", "live_answer_ready_ms_*", "end of the story's voice → its answer over and transcribed, through the "
+     "virtual microphone (ms)", ""),
+    ("live", "live_stream_ready_ms_p50_*", "the same fed at real time without a microphone, windows and pieces side "
+     "by side, Piper, median (ms)", ""),
+    ("live", "live_worse_than_file", "stories heard live with more errors than as a file: what was heard", ""),
+    ("live", "open_gap_ms_p50", "end of a told story (\"I'm done\") → the assistant's next sound, hands-free "
+     "sessions, median (ms)", "≤ 800"),
+    ("live", "open_gap_ms_p95", "the same, p95 (ms)", "≤ 1,500"),
+    ("live", "open_gaps_measured", "told stories whose gap was measured", ""),
+    ("live", "told_turns", "turns of a told debrief by voice, a 25 s story with three anxiety numbers, a duration, "
+     "a feeling and a next step, for a returning user", "≤ 5"),
+    ("live", "told_wall_s", "its wall time from launch, the person waiting 2.5 s of quiet before each answer (s)",
+     "≤ 75"),
+    ("live", "told_story_gap_ms", "its story's end → the next sound (ms)", ""),
+    ("live", "told_closed_gap_ms_p50", "its closed answers' end → the next sound, median (ms)", ""),
+    ("live", "told_numbers_*", "of the story's three anxiety numbers and duration: stored right / stored wrong",
+     "0 wrong"),
+    ("live", "told_asked", "what the person answered, in order", ""),
+    ("live", "told_returncode", "the session's exit status", "0"),
     ("*", "*error", "what went wrong in this part of the run (its figures are missing)", ""),
 ]
 UNDESCRIBED = "(not described: add a note in scripts/bench_doc.py)"

@@ -7,6 +7,7 @@ so tests can assert on both sides.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -62,7 +63,7 @@ class ScriptedEngine:
         self._queue.extend(answers)
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
-                   closed=None, vad=None) -> "_ScriptedRecognizer":
+                   closed=None, vad=None, open_answer: bool = False) -> "_ScriptedRecognizer":
         self.grammars.append(tuple(grammar) if grammar else None)
         self.closed.append(closed)
         self.received.append(0)
@@ -122,3 +123,48 @@ class StoryEngine(ScriptedEngine):
             chosen = slot.values.index(value) if value in slot.values else None
             found.append(SlotHeard(chosen, 0.99 if chosen is not None else 0.3))
         return found
+
+
+class BurstDecoder:
+    """Stands in for whisper's ``decode`` in windowing tests (``WhisperRecognizer`` over tones): each loud burst
+    in the audio it is given is one word, and it hears ``heard[n]`` for audio holding n bursts ("n bursts" if
+    not given). Every decode is recorded as (bytes, offset_s, prompt) and takes ``seconds``."""
+
+    def __init__(self, heard: dict[int, str] | None = None, seconds: float = 0.0) -> None:
+        self.heard, self.seconds = heard or {}, seconds  # seconds: how long each decode takes
+        self.decoded: list[tuple[int, float, str]] = []
+
+    def decode(self, pcm16: bytes, offset_s: float, words: bool = True, prompt: str = "") -> Transcript:
+        import time
+
+        import numpy as np
+
+        time.sleep(self.seconds)
+        loud = np.abs(np.frombuffer(pcm16, "<i2")) > 1000
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], loud.astype(np.int8), [0]))))
+        starts, ends = edges[::2], edges[1::2]
+        # samples of a tone cross zero: a burst is a run of loud samples with gaps under 50 ms
+        bursts = [[starts[0], ends[0]]] if len(starts) else []
+        for start, end in zip(starts[1:], ends[1:]):
+            if start - bursts[-1][1] < 800:
+                bursts[-1][1] = end
+            else:
+                bursts.append([start, end])
+        self.decoded.append((len(pcm16), offset_s, prompt))
+        text = self.heard.get(len(bursts), f"{len(bursts)} bursts")
+        said = tuple(Word(w, round(offset_s + s / 16000, 3), round(offset_s + e / 16000, 3), 1.0)
+                     for w, (s, e) in zip(text.split(), bursts))
+        return Transcript(text, True, said, "whisper", "fake", "en")
+
+
+class InlineExecutor(Executor):
+    """Runs each call the moment it is submitted: a recogniser's background decodes done in a known order, each
+    result there at the next step (a logic test then never depends on how fast a thread runs)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the caller sees it from result(), as from a pool
+            future.set_exception(exc)
+        return future

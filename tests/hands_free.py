@@ -85,8 +85,9 @@ def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, en
              noise: Path | None = None, timeout_s: float = 400.0,
              stop: Callable[[Conversation], bool] | None = None, patience_s: float = 0.7) -> Conversation:
     """Run ``assistant ARGS`` and answer every caption ``reply`` has a clip for (see the module docstring), once
-    the speaker has been quiet for ``patience_s``. ``stop(conversation)``, asked after each caption, ends the
-    run early (the process is killed)."""
+    the speaker has been quiet for ``patience_s`` (on a busy machine a streamed line can stall longer than 0.7 s
+    between sentences, and an answer begun then is not heard). ``stop(conversation)``, asked after each caption,
+    ends the run early (the process is killed)."""
     import contextlib
 
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))

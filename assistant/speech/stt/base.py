@@ -8,6 +8,9 @@ stream gets its own :class:`Recognizer` from ``engine.recognizer()`` — one per
                                                        # batch=True: a recording, not live audio
                                                        # vad=...: who says what is voice (whisper;
                                                        # Vosk finds its own pauses)
+                                                       # open_answer=True: a told answer, heard whole
+                                                       # (whisper: windows with context, partials at
+                                                       # pauses; Vosk streams as ever)
     for chunk in chunks:                               # 16 kHz mono int16 bytes
         for result in rec.accept(chunk): ...           # partials (deduplicated) and finals
     for result in rec.finish(): ...                    # flush: the last final, if any
@@ -76,7 +79,8 @@ class Engine(Protocol):
     info: EngineInfo
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True,
-                   batch: bool = False, closed: ClosedAnswer | None = None, vad: Any = None) -> Recognizer: ...
+                   batch: bool = False, closed: ClosedAnswer | None = None, vad: Any = None,
+                   open_answer: bool = False) -> Recognizer: ...
 
 
 def transcribe_chunks(engine: Engine, chunks: Iterable[bytes],

@@ -14,7 +14,7 @@ half a second; "um, maybe a..." still gets the full ``end_silence_s``.
 What is voice is the voice detector's call (``vad.voice_detector``: Silero, gated by the room's level), so a
 fan or a TV neither holds an answer open nor starts one. An answer starts once ``START_VOICED_S`` of voice
 has been heard within ``START_WINDOW_S`` (a few scattered frames of a TV never add up to it; Home Assistant
-asks 0.3 s of speech of a voice command), or once the recogniser has a final (a short "yes" in noise).
+asks 0.3 s of speech of a voice command), or once the recogniser has heard words (a short "yes" in noise).
 """
 
 from __future__ import annotations
@@ -117,6 +117,8 @@ class AnswerListener:
             else:
                 self._trailing_s += frame.seconds
         results = self.rec.accept(pcm16)
+        if results:  # the recogniser heard words (an open answer's first pause gives a partial, not a final)
+            self._started = True
         for result in results:
             if result.final:
                 self._finals.append(result)
@@ -129,7 +131,7 @@ class AnswerListener:
                 return self._end("phrase")
         if results and self.config.complete is not None:
             self._complete = self.config.complete(" ".join([f.text for f in self._finals] + [self._partial]).strip())
-        started = self._started or bool(self._finals)
+        started = self._started
         if started and self._complete and self._trailing_s >= self.config.complete_silence_s:
             return self._end("complete")
         if started and self._trailing_s >= self.config.end_silence_s:

@@ -49,9 +49,10 @@ class VoskEngine:
         self.info = EngineInfo("vosk", name or self.path.name, str(self.path), language, reason, {"source": source})
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = True, batch: bool = False,
-                   closed=None, vad=None) -> "VoskRecognizer":
+                   closed=None, vad=None, open_answer: bool = False) -> "VoskRecognizer":
         """``closed`` (phrasings to score) is whisper's way to constrain an answer; Vosk has the grammar.
-        ``vad`` is ignored: Kaldi's own endpointer cuts Vosk's utterances."""
+        ``vad`` and ``open_answer`` are ignored: Kaldi's own endpointer cuts Vosk's utterances, and Vosk decodes
+        with its context as it streams."""
         import vosk
 
         if grammar and self.dynamic_graph:

@@ -8,12 +8,17 @@ while Silero would cost as much time again as the decode itself. To keep end-of-
 decoding starts speculatively after a short pause and is kept only if no more speech arrives before the
 utterance is closed.
 
-Free speech (``decode``): every utterance is padded with 0.8 s of silence and decoded in whisper's usual
-30 s window, with word timestamps. A closed answer (``recognizer(closed=...)``) is heard by
-``forced.ForcedScorer`` instead: bounded free decode plus forced scoring of the answer's phrasings over
-an encoding of just the utterance, so it costs tens of milliseconds, not seconds, and comes with a
-confidence. Homophones (free/three, to/two, ...) are mapped by the answer parser, not here: the
-transcript stays verbatim.
+An open answer told live (``recognizer(open_answer=True)``: a story, feelings, a correction) is heard in
+windows, not pieces: a pause does not close the utterance. From 90 ms into each pause the window so far is
+decoded in the background, while the person may already go on (a decode that has not started when voice comes
+back is dropped); 0.3 s into the pause its text is given out as a partial, which the answer's endpoint reads
+for "I'm done" or a plain yes. At a pause past ``LIVE_WINDOW_S`` the window is committed as a final (its
+pause's decode) and the next window is decoded with the answer's earlier text as whisper's initial prompt.
+Pieces decoded alone lost the context a file's ~20 s windows have (a told story heard live: 25 % WER, the same
+audio as a file 5 %: "when I'm out of heaven" for "was about a seven"); now at the end of speech only the
+last window, at most a few seconds past ``LIVE_WINDOW_S``, remains to decode. Every result is given out at a
+fixed point of the stream, so the same audio is heard the same way from a file or a microphone, however fast
+the machine is (a machine too slow for real time falls behind at the pauses, as with pieces).
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -47,6 +54,11 @@ PARTIAL_WINDOW_S = 6.0
 # A closed answer is a few words: cut at 20 s, so that even the 15 % slower copy of the second opinion
 # (forced.py) fits whisper's 30 s window when noise keeps an utterance open.
 MAX_CLOSED_UTTERANCE_S = 20.0
+# An open answer told live is committed in windows of at least this long (see the module docstring): long
+# enough to give whisper a sentence or two of context, short enough that the last window's decode at the
+# end of speech is quick.
+LIVE_WINDOW_S = 8.0
+PROMPT_CHARS = 400  # the earlier text given as a window's initial prompt: ~100 tokens, well inside whisper's 223
 BATCH_TARGET_S = 20.0  # batch (file) mode: fill whisper's window before cutting at a pause
 BATCH_LONG_PAUSE_S = 2.0  # ... unless the pause is this long
 # Free decode bounds. faster-whisper re-decodes a window at rising temperatures (up to six times) when the
@@ -109,14 +121,18 @@ class WhisperEngine:
 
     def recognizer(self, grammar: Sequence[str] | None = None, partials: bool = False,
                    batch: bool = False, closed: ClosedAnswer | None = None,
-                   vad: Vad | None = None) -> "WhisperRecognizer":
+                   vad: Vad | None = None, open_answer: bool = False) -> "WhisperRecognizer":
         """``batch``: audio from a file, not live; cut into ~20 s windows at pauses (fewer decodes).
         ``closed``: a closed answer, heard by forced scoring of its phrasings (``grammar`` is Vosk's).
-        ``vad``: what is voice (default: the energy detector for ``batch``, else the live one)."""
-        return WhisperRecognizer(self, closed, partials and not batch, batch, vad)
+        ``vad``: what is voice (default: the energy detector for ``batch``, else the live one).
+        ``open_answer``: free speech told as one answer, heard in windows with the earlier text as context (see
+        the module docstring); without it every pause of 0.3 s gives a final (voice commands)."""
+        return WhisperRecognizer(self, closed, partials and not batch, batch, vad,
+                                 windowed=open_answer and closed is None and not batch)
 
-    def decode(self, pcm16: bytes, offset_s: float, words: bool = True) -> Transcript | None:
-        """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream."""
+    def decode(self, pcm16: bytes, offset_s: float, words: bool = True, prompt: str = "") -> Transcript | None:
+        """Decode one utterance of free speech (16 kHz int16) that starts ``offset_s`` into the stream;
+        ``prompt``: the text said before it, as whisper's initial prompt (context, not words to hear)."""
         import numpy as np
 
         pad = np.zeros(int(PAD_S * SAMPLE_RATE), np.float32)
@@ -131,7 +147,8 @@ class WhisperEngine:
             segments, _info = self.model.transcribe(audio, language="en", beam_size=SHORT_BEAM if short else 1,
                                                     word_timestamps=words,
                                                     condition_on_previous_text=False, vad_filter=False,
-                                                    temperature=temperature, max_new_tokens=max_new_tokens)
+                                                    temperature=temperature, max_new_tokens=max_new_tokens,
+                                                    initial_prompt=prompt[-PROMPT_CHARS:] or None)
             segments = list(segments)
         shift = offset_s - PAD_S
         found: list[Word] = []
@@ -164,13 +181,26 @@ class WhisperEngine:
             return self.forced.story(pcm16, slots)
 
 
+@dataclass
+class _Pending:
+    """A decode of an open answer's window in the background: the window so far (a partial) or committed."""
+
+    future: Future
+    final: bool
+
+
 class WhisperRecognizer:
-    """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close."""
+    """Silence-segmented streaming over whisper. ``accept`` returns finals as utterances close; ``windowed``
+    (an open answer told live): partials as pauses are decoded and finals per window, see the module docstring.
+    ``executor`` runs the decodes (one at a time, in order; tests hand one that runs them at once)."""
 
     def __init__(self, engine: WhisperEngine, closed: ClosedAnswer | None, partials: bool, batch: bool = False,
-                 vad: Vad | None = None) -> None:
+                 vad: Vad | None = None, windowed: bool = False, executor: Executor | None = None) -> None:
         self._engine, self._closed, self._partials = engine, closed, partials
-        self._batch = batch
+        self._batch, self._windowed = batch, windowed
+        self._context: list[str] = []  # the windows committed so far (windowed): the next one's prompt
+        self._pending: deque[_Pending] = deque()  # windowed: decodes whose results are not given out yet
+        self._checkpointed = False  # windowed: this pause's decode has been given out
         self._vad: Vad = vad if vad is not None else EnergyVad() if batch else Shared(voice_detector())
         # The answer's endpoint asks the same detector about the same chunks (each frame judged once).
         self.voice: Vad | None = None if batch else self._vad
@@ -184,7 +214,7 @@ class WhisperRecognizer:
         self._last_partial = ""
         self._since_partial_s = 0.0
         self._spec: tuple[int, Future] | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        self._pool: Executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
     def accept(self, pcm16: bytes) -> list[Transcript]:
         out: list[Transcript] = []
@@ -209,6 +239,7 @@ class WhisperRecognizer:
         if voiced:
             self._voiced_s += frame_s
             self._silence_s = 0.0
+            self._checkpointed = False
             if self._spec is not None:  # speech resumed: the speculative decode is stale; one that has not
                 self._spec[1].cancel()  # started must not hold up the next (a 35 s reflection queued 26)
                 self._spec = None
@@ -219,16 +250,23 @@ class WhisperRecognizer:
                 snapshot = bytes(self._utterance)
                 self._spec = (len(snapshot), self._pool.submit(self._decode, snapshot, self._utt_start,
                                                                self._voiced_s))
+                if self._windowed:
+                    self._window_so_far(self._spec[1])
         length_s = len(self._utterance) / (2 * SAMPLE_RATE)
         if self._batch:
             closing = (self._silence_s >= UTTERANCE_SILENCE_S and length_s >= BATCH_TARGET_S) or (
                 self._silence_s >= BATCH_LONG_PAUSE_S)
+        elif self._windowed:
+            closing = self._silence_s >= UTTERANCE_SILENCE_S and length_s >= LIVE_WINDOW_S
         else:
             closing = self._silence_s >= UTTERANCE_SILENCE_S
         if not self._batch and not voiced and length_s >= SOFT_MAX_UTTERANCE_S:
             closing = True
         if closing or length_s >= self._max_utterance_s:
-            out.extend(self._close())
+            out.extend(self._commit() if self._windowed else self._close())
+        elif self._windowed and self._silence_s >= UTTERANCE_SILENCE_S and not self._checkpointed:
+            self._checkpointed = True
+            out.extend(self._given_out())
         elif self._partials and voiced:
             self._since_partial_s += frame_s
             if self._since_partial_s >= 1.0:
@@ -247,24 +285,81 @@ class WhisperRecognizer:
         return [Transcript(result.text, False, (), "whisper", result.model, "en")]
 
     def _close(self) -> list[Transcript]:
-        utterance, spec = bytes(self._utterance), self._spec
-        self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
-        # Live, the utterance's own tail is the next one's preroll: a word that starts right after the close keeps
-        # its soft onset, which Silero calls voice a frame or two late ("That's all" was heard "next all").
-        tail = int(PREROLL_S * SAMPLE_RATE) * 2
-        self._preroll = bytearray(utterance[-tail:]) if getattr(self._vad, "late_onset", False) else bytearray()
+        utterance, spec = self._end_utterance()
         if self._voiced_s < MIN_SPEECH_S:
             return []
         # Trailing silence beyond the speculative snapshot carries no words: reuse its result.
         result = spec[1].result() if spec else self._decode(utterance, self._utt_start, self._voiced_s)
         return [result] if result else []
 
+    def _end_utterance(self) -> tuple[bytes, tuple[int, Future] | None]:
+        utterance, spec = bytes(self._utterance), self._spec
+        self._utterance, self._spec, self._last_partial, self._since_partial_s = bytearray(), None, "", 0.0
+        # Live, the utterance's own tail is the next one's preroll: a word that starts right after the close keeps
+        # its soft onset, which Silero calls voice a frame or two late ("That's all" was heard "next all").
+        tail = int(PREROLL_S * SAMPLE_RATE) * 2
+        self._preroll = bytearray(utterance[-tail:]) if getattr(self._vad, "late_onset", False) else bytearray()
+        return utterance, spec
+
+    # --- an open answer in windows (``windowed``) ---------------------------------------------------------
+
+    def _window_so_far(self, decode: Future) -> None:
+        """A pause's decode of the window, to be given out as a partial 0.3 s into the pause, unless voice comes
+        back first and a later pause's decode replaces it (one that has not started by then is dropped: only the
+        newest matters)."""
+        for older in [p for p in self._pending if not p.final]:
+            older.future.cancel()
+            self._pending.remove(older)
+        self._pending.append(_Pending(decode, final=False))
+
+    def _commit(self) -> list[Transcript]:
+        """The window ends: its decode (the pause's, when no voice came after it) becomes a final, and its text
+        the next window's prompt."""
+        utterance, spec = self._end_utterance()
+        for partial in [p for p in self._pending if not p.final]:
+            if spec is None or partial.future is not spec[1]:
+                partial.future.cancel()
+            self._pending.remove(partial)
+        if self._voiced_s < MIN_SPEECH_S:
+            return []
+        decode = spec[1] if spec else self._pool.submit(self._decode, utterance, self._utt_start, self._voiced_s)
+        self._pending.append(_Pending(decode, final=True))
+        self._pool.submit(self._remember, decode)  # in order: before any later window is decoded
+        return self._given_out()
+
+    def _remember(self, decode: Future) -> None:
+        result = decode.result()
+        if result is not None:
+            self._context.append(result.text)
+
+    def _given_out(self) -> list[Transcript]:
+        """The results of the background decodes, in order, waited for: given out at a fixed point of the stream
+        (0.3 s into a pause), so the same audio is heard the same way however fast the machine decodes."""
+        out: list[Transcript] = []
+        while self._pending:
+            pending = self._pending.popleft()
+            result = None if pending.future.cancelled() else pending.future.result()
+            if result is None:
+                continue
+            if pending.final:
+                out.append(result)
+            elif result.text != self._last_partial:
+                self._last_partial = result.text
+                out.append(Transcript(result.text, False, result.words, "whisper", result.model, "en"))
+        return out
+
     def _decode(self, pcm16: bytes, offset_s: float, voiced_s: float) -> Transcript | None:
         if self._closed is not None:
             return self._engine.hear_closed(pcm16, offset_s, self._closed, voiced_s)
+        if self._windowed:
+            return self._engine.decode(pcm16, offset_s, prompt=" ".join(self._context))
         return self._engine.decode(pcm16, offset_s)
 
     def finish(self) -> list[Transcript]:
-        out = self._close() if self._utterance else []
+        if not self._windowed:
+            out = self._close() if self._utterance else []
+            self._pool.shutdown(wait=False)
+            return out
+        out = self._commit() if self._utterance else []
         self._pool.shutdown(wait=False)
         return out
