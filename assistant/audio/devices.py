@@ -31,7 +31,7 @@ DEFAULT_GUARD_S = 0.25  # after we stop speaking, the room still echoes for a mo
 CHUNK_S = 0.05  # the answer's end is noticed at this granularity: shorter chunks, less dead air
 
 
-def _load_sounddevice() -> Any:
+def load_sounddevice() -> Any:
     """Import sounddevice; a missing PortAudio library becomes one worded error."""
     try:
         import sounddevice
@@ -58,7 +58,7 @@ class DeviceInfo:
 
 
 def list_devices() -> list[DeviceInfo]:
-    sd = _load_sounddevice()
+    sd = load_sounddevice()
     try:
         raw = sd.query_devices()
         default_in, default_out = _defaults(sd)
@@ -197,7 +197,7 @@ class Microphone:
         self.close()
 
     def start(self) -> None:
-        sd = _load_sounddevice()
+        sd = load_sounddevice()
         info = resolve_device(self.spec, "input")
         rate, channels = _input_settings(sd, info)
         self.capture_format = AudioFormat(rate, 2, channels)
@@ -313,7 +313,7 @@ class Speaker:
         if self._stream is not None and self._stream_rate == rate:
             return
         self.close()
-        sd = self._sd = self._sd or _load_sounddevice()
+        sd = self._sd = self._sd or load_sounddevice()
         info = self.device or resolve_device(self.spec, "output")
         stream_rate = rate
         try:
@@ -481,50 +481,3 @@ class Speaker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class StreamPlayer:
-    """One continuous output stream fed by ``render(frames) -> float32 samples`` (the breathing mixer).
-
-    What ``render`` returns for sample *n* is heard *n* / rate after the stream starts, so cues placed
-    by sample position keep exact time. The gate is closed while ``sounding()`` is true (half-duplex).
-    """
-
-    def __init__(self, render: Any, rate: int, device: str | int | None = None, gate: Gate | None = None,
-                 sounding: Any = None, guard_s: float = DEFAULT_GUARD_S, blocksize: int = 512) -> None:
-        self.render, self.rate, self.spec, self.gate = render, rate, device, gate
-        self.sounding, self.guard_s, self.blocksize = sounding, guard_s, blocksize
-        self._stream: Any = None
-        self._was_sounding = False
-
-    def start(self) -> None:
-        sd = _load_sounddevice()
-        info = resolve_device(self.spec, "output")
-        try:
-            self._stream = sd.OutputStream(device=info.index, samplerate=self.rate, channels=1, dtype="float32",
-                                           blocksize=self.blocksize, latency="low", callback=self._callback)
-            self._stream.start()
-        except (sd.PortAudioError, ValueError) as exc:
-            raise fail("output_device_busy", name=info.name, reason=exc) from exc
-
-    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
-        outdata[:, 0] = self.render(frames)
-        if self.gate is None or self.sounding is None:
-            return
-        if self.sounding():
-            self.gate.close()
-            self._was_sounding = True
-        elif self._was_sounding:
-            self.gate.open_after(self.guard_s)
-            self._was_sounding = False
-
-    def close(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:  # closing is the last thing done with it
-                log.debug("closing the input stream failed", exc_info=True)
-        if self.gate is not None:
-            self.gate.open_after(self.guard_s)

@@ -319,7 +319,8 @@ class Exercise:
     # --- audio ---------------------------------------------------------------------------------------
 
     def _run_audio(self) -> None:
-        from assistant.audio.devices import StreamPlayer, device_from_settings
+        from assistant.audio.devices import device_from_settings
+        from assistant.audio.stream import StreamPlayer
         from assistant.config import clamp_rate
 
         # The faster voice for cues too long for their slot: espeak at a higher rate, or Piper with a

@@ -20,21 +20,20 @@ from __future__ import annotations
 import gc
 import json
 import os
-import sqlite3
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator
 
 from sqlite_utils import Database
 
 from assistant.errors import AssistantError
-from assistant.events import EVENT_TYPES, EventType, SessionEvent, Word
+from assistant.events import EVENT_TYPES, EventType, SessionEvent
 from assistant.journal.connection import JournalDatabase, create_private, migrate_locked, tighten_sidecars
 from assistant.journal.plans import PlanTables
-from assistant.journal.rows import AnswerRow, Entry, SearchHit, SessionRow
+from assistant.journal.rows import ANSWER_COLUMNS, AnswerRow, Entry, SearchHit, SessionRow, answer_from_row, dicts
 from assistant.journal.search import fts_query, marked, symbols
 from assistant.text import fail
 from assistant.times import day_bounds, utc_iso
@@ -335,9 +334,9 @@ class Store(PlanTables):
         return frozenset(step for (step,) in cursor.fetchall())
 
     def answers(self, session_id: str) -> list[AnswerRow]:
-        cursor = self.db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers a WHERE session_id = ? ORDER BY id",
+        cursor = self.db.execute(f"SELECT {ANSWER_COLUMNS} FROM answers a WHERE session_id = ? ORDER BY id",
                                  [session_id])
-        return [_answer(row) for row in cursor.fetchall()]
+        return [answer_from_row(row) for row in cursor.fetchall()]
 
     def list_sessions(self, since=None, until=None, script: str | None = None,
                       limit: int | None = None) -> list[SessionRow]:
@@ -360,9 +359,9 @@ class Store(PlanTables):
         # The whole journal needs no filter (the IN over every session id cost a sixth of an export).
         scope = f" AND session_id IN (SELECT s.id FROM sessions s {where})" if where else ""
         answers: dict[str, list[AnswerRow]] = {}
-        cursor = self.db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers a WHERE 1{scope} ORDER BY id", args)
+        cursor = self.db.execute(f"SELECT {ANSWER_COLUMNS} FROM answers a WHERE 1{scope} ORDER BY id", args)
         for row in cursor.fetchall():
-            answer = _answer(row)
+            answer = answer_from_row(row)
             answers.setdefault(answer.session_id, []).append(answer)
         skips: dict[str, list[str]] = {}
         cursor = self.db.execute(
@@ -397,7 +396,7 @@ class Store(PlanTables):
         if match:
             cursor = self.db.execute(
                 f"""
-                SELECT snippet(answers_fts, 0, ?, ?, ?, 12), answers_fts.rank, {_ANSWER_COLUMNS}
+                SELECT snippet(answers_fts, 0, ?, ?, ?, 12), answers_fts.rank, {ANSWER_COLUMNS}
                 FROM answers_fts JOIN answers a ON a.id = answers_fts.rowid
                 WHERE answers_fts MATCH ?{also} ORDER BY answers_fts.rank LIMIT ?
                 """,
@@ -405,11 +404,12 @@ class Store(PlanTables):
             )
         else:  # only emoji or symbols: newest first, the snippet made here
             cursor = self.db.execute(
-                f"SELECT NULL, 0.0, {_ANSWER_COLUMNS} FROM answers a WHERE 1{also} ORDER BY a.id DESC LIMIT ?",
+                f"SELECT NULL, 0.0, {ANSWER_COLUMNS} FROM answers a WHERE 1{also} ORDER BY a.id DESC LIMIT ?",
                 [*signs, int(limit)],
             )
-        found = [(snippet if snippet is not None else marked(_answer(row).text or "", signs[0], marks, ellipsis),
-                  rank, _answer(row)) for snippet, rank, *row in cursor.fetchall()]
+        rows = [(snippet, rank, answer_from_row(row)) for snippet, rank, *row in cursor.fetchall()]
+        found = [(marked(answer.text or "", signs[0], marks, ellipsis) if snippet is None else snippet, rank,
+                  answer) for snippet, rank, answer in rows]
         ids = sorted({answer.session_id for _, _, answer in found})
         sessions = {s.id: s for s in self._sessions(f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
         return [SearchHit(sessions[answer.session_id], answer, snippet or answer.text or "", rank)
@@ -440,7 +440,7 @@ class Store(PlanTables):
 
     def _sessions(self, where: str, args: list) -> list[SessionRow]:
         cursor = self.db.execute(f"{self._SESSION_SQL} {where}", args)
-        return [SessionRow(**{k: v for k, v in row.items() if k != "updated_at"}) for row in _dicts(cursor)]
+        return [SessionRow(**{k: v for k, v in row.items() if k != "updated_at"}) for row in dicts(cursor)]
 
     def _entry(self, session: SessionRow, answers: list[AnswerRow] | None = None,
                skips: list[str] | None = None) -> Entry:
@@ -475,29 +475,3 @@ def _cycle_collector_paused() -> Iterator[None]:
 def _round(detail: dict) -> int:
     value = detail.get("round", 1)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
-
-
-def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-# The answers columns in AnswerRow's field order, so a row becomes an AnswerRow positionally (an export
-# builds 100k of them; going through a dict per row cost a third of the export's time).
-_ANSWER_COLUMNS = ("a.session_id, a.field, a.kind, a.value_json, a.text, a.step_id, a.label, a.engine, a.model,"
-                   " a.confidence, a.words_json, a.start_s, a.end_s, a.round, a.detail_json, a.created_at,"
-                   " a.updated_at")
-
-
-# Stored JSON is our own json.dumps output, so raw_decode (the C scanner alone) reads it; json.loads adds
-# two whitespace regex checks that were a third of the time spent turning a row into an AnswerRow.
-_decode = json.JSONDecoder().raw_decode
-
-
-def _answer(row: Sequence) -> AnswerRow:
-    (session_id, field, kind, value, text, step_id, label, engine, model, confidence, words, start_s, end_s,
-     round_, detail, created_at, updated_at) = row
-    return AnswerRow(session_id, field, kind, None if value is None else _decode(value)[0], text, step_id, label,
-                     engine, model, confidence, tuple(Word(**w) for w in _decode(words)[0]) if words else (),
-                     start_s, end_s, round_, None if detail is None else _decode(detail)[0], created_at,
-                     updated_at)
