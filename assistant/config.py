@@ -98,10 +98,6 @@ class Settings:
     mic_noise_suppression: int = 0  # WebRTC noise suppression on the microphone, 0 (off) .. 4 (strongest)
     mic_auto_gain: int = 0  # WebRTC auto gain: target dB below full scale, 1 .. 31; 0 = off
     long_intros: bool = False  # true: the full disclaimer, welcome and invitation every session, not only at first
-    # Talk over the assistant: it stops and listens (its own voice removed by the sound server's echo canceller).
-    # Off (the default until its stop time is measured on a quiet machine and every hands-free flow has run through
-    # the canceller): it listens only after each line (half-duplex), as with headphones no echo needs cancelling.
-    barge_in: bool = False
 
     @classmethod
     def load(cls) -> "Settings":

@@ -47,10 +47,9 @@ pip_sync() {
 
 setup_base() {
   local mode="${1:-run}"
-  # pulseaudio-utils: pactl, which loads the sound server's echo canceller for barge-in (audio/echo.py)
-  local pkgs=(espeak-ng libportaudio2 libasound2-plugins pulseaudio-utils ca-certificates)
+  local pkgs=(espeak-ng libportaudio2 libasound2-plugins ca-certificates)
   # util-linux: setpriv, to test file permissions without root's override
-  [ "$mode" = "test" ] && pkgs+=(pulseaudio sox chromium util-linux)
+  [ "$mode" = "test" ] && pkgs+=(pulseaudio pulseaudio-utils sox chromium util-linux)
   if ! find_python >/dev/null; then pkgs+=(python3 python3-venv python3-pip); fi
   need_apt "${pkgs[@]}"
 

@@ -430,11 +430,9 @@ def bench_reflect(ctx) -> dict:
     return {**bench(ctx), **spoken, **errors}
 
 
-from bench_bargein import bench_bargein  # noqa: E402  (talking over the assistant; its own file)
 from bench_noisy import bench_noisy  # noqa: E402  (the ear in a noisy room; its own file)
 
 section(bench_noisy)
-section(bench_bargein)
 
 from bench_live import bench_live  # noqa: E402  (a story heard live and as a file; its own file)
 

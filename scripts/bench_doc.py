@@ -157,21 +157,6 @@ NOTES: list[tuple[str, str, str, str]] = [
      "answered), first session or returning, before or after", ""),
     ("talk", "talk_lines_*", "lines the assistant says in that debrief", ""),
     ("talk", "talk_said_full_returning_after", "what it says to a returning person, the full story", ""),
-    ("bargein", "stop_ms_p50", "the person starts talking over a line → the line's sound ends, median over lines "
-     "and voices (ms; an upper bound, see scripts/bench_bargein.py)", ""),
-    ("bargein", "stop_ms_p95", "the same, p95 (ms)", "≤ 400"),
-    ("bargein", "stop_ms_max", "the same, slowest (ms)", ""),
-    ("bargein", "stopped", "lines stopped of the lines talked over", "all"),
-    ("bargein", "from_first_word", "answers stored from the first word said over the line", "all"),
-    ("bargein", "echo_stops", "lines stopped by the assistant's own voice looped back 10 dB down, a whole guided "
-     "debrief", "0"),
-    ("bargein", "echo_stops_while_answering", "lines stopped while the person answered (a pause in the making of "
-     "a line outlasted their patience: a true barge-in)", ""),
-    ("bargein", "echo_lines", "lines said in that debrief", ""),
-    ("bargein", "echo_wall_s", "its wall time (s)", ""),
-    ("bargein", "noise_*_stops", "lines stopped in that noise 10 dB under the voice, with the echo", "0"),
-    ("bargein", "noise_*_lines", "lines said in that run", ""),
-    ("bargein", "noise_*_story_heard", "the story told after the invitation was heard", "true"),
     ("live", "live_wer_ratio", "word errors of the stories heard live through the virtual microphone ÷ of the same "
      "clips transcribed as files", "≤ 1.2"),
     ("live", "live_wer_reference_words", "words in the stories' texts (pooled over stories and voices)", ""),

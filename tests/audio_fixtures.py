@@ -89,27 +89,6 @@ class PulseAudio:
             player.join(timeout=5)
 
     @contextlib.contextmanager
-    def echo_loop(self, gain_db: float = -10.0, latency_ms: int = 60) -> Iterator[None]:
-        """The assistant's own voice coming back through the room while the block runs: the speaker looped into
-        the virtual microphone ``gain_db`` down and ``latency_ms`` late, as laptop speakers leak into their mic."""
-        before = set(self._ids("sink-inputs"))
-        module = self.run("pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micsink",
-                          f"latency_msec={latency_ms}", "source_dont_move=true", "sink_dont_move=true").stdout.strip()
-        try:
-            deadline = time.monotonic() + 5
-            while not (set(self._ids("sink-inputs")) - before) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            for sink_input in set(self._ids("sink-inputs")) - before:
-                self.run("pactl", "set-sink-input-volume", sink_input, f"{gain_db:g}dB")
-            yield
-        finally:
-            self.run("pactl", "unload-module", module)
-
-    def _ids(self, kind: str) -> list[str]:
-        listed = self.run("pactl", "list", "short", kind, timeout=10).stdout
-        return [line.split()[0] for line in listed.splitlines() if line.strip()]
-
-    @contextlib.contextmanager
     def record_speaker(self, quiet_s: float = 0.5, max_wait_s: float = 4.0) -> Iterator[Recording]:
         """Record what is played on the default sink while the block runs.
 

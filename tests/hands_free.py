@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from audio_fixtures import SpeakerMonitor
 
@@ -29,8 +29,6 @@ class Reply:
     key: str  # what was answered (a field, "yes", "reflection" ...)
     clip: Path
     voice_end_s: float  # where the voice ends in the clip
-    over_s: float | None = None  # talk over the line: start the clip this long after its caption, not after it
-    voice_start_s: float = 0.0  # where the voice starts in the clip
 
 
 @dataclass
@@ -40,9 +38,6 @@ class Turn:
     voice_end_at: float  # monotonic time the answer's voice ended
     next_caption_at: float | None = None
     next_sound_at: float | None = None
-    played_at: float = 0.0  # monotonic time the answer's clip was started into the microphone
-    voice_start_at: float | None = None  # monotonic time the answer's voice started (said over a line)
-    line_stopped_at: float | None = None  # ... and the assistant's sound stopped after it
 
     @property
     def caption_gap_s(self) -> float | None:
@@ -70,15 +65,6 @@ def voice_end_s(clip: Path) -> float:
 
     flags = [frame.voiced for frame in EnergyVad().frames(load_for_recognition(clip))]
     return (max(i for i, voiced in enumerate(flags) if voiced) + 1) * ENERGY_FRAME_S
-
-
-def voice_start_s(clip: Path) -> float:
-    """Where the voice starts in a clean clip (energy, as :func:`voice_end_s`)."""
-    from assistant.audio.formats import load_for_recognition
-    from assistant.speech.stt.vad import ENERGY_FRAME_S, EnergyVad
-
-    flags = [frame.voiced for frame in EnergyVad().frames(load_for_recognition(clip))]
-    return min(i for i, voiced in enumerate(flags) if voiced) * ENERGY_FRAME_S
 
 
 def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, env: dict[str, str] | None = None,
@@ -125,17 +111,11 @@ def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, en
                 answer = reply(caption)
                 if answer is None:
                     continue
-                if answer.over_s is not None:
-                    time.sleep(max(0.0, at + answer.over_s - time.monotonic()))
-                elif not monitor.wait_until_said_and_quiet(at, quiet_s=patience_s):
+                if not monitor.wait_until_said_and_quiet(at, patience_s):
                     break
-                else:
-                    time.sleep(0.2)
+                time.sleep(0.2)
                 played = time.monotonic()
-                turn = Turn(caption, answer.key, played + answer.voice_end_s, played_at=played)
-                if answer.over_s is not None:
-                    turn.voice_start_at = played + answer.voice_start_s
-                result.turns.append(turn)
+                result.turns.append(Turn(caption, answer.key, played + answer.voice_end_s))
                 pulse.play_into_mic(answer.clip)
             if not result.stopped_early and proc.poll() is None and time.monotonic() < deadline:
                 proc.wait(timeout=max(1.0, deadline - time.monotonic()))
@@ -144,8 +124,6 @@ def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, en
             for turn in result.turns:
                 after = [t for t in loud if t >= turn.voice_end_at]
                 turn.next_sound_at = after[0] if after else None
-                if turn.voice_start_at is not None:
-                    turn.line_stopped_at = sound_stops(monitor.blocks, turn.voice_start_at)
         except subprocess.TimeoutExpired:
             pass
         finally:
@@ -158,54 +136,6 @@ def converse(pulse, args: list[str], reply: Callable[[str], Reply | None], *, en
     result.stderr = "".join(errors)
     result.wall_s = time.monotonic() - started
     return result
-
-
-def sound_stops(blocks: list[tuple[float, bytes]], since: float, quiet_s: float = 1.0,
-                frame_s: float = 0.01) -> float | None:
-    """When the speaker's sound stopped after ``since``: the end of its last loud 10 ms before ``quiet_s`` of
-    quiet (a line's own pauses are shorter). ``blocks`` are ``(time read, pcm)`` from the speaker's monitor;
-    a sample's time is counted back from its block's, so the figure errs late by the monitor's latency."""
-    import numpy as np
-
-    n = int(16000 * frame_s)
-    loud: list[float] = []
-    for stamp, block in list(blocks):
-        x = np.frombuffer(block[: len(block) // (2 * n) * 2 * n], "<i2").astype(np.float64) / 32768
-        if not len(x):
-            continue
-        levels = np.sqrt(np.mean(x.reshape(-1, n) ** 2, axis=1))
-        start = stamp - len(block) / 32000
-        loud += [start + (i + 1) * frame_s for i, level in enumerate(levels) if level > 10 ** (-45 / 20)]
-    after = [t for t in loud if t > since]
-    if not after:
-        return None
-    for earlier, later in zip(after, after[1:]):
-        if later - earlier >= quiet_s:
-            return earlier
-    return after[-1]
-
-
-def stops(log: str, talking: Iterable[tuple[float, float]] = ()) -> list[str]:
-    """The lines of an assistant's ``--verbose`` log that say a line was stopped by a voice (barge-in), but for
-    those logged while the person was talking (``talking``: spans of ``time.monotonic()`` in this process)."""
-    import time
-    from datetime import datetime
-
-    spans = list(talking)
-    to_monotonic = time.monotonic() - time.time()
-    found = []
-    for line in log.splitlines():
-        if "barge-in:" not in line:
-            continue
-        at = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp() + to_monotonic
-        if not any(start - 0.2 <= at <= end + 1.0 for start, end in spans):
-            found.append(line)
-    return found
-
-
-def talking(conversation: Conversation) -> list[tuple[float, float]]:
-    """When the person's clips were playing into the microphone, from the start of each to the end of its voice."""
-    return [(turn.played_at, turn.voice_end_at) for turn in conversation.turns]
 
 
 def noise_wav(folder: Path, kind: str, snr_db: float, voice: Path, seconds: float = 30.0) -> Path:

@@ -62,7 +62,6 @@ FIGURES = {
              "told_dev_spoken_scored_wrong", "told_scoring_ms_p50"),
     "talk": ("talk_s_piper_full_first_after", "talk_s_piper_full_returning_after", "talk_lines_full_first_after",
              "talk_lines_full_returning_after"),
-    "bargein": ("echo_stops", "noise_brown10_stops"),  # stop_ms_* only when a stop was measured
     "live": ("live_wer_file", "live_wer_live", "live_wer_ratio", "live_wer_windows", "live_wer_pieces",
              "live_answer_ready_ms_p50", "live_stream_ready_ms_p50_windows", "live_stream_ready_ms_p50_pieces"),
 }

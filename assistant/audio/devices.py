@@ -1,11 +1,8 @@
 """Microphone and speaker: the only module that imports sounddevice (PortAudio).
 
-Half-duplex unless the person may talk over the assistant: a :class:`Gate` given to the speaker is closed
-while the assistant speaks (and for a short guard after), and the :class:`Microphone` drops what it captured
-in that time, so the assistant never transcribes itself. With barge-in (``practice.bargein``) the speaker has
-no gate, the microphone hears the echo-cancelled signal (``audio.echo``) while a line plays, and
-``Speaker.play(until=...)`` stops the line the moment the person starts talking. The PortAudio callbacks only
-copy bytes; all work happens in the caller's thread.
+Half-duplex by design: a :class:`Gate` is closed while the assistant speaks (and for a short guard
+after), and the :class:`Microphone` drops what it captured in that time, so the assistant never
+transcribes itself. The PortAudio callbacks only copy bytes; all work happens in the caller's thread.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
 
 from assistant.audio.formats import TARGET_RATE, AudioChunk, AudioFormat, pcm_to_16k_mono
 from assistant.text import fail
@@ -175,7 +172,6 @@ class Microphone:
         self.device: DeviceInfo | None = None
         self.capture_format: AudioFormat | None = None
         self.dropped = 0  # chunks dropped because the gate was closed
-        self.captured_at = 0.0  # time.monotonic() when the last chunk given out was captured
         self._queue: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
         self._stream: Any = None
         self._frames = 0
@@ -235,12 +231,7 @@ class Microphone:
                 self.dropped += 1
                 continue
             pcm = pcm_to_16k_mono(raw, fmt)
-            self.captured_at = captured_at
             yield AudioChunk(self.cleaner.process(pcm) if self.cleaner is not None else pcm, timestamp=stamp)
-
-    def pending_chunks(self) -> int:
-        """Chunks captured and not yet read (a backlog when the reader is slower than the microphone)."""
-        return self._queue.qsize()
 
     def flush(self) -> None:
         """Forget audio captured so far (e.g. before a new question)."""
@@ -299,8 +290,6 @@ class Speaker:
         self._line = 0  # which line is playing; a piece for an older line is dropped
         self._started_at = 0.0
         self.feed_error: Exception | None = None  # what stopped the pieces of the last line early
-        self.interrupted = False  # the last line was stopped by ``until`` (the person started talking)
-        self._handed: deque[tuple[float, int]] = deque(maxlen=4096)  # (time.monotonic(), position) per callback
 
     @classmethod
     def from_settings(
@@ -331,14 +320,11 @@ class Speaker:
             raise fail("output_device_busy", name=info.name, reason=exc) from exc
         self.device, self._stream_rate = info, stream_rate
 
-    def play(self, pcm: bytes, rate: int, *, blocking: bool = True, more: Iterable[bytes] | None = None,
-             until: Callable[[], bool] | None = None) -> float:
+    def play(self, pcm: bytes, rate: int, *, blocking: bool = True, more: Iterable[bytes] | None = None) -> float:
         """Play 16-bit mono ``pcm``; returns its duration in seconds. The gate is closed meanwhile.
 
         ``more``: the rest of the line, still being made (streamed speech). Its pieces are appended as
         they come; the line, and the closed gate, last until the last piece has played.
-        ``until``: asked over and over while a blocking line plays (it may block for a chunk of the
-        microphone); True stops the line there and sets :attr:`interrupted` (barge-in).
         """
         self.stop()
         self.open(rate)
@@ -346,7 +332,6 @@ class Speaker:
             self._line += 1
             line = self._line
             self._pcm, self._pos = self._to_stream_rate(pcm, rate), 0
-            self._handed.clear()
             self.first_audio_at = None
             self.duration_s = len(self._pcm) / (2 * self._stream_rate)
             self._feeding = more is not None
@@ -364,7 +349,7 @@ class Speaker:
         if more is not None:
             threading.Thread(target=self._feed, args=(line, more, rate), name="speaker-feed", daemon=True).start()
         if blocking:
-            self.wait(until=until)
+            self.wait()
         return self.duration_s
 
     def _to_stream_rate(self, pcm: bytes, rate: int) -> bytes:
@@ -391,16 +376,10 @@ class Speaker:
             if close is not None:
                 close()
 
-    def wait(self, timeout: float | None = None, until: Callable[[], bool] | None = None) -> bool:
-        """Wait until the current line has been played out; False on timeout or when ``until()`` said to stop
-        (then it is stopped; :attr:`interrupted` says which)."""
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the current line has been played out; False on timeout (then it is stopped)."""
         since = time.monotonic() if timeout is not None else self._started_at
-        self.interrupted = False
-        while not self._done.wait(0.005 if until is not None else 0.05):
-            if until is not None and until():
-                self.interrupted = True
-                self.stop()
-                return False
+        while not self._done.wait(0.05):
             with self._lock:
                 feeding, duration = self._feeding, self.duration_s
             limit = timeout if timeout is not None else duration + 3.0 + self._latency()
@@ -421,7 +400,6 @@ class Speaker:
         with self._lock:
             piece = self._pcm[self._pos : self._pos + size]
             self._pos += len(piece)
-            self._handed.append((time.monotonic(), self._pos))
             if piece and self.first_audio_at is None:
                 self.first_audio_at = time.monotonic()
             ended = len(piece) < size and not self._feeding
@@ -439,16 +417,6 @@ class Speaker:
             self._done.set()
         if self.gate is not None:
             self.gate.open_after(self.guard_s)
-
-    def recent(self, seconds: float, until: float | None = None) -> bytes:
-        """The ``seconds`` of the line handed to the device up to the moment ``until`` (``time.monotonic()``; None:
-        now), 16-bit mono at the stream's rate: what may be coming back through the room at that moment."""
-        with self._lock:
-            end = self._pos
-            if until is not None:
-                end = next((pos for at, pos in reversed(self._handed) if at <= until), 0)
-            size = 2 * int(seconds * (self._stream_rate or TARGET_RATE))
-            return self._pcm[max(0, end - size) : end]
 
     @property
     def playing(self) -> bool:

@@ -138,41 +138,10 @@ class Practice:
         self.typed = bool(mode.text)  # answers are typed (also after a missing microphone): typed wording
         self._store: Any = None
         self._session_id, self._script = "", ""
-        self.echo_canceller = self._echo_canceller() if source is None else None
-        gate = None if source else self._gate()
-        speaker = None
-        if self.echo_canceller is not None:  # the person may talk over a line: the speaker closes no gate
-            from assistant.audio.devices import Speaker
-
-            speaker = Speaker.from_settings(self.settings)
-        self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=gate, speaker=speaker,
+        self.voice = Voice(self.settings, no_audio=mode.no_audio, gate=None if source else self._gate(),
                            echo=self.console.echo)
-        self.plain_voice = self.voice  # breathing keeps its own voice stop, and speaks through this
-        self.bargein = None
         _warm_crisis_check()
         self.source = source if source is not None else self._source()
-        if self.echo_canceller is not None and self.mic is None:  # no microphone after all: nothing to talk over
-            self._close_echo_canceller()
-
-    def _echo_canceller(self):
-        """Barge-in (setting ``barge_in``) for a spoken session heard through the microphone: the echo canceller
-        (``audio.echo``) over the default devices, or None (half-duplex) with one line saying why."""
-        if not self.settings.barge_in or self.mode.text or self.mode.audio_in or self.mode.no_audio:
-            return None
-        if self.settings.input_device or self.settings.output_device:
-            return None  # a chosen PortAudio device is not routed through the sound server's canceller
-        from assistant.audio.echo import open_echo_canceller
-
-        try:
-            return open_echo_canceller()
-        except AssistantError as exc:
-            self.console.echo(t("practice.no_echo_cancel", reason=exc.message), err=True)
-            return None
-
-    def _close_echo_canceller(self) -> None:
-        canceller, self.echo_canceller = self.echo_canceller, None
-        if canceller is not None:
-            canceller.close()
 
     def _gate(self):
         if self.mode.text or self.mode.audio_in:
@@ -200,15 +169,7 @@ class Practice:
             self.console.echo(t("practice.no_microphone", reason=exc.message), err=True)
             self.mic, self.typed = None, True
             return TypedAnswers(read_line=self.console.read_line)
-        if self.echo_canceller is not None:
-            from assistant.dialogue.crisis import resources_for
-            from assistant.practice.bargein import BargeIn, BargeInVoice
-
-            crisis_line = resources_for("", self.settings.crisis_resources or None)
-            self.bargein = BargeIn(self.mic, self.voice.speaker.recent)
-            self.voice = BargeInVoice(self.voice, self.bargein, must_say=lambda text: crisis_line in text)
-        return MicAnswers(load_in_background(self.mode, self.console), self.mic, Ear.from_settings(self.settings),
-                          bargein=self.bargein)
+        return MicAnswers(load_in_background(self.mode, self.console), self.mic, Ear.from_settings(self.settings))
 
     def wait(self, seconds: float) -> None:
         if not self.mode.audio_in:
@@ -222,7 +183,7 @@ class Practice:
         from assistant.dialogue.pipeline import Heard
 
         engine = getattr(self.source, "engine", None) if self.mic is not None else None
-        result = run_exercise(self.plain_voice, pattern, self.breathing, settings=self.settings, microphone=self.mic,
+        result = run_exercise(self.voice, pattern, self.breathing, settings=self.settings, microphone=self.mic,
                               engine=engine, instant=bool(self.mode.audio_in))
         if self._store is not None and self._session_id:
             from assistant.breathing.exercise import result_events
@@ -413,7 +374,6 @@ class Practice:
         if hasattr(self.source, "close"):
             self.source.close()
         self.voice.close()
-        self._close_echo_canceller()
 
     def __enter__(self) -> "Practice":
         return self

@@ -55,8 +55,7 @@ class FileAnswers:
 
 
 class MicAnswers:
-    """Spoken answers through the microphone; the mic is gated while the assistant speaks, or, with barge-in
-    (``practice.bargein.BargeIn``), heard while it speaks: what the person said over the last line comes first.
+    """Spoken answers through the microphone; the mic is gated while the assistant speaks.
 
     Recorded audio is kept only when the person turned on ``keep_audio`` (``keep_audio=None`` reads
     the setting): each answer as ``home/audio/<UTC time>-<field>.wav``, 0600 in a 0700 folder.
@@ -64,9 +63,8 @@ class MicAnswers:
     """
 
     def __init__(self, engine, microphone, ear: Ear | None = None, on_partial=None,
-                 keep_audio: bool | None = None, bargein=None) -> None:
+                 keep_audio: bool | None = None) -> None:
         self.engine, self.mic, self.ear, self.on_partial = engine, microphone, ear or Ear(), on_partial
-        self.bargein = bargein
         if keep_audio is None:
             from assistant.config import Settings
 
@@ -75,22 +73,15 @@ class MicAnswers:
         self.kept: list[str] = []  # paths written this run
 
     def answer(self, listen: Listen) -> Heard | None:
-        said_over = self.bargein.take() if self.bargein is not None else []
-        if not said_over:
-            self.mic.flush()  # nothing heard before the question ended belongs to the answer
+        self.mic.flush()  # nothing heard before the question ended belongs to the answer
         heard_audio: list[bytes] = []
-        chunks: Iterator[bytes] = _chain(said_over, (c.audio for c in self.mic.chunks()))
+        chunks: Iterator[bytes] = (c.audio for c in self.mic.chunks())
         if self.keep_audio:
             chunks = _recorded(chunks, heard_audio)
         answer = heard(self.ear.hear(self.engine, chunks, listen, self.on_partial))
         if self.keep_audio and heard_audio:
             self.kept.append(str(keep_answer_audio(b"".join(heard_audio), listen.field or "answer")))
         return answer
-
-
-def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from first
-    yield from rest
 
 
 def _recorded(chunks: Iterable[bytes], into: list[bytes]) -> Iterator[bytes]:

@@ -21,7 +21,6 @@ class SayTiming:
     first_audio_ms: float | None  # from say() to the first audio callback; None without audio
     duration_s: float
     cached: bool = False
-    interrupted: bool = False  # stopped because the person started talking (``until``)
 
 
 class Voice:
@@ -66,12 +65,6 @@ class Voice:
 
             self._speaker = Speaker.from_settings(self.settings, gate=self.gate)
         return self._speaker
-
-    def echo_caption(self, text: str) -> None:
-        """Show ``text`` as a caption without saying it."""
-        from assistant.text import t
-
-        self.echo(t("tts.caption", text=text))
 
     def prepare(self, texts: Iterable[str] = ()) -> None:
         """Before a session: synthesize its lines and open the output stream, so each line starts at once.
@@ -118,20 +111,18 @@ class Voice:
                 self.synthesizer.close()
             self.synthesizer = self._base_synthesizer.with_rate(rate)
 
-    def say(self, text: str, *, blocking: bool = True, until: Callable[[], bool] | None = None) -> SayTiming:
-        """Show and speak ``text``. ``until`` (barge-in): asked over and over while the line plays; True stops
-        the line there, and the timing says ``interrupted``."""
-        self.echo_caption(text)
+    def say(self, text: str, *, blocking: bool = True) -> SayTiming:
+        from assistant.text import t
+
+        self.echo(t("tts.caption", text=text))
         if self.no_audio:
             return SayTiming(0.0, None, 0.0)
         started = time.monotonic()
         try:
             first, rest = self._pieces(text)
             synth_ms = (time.monotonic() - started) * 1000
-            extra: dict[str, Any] = {} if rest is None else {"more": (piece.pcm for piece in rest)}
-            if until is not None:
-                extra["until"] = until
-            duration = self.speaker.play(first.pcm, first.rate, blocking=blocking, **extra)
+            streamed = {} if rest is None else {"more": (piece.pcm for piece in rest)}
+            duration = self.speaker.play(first.pcm, first.rate, blocking=blocking, **streamed)
         except AssistantError as exc:
             if self.strict:
                 raise
@@ -144,8 +135,7 @@ class Voice:
             self._warn(problem)
         first_at = getattr(self.speaker, "first_audio_at", None)
         first_ms = (first_at - started) * 1000 if first_at is not None else None
-        interrupted = until is not None and bool(getattr(self.speaker, "interrupted", False))
-        return SayTiming(synth_ms, first_ms, duration, first.cached, interrupted)
+        return SayTiming(synth_ms, first_ms, duration, first.cached)
 
     def _pieces(self, text: str):
         """The first piece of the line, and an iterator of the rest (None when the first is all of it)."""
