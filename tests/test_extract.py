@@ -387,6 +387,8 @@ def test_readings_told_in_order(said, want):
     # a seventh writer: out of order, other words for the feeling, numbers that are not ours
     ("the worst moment was when she paused after I said it, I was at a nine right then.",
      {"anxiety_peak": 9}),  # "after I said it" tells when the worst was
+    ("The worst was when she called back, maybe an 8. Afterwards I was around a 4.",
+     {"anxiety_peak": 8, "anxiety_after": 4}),  # ... but not across a sentence and its number
     ("I'm about a four now, no, actually lower, a three.", {"anxiety_after": 3}),
     ("Going in I was a six, and it peaked at a seven when he answered.", {"anxiety_before": 6, "anxiety_peak": 7}),
     ("The worst was when she started typing and stopped, and started again - I was at 10.", {"anxiety_peak": 10}),

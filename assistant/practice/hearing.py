@@ -30,8 +30,10 @@ from assistant.dialogue.pipeline import Heard
 from assistant.events import CLOSED_KINDS, HEARD_KINDS, Listen
 
 KINDS = tuple(str(kind) for kind in HEARD_KINDS)
-# Answers in the person's own words: heard whole, in windows with the earlier text as context, while they speak
-# (``speech.stt.whisper_engine``), not in pieces cut at each pause.
+# Answers in the person's own words: heard live whole, in windows with the earlier text as context, while they
+# speak (``speech.stt.whisper_engine``), not in pieces cut at each pause. A recording (``--audio-in``) keeps the
+# pieces: its story's numbers are scored by sentence (``story_numbers``), and windows wrote a story's sentences
+# run together ("maybe a night, afterwards"), joining two numbers in one slot the scorer was then unsure of.
 OPEN_KINDS = ("text", "emotions", "reflection", "correction")
 
 
@@ -116,7 +118,7 @@ class Ear:
         grammar = list(listen.grammar) if listen.grammar else None
         vad = Shared(EnergyVad()) if recorded else None
         recognizer = engine.recognizer(grammar=grammar, partials=on_partial is not None, closed=self.closed(listen),
-                                       vad=vad, open_answer=listen.kind in OPEN_KINDS)
+                                       vad=vad, open_answer=listen.kind in OPEN_KINDS and not recorded)
         # Live stories are not scored yet: with it on, the hands-free told debrief (tests/test_hands_free.py) twice
         # stopped hearing the closed answers after the story on a loaded machine (docs/design.md); until that is
         # understood, only recordings (--audio-in) get their slots scored.

@@ -69,10 +69,10 @@ def document(text: str) -> Doc:
     hits = [c for h in _cue_matcher().find(tokens) if h.label != "not" and (c := _with_clause(tokens, words, h))]
     hits = [h for h in hits if not any(o.start < h.start < o.end for o in hits)]  # inside a cue's clause
     hits += _prefix_cues(words, hits)
-    return Doc(text, tokens, words, _without_timings(words, sorted(hits, key=lambda h: h.start)))
+    return Doc(text, tokens, words, _without_timings(tokens, words, sorted(hits, key=lambda h: h.start)))
 
 
-def _without_timings(words: list[str], cues: list[Hit]) -> list[Hit]:
+def _without_timings(tokens: list[Token], words: list[str], cues: list[Hit]) -> list[Hit]:
     """"The worst part was right at the start", "the worst moment was when she paused after I said it": a moment cue
     said of another (it tells when the worst was) is not a moment of its own."""
     verbs = word_set("ratings", "statements", "verbs")
@@ -85,7 +85,9 @@ def _without_timings(words: list[str], cues: list[Hit]) -> list[Hit]:
         stated = 0 < len(between) <= 3 and between[0] in verbs - {"i", "it", "its", "im", "id"} and all(
             w in fillers | verbs for w in between)
         # "the worst moment was when she paused after I said it": a cue inside the other's when-clause
-        told_when = 0 < len(between) <= 8 and between[0] in verbs and "when" in between[:2]
+        told_when = (0 < len(between) <= 8 and between[0] in verbs and "when" in between[:2]
+                     and tokens[a.start].sentence == tokens[b.start].sentence
+                     and not any(rating_number(words, k) is not None for k in range(a.end, b.start)))
         if stated or told_when:
             dropped.add(id(b))
     return [c for c in cues if id(c) not in dropped]
