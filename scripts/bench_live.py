@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from bench_ear import percentile  # noqa: E402
 from wer import errors  # noqa: E402  (tests/wer.py: the tests count words the same way)
 
 DONE = " I'm done."
@@ -54,13 +55,6 @@ TOLD_STORY = ("I had coffee with my neighbour Alex and told her I have been feel
 # a streamed line stalled for more than the usual 0.7 s between sentences and the story, begun in the stall, was
 # not heard (the microphone is closed while the assistant speaks). The gaps are measured from the person's voice.
 QUIET_S = 2.5
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def _clip(folder: Path, text: str, voice: str) -> Path:
